@@ -1,0 +1,56 @@
+# Government e-mall: one command to run it, one to test it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SERVICES_ENV := var/services.env
+# Load var/services.env (written by `make services`) into each recipe's environment.
+WITH_SERVICES = set -a; [ -f $(SERVICES_ENV) ] && . ./$(SERVICES_ENV); set +a;
+
+.PHONY: install services services-stop run test test-smoke lint check-migrations bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	@touch $(STAMP)
+
+services: install
+	devservices/services.sh start
+
+services-stop:
+	devservices/services.sh stop
+
+# The web app on the zero-setup defaults (SQLite under var/) with a real local OpenSearch node.
+run: install
+	SERVICES=opensearch devservices/services.sh start
+	@$(WITH_SERVICES) \
+	$(BIN)/mall db upgrade && \
+	$(BIN)/mall seed-demo && \
+	$(BIN)/mall-indexer ensure && \
+	echo "serving on http://127.0.0.1:5000 (demo logins in README.md)" && \
+	exec $(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --threads 4 \
+	     --access-logfile var/log/access.log --error-logfile - 'wsgi:app'
+
+test: services
+	@$(WITH_SERVICES) $(BIN)/ruff check . && \
+	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) && \
+	MALL_TEST_DATABASE_URL=sqlite:///$(CURDIR)/var/test-smoke.db \
+	  $(BIN)/pytest -p no:cacheprovider -m smoke -q $(PYTEST_ARGS)
+
+# Only the smoke subset, on SQLite (needs OpenSearch and localstripe from `make services`).
+test-smoke: services
+	@$(WITH_SERVICES) MALL_TEST_DATABASE_URL=sqlite:///$(CURDIR)/var/test-smoke.db \
+	  $(BIN)/pytest -p no:cacheprovider -m smoke -q
+
+lint: install
+	$(BIN)/ruff check .
+
+check-migrations: services
+	@$(WITH_SERVICES) MALL_DATABASE_URL=$$MALL_TEST_DATABASE_URL $(BIN)/alembic check
+
+clean:
+	rm -rf $(VENV) build *.egg-info

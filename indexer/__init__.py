@@ -1,0 +1,1 @@
+"""Indexer jobs: keep the OpenSearch index identical to the database."""

@@ -1,0 +1,127 @@
+"""The one guard every view uses: who is calling, from which organization, with which role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import current_app, g, redirect, request, url_for
+from flask_login import current_user
+
+from mall.accounts.models import OrganizationKind, User
+from mall.accounts.services import user_for_token
+from mall.db import db
+from mall.errors import Forbidden, Unauthorized
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def api_user() -> User:
+    """The user behind the request's bearer token, or a 401."""
+    cached = g.get("api_user")
+    if cached is not None:
+        return cast(User, cached)
+    token = _bearer_token()
+    if token is None:
+        raise Unauthorized("Send Authorization: Bearer <token>; get one from "
+                           "POST /api/v1/auth/token.", code="token_missing")
+    user = user_for_token(db.session(), token)
+    if user is None:
+        raise Unauthorized("The token is invalid, expired or revoked.", code="token_invalid")
+    g.api_user = user
+    return user
+
+
+def check_access(user: User, roles: tuple[str, ...], kinds: tuple[str, ...]) -> None:
+    if not user.is_active:
+        raise Forbidden("This account or its organization is not active.",
+                        code="account_inactive")
+    if kinds and user.organization.kind not in kinds:
+        raise Forbidden(f"Only {' or '.join(kinds)} organizations may do this.",
+                        code="wrong_organization_kind")
+    if roles and not user.has_role(*roles):
+        raise Forbidden(f"This needs the role {' or '.join(roles)}.", code="role_required",
+                        details={"required_roles": list(roles)})
+
+
+def api_guard(*roles: str, kinds: tuple[str, ...] = ()) -> Callable[[F], F]:
+    """Require a bearer token whose user holds one of ``roles`` in an organization of ``kinds``.
+
+    The user is passed to the view as the keyword argument ``user``.
+    """
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = api_user()
+            check_access(user, roles, kinds)
+            return view(*args, user=user, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate
+
+
+def page_guard(*roles: str, kinds: tuple[str, ...] = ()) -> Callable[[F], F]:
+    """The same rules for HTML pages, with the session cookie; anonymous users go to login."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return redirect(url_for("accounts_pages.login", next=request.full_path))
+            user = cast(User, current_user._get_current_object())  # type: ignore[attr-defined]
+            check_access(user, roles, kinds)
+            return view(*args, user=user, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate
+
+
+CENTER = (OrganizationKind.center.value,)
+PURCHASER = (OrganizationKind.purchaser.value,)
+SUPPLIER = (OrganizationKind.supplier.value,)
+
+
+def client_address() -> str:
+    """The caller's address; behind a proxy configure werkzeug's ProxyFix in wsgi.py."""
+    return request.remote_addr or "unknown"
+
+
+def login_manager_loader(user_id: str) -> User | None:
+    try:
+        user = db.session.get(User, int(user_id))
+    except ValueError:
+        return None
+    if user is None or not user.is_active:
+        return None
+    current_app.logger.debug("session user %s", user.id)
+    return user
+
+
+def optional_user() -> User | None:
+    """The caller if identified (bearer token, else session cookie), or None for anonymous."""
+    if request.headers.get("Authorization"):
+        return api_user()
+    if current_user.is_authenticated:
+        return cast(User, current_user._get_current_object())  # type: ignore[attr-defined]
+    return None
+
+
+def purchaser_regions(user: User | None) -> list[str] | None:
+    """The regions a purchaser's searches are limited to; None means unrestricted."""
+    if user is None or user.organization.kind != OrganizationKind.purchaser:
+        return None
+    region = user.organization.region
+    country = region.split("-")[0]
+    return sorted({region, country})

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from mall.accounts.models import OrganizationKind, OrganizationStatus, Role, SizeClass
+
+REGION = validate.Regexp(r"^(\*|[A-Z]{2}(-[A-Z0-9]{1,3})?)$",
+                         error="Use an ISO 3166-2 code such as CN-BJ, a country code, or *.")
+
+
+def _choices(values: Any) -> validate.OneOf:
+    return validate.OneOf([v.value for v in values])
+
+
+class TokenRequestSchema(Schema):
+    email = fields.Email(required=True)
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
+class OrganizationCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name_en = fields.String(validate=validate.Length(max=200))
+    kind = fields.String(required=True, validate=_choices(OrganizationKind))
+    region = fields.String(required=True, validate=REGION)
+    size = fields.String(validate=_choices(SizeClass), allow_none=True)
+    credit_code = fields.String(validate=validate.Length(min=1, max=32), allow_none=True)
+    contact_email = fields.Email(allow_none=True)
+    contact_phone = fields.String(validate=validate.Length(max=40), allow_none=True)
+
+
+class ApprovalLimitsSchema(Schema):
+    one_approver_above = fields.Decimal(allow_none=True, validate=validate.Range(min=0),
+                                        as_string=True)
+    collective_above = fields.Decimal(allow_none=True, validate=validate.Range(min=0),
+                                      as_string=True)
+    collective_approvers = fields.Integer(allow_none=True, validate=validate.Range(min=2,
+                                                                                   max=20))
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **_: Any) -> None:
+        one, collective = data.get("one_approver_above"), data.get("collective_above")
+        if one is not None and collective is not None and collective < one:
+            raise ValidationError("collective_above must not be below one_approver_above.",
+                                  "collective_above")
+        if collective is not None and not data.get("collective_approvers"):
+            raise ValidationError("Say how many approvers decide collectively.",
+                                  "collective_approvers")
+
+
+class OrganizationUpdateSchema(Schema):
+    status = fields.String(validate=_choices(OrganizationStatus))
+    approval_limits = fields.Nested(ApprovalLimitsSchema)
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    contact_email = fields.Email(allow_none=True)
+    contact_phone = fields.String(validate=validate.Length(max=40), allow_none=True)
+    reason = fields.String(validate=validate.Length(max=2000))
+
+
+class UserCreateSchema(Schema):
+    email = fields.Email(required=True)
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    organization_id = fields.Integer(required=True)
+    roles = fields.List(fields.String(validate=_choices(Role)), required=True,
+                        validate=validate.Length(min=1))

@@ -1,0 +1,149 @@
+"""Accounts: bearer tokens, login pages, and the center's organization and user admin."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+from sqlalchemy import select
+
+from mall.accounts import services
+from mall.accounts.models import Organization, Role, User
+from mall.accounts.permissions import CENTER, api_guard, api_user, client_address
+from mall.accounts.schemas import (
+    OrganizationCreateSchema,
+    OrganizationUpdateSchema,
+    TokenRequestSchema,
+    UserCreateSchema,
+)
+from mall.accounts.serializers import organization_json, user_json
+from mall.db import db
+from mall.errors import ApiError, NotFound, RuleViolation
+from mall.http import json_body, load, paginate
+
+api = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
+pages = Blueprint("accounts_pages", __name__)
+
+
+@api.post("/auth/token")
+def create_token() -> Any:
+    data = load(TokenRequestSchema(), json_body())
+    session = db.session()
+    config = current_app.config["MALL"]
+    user = services.authenticate(session, config, data["email"], data["password"],
+                                 client_address())
+    issued = services.issue_token(session, config, user)
+    return {"token": issued.token, "expires_at": issued.expires_at.isoformat()}, 201
+
+
+@api.delete("/auth/token")
+def revoke_token() -> Any:
+    api_user()
+    token = request.headers["Authorization"].partition(" ")[2].strip()
+    services.revoke_token(db.session(), token)
+    return "", 204
+
+
+@api.get("/me")
+@api_guard()
+def me(user: User) -> Any:
+    return user_json(user)
+
+
+@api.post("/admin/organizations")
+@api_guard(Role.center_admin, kinds=CENTER)
+def create_organization(user: User) -> Any:
+    data = load(OrganizationCreateSchema(), json_body())
+    session = db.session()
+    org = services.create_organization(session, user, **data)
+    session.commit()
+    return organization_json(org), 201
+
+
+@api.get("/admin/organizations")
+@api_guard(Role.center_admin, Role.auditor, kinds=CENTER)
+def list_organizations(user: User) -> Any:
+    query = select(Organization).order_by(Organization.id)
+    if kind := request.args.get("kind"):
+        query = query.where(Organization.kind == kind)
+    if status := request.args.get("status"):
+        query = query.where(Organization.status == status)
+    return paginate(db.session(), query, organization_json)
+
+
+@api.get("/admin/organizations/<int:org_id>")
+@api_guard(Role.center_admin, Role.auditor, kinds=CENTER)
+def get_organization(org_id: int, user: User) -> Any:
+    org = db.session.get(Organization, org_id)
+    if org is None:
+        raise NotFound("No such organization.")
+    return organization_json(org)
+
+
+@api.patch("/admin/organizations/<int:org_id>")
+@api_guard(Role.center_admin, kinds=CENTER)
+def update_organization(org_id: int, user: User) -> Any:
+    data = load(OrganizationUpdateSchema(), json_body())
+    session = db.session()
+    org = session.get(Organization, org_id, with_for_update=True)
+    if org is None:
+        raise NotFound("No such organization.")
+    if org.id == user.organization_id and data.get("status", "active") != "active":
+        raise RuleViolation("The center cannot suspend itself.", code="cannot_suspend_self")
+    services.update_organization(session, user, org, data)
+    session.commit()
+    return organization_json(org)
+
+
+@api.post("/admin/users")
+@api_guard(Role.center_admin, kinds=CENTER)
+def create_user(user: User) -> Any:
+    data = load(UserCreateSchema(), json_body())
+    session = db.session()
+    org = session.get(Organization, data["organization_id"])
+    if org is None:
+        raise RuleViolation("No such organization.", code="unknown_organization",
+                            details={"problems": [{"field": "organization_id",
+                                                   "code": "unknown",
+                                                   "message": "no such organization"}]})
+    created = services.create_user(session, user, email=data["email"],
+                                   password=data["password"], name=data["name"],
+                                   organization=org, roles=data["roles"])
+    session.commit()
+    return user_json(created), 201
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site relative paths, so the login form cannot be used as an open redirect.
+    if not target:
+        return url_for("home.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/"):
+        return url_for("home.index")
+    return target
+
+
+@pages.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "GET":
+        return render_template("accounts/login.html", next=request.args.get("next", ""))
+    email = request.form.get("email", "")
+    password = request.form.get("password", "")
+    session = db.session()
+    try:
+        user = services.authenticate(session, current_app.config["MALL"], email, password,
+                                     client_address())
+    except ApiError as exc:
+        flash(exc.message, "error")
+        return render_template("accounts/login.html", next=request.form.get("next", ""),
+                               email=email), exc.status
+    login_user(user)
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@pages.post("/logout")
+def logout() -> Any:
+    logout_user()
+    return redirect(url_for("accounts_pages.login"))

@@ -1,0 +1,44 @@
+"""When purchasers may see an offer: it, its supplier and its agreement are active and in date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, select
+
+from mall.accounts.models import Organization, OrganizationStatus
+from mall.catalog.models import Agreement, AgreementStatus, AgreementSupplier, Offer, OfferStatus
+
+
+def is_visible(offer: Offer, today: date) -> bool:
+    agreement = offer.agreement
+    return (
+        offer.status == OfferStatus.active
+        and offer.valid_until >= today
+        and offer.supplier.status == OrganizationStatus.active
+        and agreement.status == AgreementStatus.active
+        and agreement.starts_on <= today <= agreement.ends_on
+    )
+
+
+def visible_clause(today: date) -> ColumnElement[bool]:
+    """The same rule as SQL, for queries that join Offer with its supplier and agreement."""
+    return and_(
+        Offer.status == OfferStatus.active,
+        Offer.valid_until >= today,
+        Offer.supplier_id.in_(
+            select(Organization.id).where(Organization.status == OrganizationStatus.active)
+        ),
+        Offer.agreement_id.in_(
+            select(Agreement.id).where(
+                Agreement.status == AgreementStatus.active,
+                Agreement.starts_on <= today,
+                Agreement.ends_on >= today,
+            )
+        ),
+        Offer.agreement_id.in_(
+            select(AgreementSupplier.agreement_id).where(
+                AgreementSupplier.supplier_id == Offer.supplier_id
+            )
+        ),
+    )

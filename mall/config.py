@@ -1,0 +1,98 @@
+"""Configuration, read once from ``MALL_*`` environment variables at startup."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+JURISDICTIONS = ("cn-central", "us-federal")
+
+
+def _var_dir() -> Path:
+    return Path(os.environ.get("MALL_VAR_DIR", "var")).resolve()
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{_var_dir() / 'mall.db'}"
+
+
+def _dev_secret_key() -> str:
+    """A random key kept under var/ so dev sessions survive restarts; production sets its own."""
+    path = _var_dir() / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+class ConfigError(ValueError):
+    """A MALL_* variable holds a value the app cannot run with."""
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str = field(default_factory=_default_database_url)
+    opensearch_url: str = "http://127.0.0.1:9200"
+    search_alias: str = "mall-offers"
+    search_timeout: float = 2.0
+    secret_key: str = ""
+    jurisdiction: str = "cn-central"
+    stripe_secret_key: str = ""
+    stripe_api_base: str | None = None
+    stripe_webhook_secret: str = ""
+    token_ttl_hours: int = 24
+    price_rise_review_share: Decimal = Decimal("0.30")
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+    login_failure_window_minutes: int = 15
+    feed_sources: str = ""
+    # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
+    proxy_hops: int = 0
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Config:
+        env = os.environ if environ is None else environ
+
+        def get(name: str, default: Any = None) -> Any:
+            value = env.get(f"MALL_{name}")
+            return default if value in (None, "") else value
+
+        try:
+            config = cls(
+                database_url=get("DATABASE_URL") or _default_database_url(),
+                opensearch_url=get("OPENSEARCH_URL", cls.opensearch_url).rstrip("/"),
+                search_alias=get("SEARCH_ALIAS", cls.search_alias),
+                search_timeout=float(get("SEARCH_TIMEOUT", cls.search_timeout)),
+                secret_key=get("SECRET_KEY") or _dev_secret_key(),
+                jurisdiction=get("JURISDICTION", cls.jurisdiction),
+                stripe_secret_key=get("STRIPE_SECRET_KEY", ""),
+                stripe_api_base=get("STRIPE_API_BASE"),
+                stripe_webhook_secret=get("STRIPE_WEBHOOK_SECRET", ""),
+                token_ttl_hours=int(get("TOKEN_TTL_HOURS", cls.token_ttl_hours)),
+                price_rise_review_share=Decimal(
+                    get("PRICE_RISE_REVIEW_SHARE", str(cls.price_rise_review_share))
+                ),
+                feed_sources=get("FEED_SOURCES", ""),
+                proxy_hops=int(get("PROXY_HOPS", cls.proxy_hops)),
+            )
+        except (ValueError, ArithmeticError) as exc:
+            raise ConfigError(f"invalid MALL_* setting: {exc}") from exc
+        if config.jurisdiction not in JURISDICTIONS:
+            raise ConfigError(
+                f"MALL_JURISDICTION must be one of {', '.join(JURISDICTIONS)}, "
+                f"not {config.jurisdiction!r}"
+            )
+        return config
+
+    def replace(self, **changes: Any) -> Config:
+        from dataclasses import replace
+
+        return replace(self, **changes)

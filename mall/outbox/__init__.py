@@ -1,0 +1,1 @@
+"""Transactional outbox: changes the search index must learn about, written with the change."""

@@ -1,0 +1,99 @@
+"""The search engine behind a small interface; OpenSearch (opensearch-py) is the default."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from flask import Flask
+from opensearchpy import OpenSearch, helpers
+from opensearchpy.exceptions import (
+    ConnectionError as OpenSearchConnectionError,
+)
+from opensearchpy.exceptions import (
+    ConnectionTimeout,
+    NotFoundError,
+    TransportError,
+)
+
+from mall.config import Config
+
+# Errors meaning "the engine is unreachable or too slow": the API answers 503 for these.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (OpenSearchConnectionError, ConnectionTimeout)
+
+
+class SearchEngine(Protocol):
+    """What the app needs from a search engine."""
+
+    def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]: ...
+
+    def health(self) -> dict[str, Any]: ...
+
+
+def make_client(url: str, timeout: float, **kwargs: Any) -> OpenSearch:
+    return OpenSearch(
+        hosts=[url],
+        timeout=timeout,
+        max_retries=kwargs.pop("max_retries", 0),
+        retry_on_timeout=False,
+        http_compress=kwargs.pop("http_compress", False),
+        **kwargs,
+    )
+
+
+class OpenSearchEngine:
+    """SearchEngine over opensearch-py, plus the index administration the indexer uses."""
+
+    def __init__(self, client: OpenSearch) -> None:
+        self.client = client
+
+    @classmethod
+    def from_config(cls, config: Config, timeout: float | None = None) -> OpenSearchEngine:
+        return cls(make_client(config.opensearch_url, timeout or config.search_timeout))
+
+    def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self.client.search(index=index, body=body)
+
+    def health(self) -> dict[str, Any]:
+        return self.client.cluster.health()
+
+    def bulk(self, actions: Iterable[dict[str, Any]], **kwargs: Any) -> tuple[int, list[Any]]:
+        return helpers.bulk(self.client, actions, **kwargs)
+
+    def alias_targets(self, alias: str) -> list[str]:
+        try:
+            return sorted(self.client.indices.get_alias(name=alias).keys())
+        except NotFoundError:
+            return []
+
+
+class SearchBackend:
+    """Flask extension holding the app's engine (a real OpenSearch client by default)."""
+
+    def __init__(self) -> None:
+        self._engine: OpenSearchEngine | None = None
+
+    def init_app(self, app: Flask) -> None:
+        config: Config = app.config["MALL"]
+        app.extensions["mall.search"] = OpenSearchEngine.from_config(config)
+        self._app_engine_key = "mall.search"
+
+    @staticmethod
+    def engine() -> OpenSearchEngine:
+        from flask import current_app
+
+        return current_app.extensions["mall.search"]
+
+
+search_backend = SearchBackend()
+
+__all__ = [
+    "UNAVAILABLE_ERRORS",
+    "NotFoundError",
+    "OpenSearchEngine",
+    "SearchBackend",
+    "SearchEngine",
+    "TransportError",
+    "make_client",
+    "search_backend",
+]

@@ -1,0 +1,90 @@
+"""Search documents built from offers: one document per visible offer."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from mall.catalog.models import Category, Offer
+from mall.catalog.visibility import is_visible
+
+
+def _attribute_entries(offer: Offer) -> tuple[list[dict[str, Any]], list[str]]:
+    entries: list[dict[str, Any]] = []
+    words: list[str] = []
+    for key, value in sorted((offer.attributes or {}).items()):
+        entry: dict[str, Any] = {"key": key}
+        if isinstance(value, bool):
+            entry["bool"] = value
+            entry["keyword"] = "true" if value else "false"
+        elif isinstance(value, int | float):
+            entry["number"] = float(value)
+            entry["keyword"] = _number_keyword(value)
+        else:
+            entry["keyword"] = str(value)
+        words.append(entry["keyword"])
+        entries.append(entry)
+    return entries, words
+
+
+def _number_keyword(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def category_labels(category: Category) -> dict[str, Any]:
+    return {
+        "code": category.code,
+        "name_zh": category.name_zh,
+        "name_en": category.name_en,
+        "path": category.ancestor_codes,
+    }
+
+
+def build_document(offer: Offer) -> dict[str, Any]:
+    attrs, attr_words = _attribute_entries(offer)
+    supplier = offer.supplier
+    return {
+        "offer_id": offer.id,
+        "product_id": offer.product_id,
+        "sku": offer.sku,
+        "title": offer.title,
+        "title_en": offer.title_en,
+        "description": offer.description,
+        "brand": offer.brand,
+        "model": offer.model,
+        "brand_model": f"{offer.brand}{offer.model}",
+        "gtin": offer.gtin,
+        "unit": offer.unit,
+        "supplier": {
+            "id": supplier.id,
+            "name": supplier.name,
+            "size": supplier.size,
+            "sme": supplier.is_sme,
+        },
+        "agreement": {
+            "id": offer.agreement.id,
+            "number": offer.agreement.number,
+            "ends_on": offer.agreement.ends_on.isoformat(),
+        },
+        "lot_code": offer.lot.code if offer.lot else None,
+        "category": category_labels(offer.category),
+        "regions": list(offer.regions or []),
+        "price": float(offer.price),
+        "currency": offer.currency,
+        "stock": offer.stock,
+        "in_stock": offer.stock > 0,
+        "lead_time_days": offer.lead_time_days,
+        "valid_until": offer.valid_until.isoformat(),
+        "updated_at": offer.updated_at.isoformat(),
+        "created_at": offer.created_at.isoformat(),
+        "version": offer.version,
+        "attrs": attrs,
+        "attrs_text": " ".join(attr_words),
+        "suggest": [s for s in (offer.title, offer.title_en, offer.brand,
+                                f"{offer.brand} {offer.model}") if s],
+    }
+
+
+def document_or_none(offer: Offer, today: date) -> dict[str, Any] | None:
+    """The offer's document, or None when purchasers must not see it (delete it)."""
+    return build_document(offer) if is_visible(offer, today) else None

@@ -1,0 +1,79 @@
+"""The validated search request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
+
+MAX_QUERY_LENGTH = 200
+MAX_PER_PAGE = 100
+# Deep pagination is expensive and useless to people; refine the search instead.
+MAX_RESULT_WINDOW = 2000
+SORTS = ("relevance", "price_asc", "price_desc", "newest")
+
+
+class SearchRequestSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    q = fields.String(load_default="", validate=validate.Length(max=MAX_QUERY_LENGTH))
+    category = fields.String(validate=validate.Length(max=64))
+    brand = fields.List(fields.String(validate=validate.Length(max=120)), load_default=list)
+    supplier = fields.List(fields.Integer(), load_default=list)
+    supplier_size = fields.List(
+        fields.String(validate=validate.OneOf(["micro", "small", "medium", "large"])),
+        load_default=list,
+    )
+    sme = fields.Boolean()
+    agreement = fields.String(validate=validate.Length(max=64))
+    region = fields.String(validate=validate.Length(max=16))
+    price_min = fields.Decimal(validate=validate.Range(min=0))
+    price_max = fields.Decimal(validate=validate.Range(min=0))
+    in_stock = fields.Boolean()
+    sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    attributes = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                             load_default=dict)
+
+    @pre_load
+    def _from_multidict(self, data: Any, **_: Any) -> dict[str, Any]:
+        """Accept a werkzeug MultiDict: repeated keys are lists, ``attr.<key>`` are attributes."""
+        if not hasattr(data, "getlist"):
+            return data
+        out: dict[str, Any] = {}
+        attributes: dict[str, list[str]] = {}
+        for key in data:
+            values = [v for v in data.getlist(key) if v != ""]
+            if not values:
+                continue
+            if key.startswith("attr."):
+                attributes.setdefault(key[5:], []).extend(values)
+            elif key in ("brand", "supplier", "supplier_size"):
+                out[key] = [part for v in values for part in v.split(",") if part]
+            else:
+                out[key] = values[-1]
+        if attributes:
+            out["attributes"] = attributes
+        return out
+
+    @validates_schema
+    def _consistent(self, data: dict[str, Any], **_: Any) -> None:
+        low, high = data.get("price_min"), data.get("price_max")
+        if low is not None and high is not None and low > high:
+            raise ValidationError("price_min must not exceed price_max.", "price_min")
+        if data["page"] * data["per_page"] > MAX_RESULT_WINDOW:
+            raise ValidationError(
+                f"Results beyond the first {MAX_RESULT_WINDOW} are not served; narrow the "
+                "search with filters instead.",
+                "page",
+            )

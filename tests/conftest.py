@@ -1,0 +1,202 @@
+"""Fixtures against the real services started by ``make services``.
+
+- PostgreSQL (``MALL_TEST_DATABASE_URL``): the schema is built once by Alembic; every test
+  runs inside a transaction with a savepoint, rolled back at the end.
+- OpenSearch (``MALL_OPENSEARCH_URL``): each test module gets a fresh index behind its own
+  alias, deleted afterwards.
+- localstripe (``MALL_STRIPE_API_BASE``).
+
+``MALL_TEST_DATABASE_URL=sqlite:///...`` runs the suite on SQLite; tests marked
+``postgres_only`` are then skipped (``make test`` runs the ``smoke`` subset that way).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from opensearchpy import OpenSearch
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_services_env() -> None:
+    env_file = ROOT / "var" / "services.env"
+    if not env_file.exists():
+        return
+    for line in env_file.read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and name.startswith("MALL_") and name not in os.environ:
+            os.environ[name] = value
+
+
+_load_services_env()
+
+from mall import create_app  # noqa: E402
+from mall.config import Config  # noqa: E402
+from mall.db import db, make_engine  # noqa: E402
+from mall.db_cli import upgrade  # noqa: E402
+from mall.search.client import make_client  # noqa: E402
+from mall.search.index import index_body  # noqa: E402
+
+TEST_DATABASE_URL = os.environ.get("MALL_TEST_DATABASE_URL", "")
+OPENSEARCH_URL = os.environ.get("MALL_OPENSEARCH_URL", "http://127.0.0.1:9200")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if TEST_DATABASE_URL.startswith("sqlite"):
+        skip = pytest.mark.skip(reason="needs PostgreSQL (row locks, real concurrency)")
+        for item in items:
+            if "postgres_only" in item.keywords:
+                item.add_marker(skip)
+
+
+def _reset_database(engine: Engine) -> None:
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        else:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            tables = connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type='table'").scalars().all()
+            for table in tables:
+                connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{table}"')
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    if not TEST_DATABASE_URL:
+        pytest.exit("MALL_TEST_DATABASE_URL is not set: run `make services` (or `make test`) "
+                    "first, which writes var/services.env", returncode=3)
+    return TEST_DATABASE_URL
+
+
+@pytest.fixture(scope="session")
+def db_engine(database_url: str) -> Iterator[Engine]:
+    """The test database, emptied and migrated to head by Alembic once per run."""
+    engine = make_engine(database_url)
+    _reset_database(engine)
+    upgrade(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def base_config(database_url: str) -> Config:
+    return Config.from_env().replace(
+        database_url=database_url,
+        opensearch_url=OPENSEARCH_URL,
+        search_alias=f"mall-test-{uuid.uuid4().hex[:8]}",
+        secret_key="test-secret-key",
+        testing=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def app(base_config: Config, db_engine: Engine) -> Flask:
+    app = create_app(base_config)
+    app.config["WTF_CSRF_ENABLED"] = False  # enabled explicitly by the CSRF tests
+    return app
+
+
+@pytest.fixture
+def db_session(app: Flask, db_engine: Engine) -> Iterator[Session]:
+    """A session whose commits are savepoints inside one transaction rolled back afterwards.
+
+    The app's ``db.session`` is bound to the same connection, so views see the same data.
+    """
+    connection = db_engine.connect()
+    outer = connection.begin()
+    db.session.remove()
+    db.bind_override = connection
+    try:
+        with app.app_context():
+            yield db.session()
+    finally:
+        db.session.remove()
+        db.bind_override = None
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def committed_db(app: Flask, db_engine: Engine) -> Iterator[Engine]:
+    """For tests that need real commits (concurrency, separate connections).
+
+    Every table is emptied afterwards.
+    """
+    db.session.remove()
+    try:
+        with app.app_context():
+            yield db_engine
+    finally:
+        db.session.remove()
+        from mall.db import Base
+
+        with db_engine.begin() as connection:
+            if db_engine.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(Base.metadata.sorted_tables):
+                    connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: Flask, db_session: Session) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def opensearch() -> OpenSearch:
+    client = make_client(OPENSEARCH_URL, timeout=30)
+    try:
+        client.cluster.health(wait_for_status="yellow", timeout="30s")
+    except Exception as exc:  # the suite needs the real node; say so plainly
+        pytest.exit(f"OpenSearch at {OPENSEARCH_URL} is not reachable ({exc}); run "
+                    "`make services`", returncode=3)
+    return client
+
+
+@pytest.fixture(scope="module")
+def search_index(app: Flask, opensearch: OpenSearch) -> Iterator[str]:
+    """A fresh index for this test module, behind the app's alias; deleted afterwards."""
+    alias = app.config["MALL"].search_alias
+    name = f"{alias}-{uuid.uuid4().hex[:8]}"
+    try:
+        existing = list(opensearch.indices.get_alias(name=alias).keys())
+    except Exception:
+        existing = []
+    for old in existing:
+        opensearch.indices.delete(index=old, ignore_unavailable=True)
+    opensearch.indices.create(index=name, body=index_body())
+    opensearch.indices.put_alias(index=name, name=alias)
+    yield alias
+    opensearch.indices.delete(index=name, ignore_unavailable=True)
+
+
+def index_offers(opensearch: OpenSearch, alias: str, offers: list[Any]) -> None:
+    """Index offers through the real document builder and make them searchable now."""
+    from opensearchpy import helpers
+
+    from mall.search.documents import build_document
+
+    helpers.bulk(opensearch, ({"_index": alias, "_id": str(o.id), "_source": build_document(o)}
+                              for o in offers), refresh="wait_for")
+
+
+@pytest.fixture
+def stripe_api_base() -> str:
+    base = os.environ.get("MALL_STRIPE_API_BASE")
+    if not base:
+        pytest.exit("MALL_STRIPE_API_BASE is not set: run `make services`", returncode=3)
+    return base
