@@ -53,6 +53,13 @@ LS_PORT="${LOCALSTRIPE_PORT:-8420}"
 LS_URL="http://127.0.0.1:$LS_PORT"
 LS_KEY="sk_test_localstripe"
 
+record_time() {  # NAME T0_MS: print and append to var/log/startup-times.log
+  local secs
+  secs="$(secs_since "$2")"
+  printf '%s %s started in %ss\n' "$(date -Iseconds)" "$1" "$secs" >>"$LOG_DIR/startup-times.log"
+  echo "$secs"
+}
+
 say() { printf '[services] %s\n' "$*"; }
 err() { printf '[services] error: %s\n' "$*" >&2; }
 die() { err "$*"; exit 1; }
@@ -204,7 +211,7 @@ os_start() {
     --home "$VAR/opensearch" --http-port "$OS_PORT"
   pid="$(cat "$pidfile")"
   wait_healthy opensearch os_healthy "$logfile" "$pid" || return 1
-  say "opensearch: started in $(secs_since "$t0")s (pid $pid), $OS_LOCAL_URL"
+  say "opensearch: started in $(record_time opensearch "$t0")s (pid $pid), $OS_LOCAL_URL"
 }
 
 os_stop() {
@@ -346,7 +353,7 @@ pg_start() {
   wait_healthy postgres pg_healthy "$logfile" || return 1
   head -n 1 "$PG_DATA/postmaster.pid" >"$pidfile"
   pg_setup_db || { err "postgres: creating role/databases failed"; return 1; }
-  say "postgres: started in $(secs_since "$t0")s (pid $(cat "$pidfile")), 127.0.0.1:$PG_PORT"
+  say "postgres: started in $(record_time postgres "$t0")s (pid $(cat "$pidfile")), 127.0.0.1:$PG_PORT"
 }
 
 pg_stop() {
@@ -418,7 +425,7 @@ ls_start() {
     --host 127.0.0.1 --port "$LS_PORT" "${store_args[@]}"
   pid="$(cat "$pidfile")"
   wait_healthy localstripe ls_healthy "$logfile" "$pid" || return 1
-  say "localstripe: started in $(secs_since "$t0")s (pid $pid), $LS_URL"
+  say "localstripe: started in $(record_time localstripe "$t0")s (pid $pid), $LS_URL"
 }
 
 ls_stop() { stop_pid localstripe "$RUN_DIR/localstripe.pid" localstripe_server.py; }

@@ -50,19 +50,23 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from mall.accounts.views import api as accounts_api
-    from mall.accounts.views import pages as accounts_pages
+    from mall.accounts import views as accounts
+    from mall.audit import views as audit
+    from mall.catalog import views as catalog
     from mall.extensions import csrf
     from mall.health.views import bp as health
     from mall.home.views import bp as home
-    from mall.search.views import api as search_api
-    from mall.search.views import pages as search_pages
+    from mall.orders import views as orders
+    from mall.payments import views as payments
+    from mall.search import views as search
 
-    for blueprint in (accounts_api, search_api):
+    for blueprint in (accounts.api, audit.api, catalog.api, orders.api, payments.api,
+                      search.api):
         # The JSON API authenticates with bearer tokens, never cookies, so CSRF does not apply.
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
-    for blueprint in (accounts_pages, health, home, search_pages):
+    for blueprint in (accounts.pages, catalog.pages, orders.pages, payments.pages,
+                      search.pages, health, home):
         app.register_blueprint(blueprint)
 
 

@@ -85,7 +85,7 @@ def db_engine(database_url: str) -> Iterator[Engine]:
     """The test database, emptied and migrated to head by Alembic once per run."""
     engine = make_engine(database_url)
     _reset_database(engine)
-    upgrade(database_url)
+    upgrade(database_url, "heads")
     yield engine
     engine.dispose()
 
@@ -160,7 +160,7 @@ def client(app: Flask, db_session: Session) -> FlaskClient:
 def opensearch() -> OpenSearch:
     client = make_client(OPENSEARCH_URL, timeout=30)
     try:
-        client.cluster.health(wait_for_status="yellow", timeout="30s")
+        client.cluster.health(wait_for_status="yellow")
     except Exception as exc:  # the suite needs the real node; say so plainly
         pytest.exit(f"OpenSearch at {OPENSEARCH_URL} is not reachable ({exc}); run "
                     "`make services`", returncode=3)

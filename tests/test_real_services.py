@@ -67,10 +67,10 @@ def test_postgresql_is_real_and_migrated(db_engine: Engine) -> None:
 def test_localstripe_accepts_a_payment_intent(stripe_api_base: str) -> None:
     client = stripe.StripeClient("sk_test_localstripe",
                                  base_addresses={"api": stripe_api_base}, max_network_retries=0)
-    intent = client.payment_intents.create(params={
+    intent = client.v1.payment_intents.create(params={
         "amount": 12345, "currency": "cny", "payment_method": "pm_card_visa",
         "confirm": True,
     })
     assert intent.status == "succeeded"
-    fetched = client.payment_intents.retrieve(intent.id)
+    fetched = client.v1.payment_intents.retrieve(intent.id)
     assert fetched.amount == 12345

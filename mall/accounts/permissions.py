@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import current_app, g, redirect, request, url_for
+from flask import current_app, redirect, request, url_for
 from flask_login import current_user
 
 from mall.accounts.models import OrganizationKind, User
@@ -27,7 +27,7 @@ def _bearer_token() -> str | None:
 
 def api_user() -> User:
     """The user behind the request's bearer token, or a 401."""
-    cached = g.get("api_user")
+    cached = request.environ.get("mall.api_user")
     if cached is not None:
         return cast(User, cached)
     token = _bearer_token()
@@ -37,7 +37,7 @@ def api_user() -> User:
     user = user_for_token(db.session(), token)
     if user is None:
         raise Unauthorized("The token is invalid, expired or revoked.", code="token_invalid")
-    g.api_user = user
+    request.environ["mall.api_user"] = user
     return user
 
 

@@ -129,7 +129,7 @@ MAPPINGS: dict[str, Any] = {
             }
         },
         "regions": _KEYWORD,
-        "price": {"type": "scaled_float", "scaling_factor": 100},
+        "price": {"type": "double"},
         "currency": _KEYWORD,
         "stock": {"type": "integer"},
         "in_stock": {"type": "boolean"},

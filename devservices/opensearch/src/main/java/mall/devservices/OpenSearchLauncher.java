@@ -8,6 +8,12 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.appender.ConsoleAppender;
+import org.apache.logging.log4j.core.config.Configurator;
+import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilder;
+import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilderFactory;
+import org.apache.logging.log4j.core.config.builder.impl.BuiltConfiguration;
 import org.opensearch.analysis.common.CommonAnalysisPlugin;
 import org.opensearch.common.logging.LogConfigurator;
 import org.opensearch.common.settings.Settings;
@@ -87,12 +93,10 @@ public final class OpenSearchLauncher {
                 // Friendly defaults for a single dev/test node:
                 .put("cluster.routing.allocation.disk.threshold_enabled", false) // a full-ish disk never blocks writes
                 .put("action.destructive_requires_name", false)                // tests may delete test-* indices
-                .put("logger.level", env("OPENSEARCH_LOG_LEVEL", "INFO"))
                 .build();
 
-        // No log4j2.properties: a console (stdout) configuration from the settings. Needs log4j-core.
+        configureLogging(env("OPENSEARCH_LOG_LEVEL", "INFO"));
         LogConfigurator.registerErrorListener();
-        LogConfigurator.configureWithoutConfig(settings);
 
         Environment environment = InternalSettingsPreparer.prepareEnvironment(
                 settings, Map.of(), homeDir.resolve("config"), () -> "mall-dev-node");
@@ -124,6 +128,22 @@ public final class OpenSearchLauncher {
         System.out.printf("[launcher] OpenSearch node started in %.1fs, http on %s:%s (pid %d)%n",
                 (System.nanoTime() - t0) / 1e9, host, httpPort, ProcessHandle.current().pid());
         stopped.await();
+    }
+
+    /**
+     * Log4j 2 configuration in code (no log4j2.properties): everything at LEVEL to stdout, which the
+     * start script sends to var/log/opensearch.log. Requires log4j-core on the classpath.
+     */
+    private static void configureLogging(String level) {
+        ConfigurationBuilder<BuiltConfiguration> b = ConfigurationBuilderFactory.newConfigurationBuilder();
+        b.setStatusLevel(Level.WARN);
+        b.setShutdownHook("disable");
+        b.add(b.newAppender("stdout", "Console")
+                .addAttribute("target", ConsoleAppender.Target.SYSTEM_OUT)
+                .add(b.newLayout("PatternLayout")
+                        .addAttribute("pattern", "[%d{ISO8601}][%-5p][%-25c{1.}] %marker%m%n")));
+        b.add(b.newRootLogger(Level.toLevel(level, Level.INFO)).add(b.newAppenderRef("stdout")));
+        Configurator.initialize(b.build());
     }
 
     private static String env(String name, String dflt) {
