@@ -1,0 +1,67 @@
+"""Grouping offers into products, and comparing one product's offers across suppliers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from mall.catalog.models import Offer, Product
+from mall.catalog.visibility import visible_clause
+
+_SEPARATORS = re.compile(r"[\s\-_./·（）()]+")
+
+
+def model_key(brand: str, model: str) -> str:
+    """Normalized "brand|model": "ThinkPad E14", "thinkpad-e14" and "THINKPAD E14" agree."""
+
+    def norm(text: str) -> str:
+        text = unicodedata.normalize("NFKC", text).casefold()
+        return _SEPARATORS.sub("", text)
+
+    return f"{norm(brand)}|{norm(model)}"
+
+
+def find_or_create_product(
+    session: Session, category_id: int, brand: str, model: str, gtin: str | None
+) -> Product:
+    """The product an offer belongs to: by GTIN when given, else by brand + model in category."""
+    key = model_key(brand, model)
+    product = None
+    if gtin:
+        product = session.scalar(select(Product).where(Product.gtin == gtin))
+    if product is None:
+        product = session.scalar(
+            select(Product).where(Product.category_id == category_id, Product.model_key == key)
+        )
+        if product is not None and gtin and product.gtin is None:
+            product.gtin = gtin
+    if product is None:
+        product = Product(category_id=category_id, brand=brand, model=model, model_key=key,
+                          gtin=gtin or None)
+        session.add(product)
+        session.flush()
+    return product
+
+
+def product_offers(
+    session: Session, product_id: int, today: date, regions: list[str] | None = None
+) -> list[Offer]:
+    """Every visible offer of one product, cheapest first (ties: shortest lead time).
+
+    ``regions`` limits them to offers delivering to one of those regions (or nationwide).
+    """
+    query = (
+        select(Offer)
+        .options(joinedload(Offer.supplier), joinedload(Offer.agreement))
+        .where(Offer.product_id == product_id, visible_clause(today))
+        .order_by(Offer.price, Offer.lead_time_days, Offer.id)
+    )
+    offers = list(session.scalars(query).unique())
+    if regions is not None:
+        wanted = {*regions, "*"}
+        offers = [o for o in offers if wanted.intersection(o.regions or [])]
+    return offers
