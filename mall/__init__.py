@@ -56,6 +56,7 @@ def _register_blueprints(app: Flask) -> None:
     from mall.extensions import csrf
     from mall.health.views import bp as health
     from mall.home.views import bp as home
+    from mall.openapi.views import bp as openapi
     from mall.orders import views as orders
     from mall.payments import views as payments
     from mall.search import views as search
@@ -66,7 +67,7 @@ def _register_blueprints(app: Flask) -> None:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     for blueprint in (accounts.pages, catalog.pages, orders.pages, payments.pages,
-                      search.pages, health, home):
+                      search.pages, health, home, openapi):
         app.register_blueprint(blueprint)
 
 
