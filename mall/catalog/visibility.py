@@ -18,6 +18,7 @@ def is_visible(offer: Offer, today: date) -> bool:
         and offer.supplier.status == OrganizationStatus.active
         and agreement.status == AgreementStatus.active
         and agreement.starts_on <= today <= agreement.ends_on
+        and any(award.supplier_id == offer.supplier_id for award in agreement.awards)
     )
 
 
