@@ -8,7 +8,7 @@ SERVICES_ENV := var/services.env
 # Load var/services.env (written by `make services`) into each recipe's environment.
 WITH_SERVICES = set -a; [ -f $(SERVICES_ENV) ] && . ./$(SERVICES_ENV); set +a;
 
-.PHONY: install services services-stop run test test-smoke lint check-migrations bench clean
+.PHONY: install services services-stop run test test-smoke lint check-migrations browser clean
 
 install: $(STAMP)
 
@@ -35,7 +35,13 @@ run: install
 	exec $(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --threads 4 \
 	     --access-logfile var/log/access.log --error-logfile - 'wsgi:app'
 
-test: services
+# Debian's Chromium and its driver for the browser tests (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test: services browser
 	@$(WITH_SERVICES) $(BIN)/ruff check . && \
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) && \
 	MALL_TEST_DATABASE_URL=sqlite:///$(CURDIR)/var/test-smoke.db \
