@@ -10,19 +10,41 @@ from mall.catalog.visibility import is_visible
 
 
 def _attribute_entries(offer: Offer) -> tuple[list[dict[str, Any]], list[str]]:
+    """Typed key/value pairs (so one mapping serves every category) and their searchable words.
+
+    The category template decides the type where it knows the key: a number sent as "16"
+    still indexes as the number 16, so it filters and facets by value.
+    """
+    template = {a.key: a for a in (offer.category.attributes if offer.category else [])}
     entries: list[dict[str, Any]] = []
     words: list[str] = []
     for key, value in sorted((offer.attributes or {}).items()):
+        if value is None or value == "":
+            continue
+        spec = template.get(key)
+        kind = spec.type if spec else None
         entry: dict[str, Any] = {"key": key}
-        if isinstance(value, bool):
-            entry["bool"] = value
-            entry["keyword"] = "true" if value else "false"
-        elif isinstance(value, int | float):
-            entry["number"] = float(value)
-            entry["keyword"] = _number_keyword(value)
+        if isinstance(value, bool) or kind == "bool":
+            flag = value if isinstance(value, bool) else str(value).lower() in ("true", "1", "yes")
+            entry["bool"] = flag
+            entry["keyword"] = "true" if flag else "false"
+            if flag and spec:  # "触摸屏" is worth finding; "not a touchscreen" is not
+                words.extend([spec.name_zh, spec.name_en])
+        elif isinstance(value, int | float) or kind == "number":
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                entry["keyword"] = str(value)
+                words.append(str(value))
+            else:
+                entry["number"] = number
+                entry["keyword"] = _number_keyword(number)
+                words.append(entry["keyword"])
+                if spec and spec.unit:
+                    words.append(f"{entry['keyword']}{spec.unit}")
         else:
             entry["keyword"] = str(value)
-        words.append(entry["keyword"])
+            words.append(str(value))
         entries.append(entry)
     return entries, words
 
@@ -81,7 +103,8 @@ def build_document(offer: Offer) -> dict[str, Any]:
         "attrs": attrs,
         "attrs_text": " ".join(attr_words),
         "suggest": [s for s in (offer.title, offer.title_en, offer.brand,
-                                f"{offer.brand} {offer.model}") if s],
+                                f"{offer.brand} {offer.model}", offer.category.name_zh,
+                                offer.category.name_en) if s],
     }
 
 

@@ -1,78 +1,193 @@
-"""A pure function from a validated search request to an OpenSearch request body."""
+"""A pure function from a validated search request to an OpenSearch request body.
+
+Nothing here talks to OpenSearch or the database, so the bodies can be tested as data and
+against the real engine alike.
+
+Ranking, strongest first: an exact model / brand+model / SKU / GTIN key; the brand; the
+query as a phrase in the title (Chinese bigram phrase, English phrase); the category name;
+title words; attribute words; description. Whole words beat word prefixes (the ``partial``
+field only adds a little). Typos are tolerated for longer plain words (5+ letters: one edit,
+9+: two), never for words that look like model numbers ("E14", "CF276A", "80g").
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
+from mall.search.index import SYNONYM_GROUPS
+
 FACET_SIZE = 30
-TEXT_FIELDS_EXACT = ["model.compact^12", "brand_model^12", "brand.folded^8", "sku^10", "gtin^10"]
-# A token that looks like a model number: letters and digits together, or long digit runs.
-_MODEL_LIKE = re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9\-_.]+$|^\d{4,}$", re.IGNORECASE)
+MAX_VARIANTS = 2
+# A token that looks like a model number or a spec: letters and digits together, or a long
+# digit run (GTINs, part numbers).
+_MODEL_LIKE = re.compile(r"^(?=.*\d)(?=.*[^\W\d_])[\w\-./]+$|^\d{4,}$")
+_SEPARATORS = re.compile(r"[\s\-_./·（）()]+")
+_HAS_HAN = re.compile(r"[\u3400-\u9fff]")
 
 
-def _compact(text: str) -> str:
-    return re.sub(r"[\s\-_./·（）()]+", "", text).lower()
+@dataclass(frozen=True)
+class AttributeInfo:
+    """What the builder needs to know about one category attribute."""
+
+    key: str
+    type: str  # enum | number | text | bool
+    name_zh: str = ""
+    name_en: str = ""
+    unit: str | None = None
 
 
-def _text_query(q: str) -> dict[str, Any]:
-    words = q.split()
-    model_like = any(_MODEL_LIKE.match(w) for w in words)
-    should: list[dict[str, Any]] = [
-        # Exact model / brand / SKU matches outrank everything.
-        {"term": {"model.compact": {"value": _compact(q), "boost": 40}}},
-        {"term": {"brand_model": {"value": _compact(q), "boost": 40}}},
-        {"term": {"brand.folded": {"value": _compact(q), "boost": 20}}},
-        {"term": {"sku": {"value": q.lower(), "boost": 30}}},
-        # Title phrase above title words above description.
-        {"match_phrase": {"title": {"query": q, "boost": 8, "slop": 1}}},
-        {"match_phrase": {"title.en": {"query": q, "boost": 6, "slop": 1}}},
-        {"match": {"title": {"query": q, "boost": 4, "operator": "and"}}},
-        {"match": {"title_en": {"query": q, "boost": 3, "operator": "and"}}},
-        {"match": {"category.name_zh": {"query": q, "boost": 3, "operator": "and"}}},
-        {"match": {"category.name_en": {"query": q, "boost": 3, "operator": "and"}}},
-        {"match": {"model.text": {"query": q, "boost": 6}}},
-        {"match": {"attrs_text": {"query": q, "boost": 1.5}}},
-        {"match": {"description": {"query": q, "boost": 0.5}}},
+def compact(text: str) -> str:
+    return _SEPARATORS.sub("", text).lower()
+
+
+def is_model_like(word: str) -> bool:
+    return bool(_MODEL_LIKE.match(word))
+
+
+def _contains(text: str, term: str) -> bool:
+    if _HAS_HAN.search(term):
+        return term in text
+    return re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", text) is not None
+
+
+def synonym_variants(q: str) -> list[str]:
+    """The query rewritten across languages with the domain dictionary.
+
+    "lenovo laptop" -> ["联想 笔记本电脑"]; "硒鼓 惠普" -> ["toner hp"]. At most
+    ``MAX_VARIANTS``, never the query itself.
+    """
+    lowered = q.lower()
+    to_zh, to_en = lowered, lowered
+    for group in SYNONYM_GROUPS:
+        for term in sorted((group.zh, *group.zh_variants, *group.en), key=len, reverse=True):
+            if _contains(lowered, term.lower()):
+                to_zh = to_zh.replace(term.lower(), f" {group.zh} ")
+                if group.en:
+                    to_en = to_en.replace(term.lower(), f" {group.en[0]} ")
+                break
+    variants: list[str] = []
+    for variant in (to_zh, to_en):
+        cleaned = " ".join(variant.split())
+        if cleaned and cleaned != " ".join(lowered.split()) and cleaned not in variants:
+            variants.append(cleaned)
+    return variants[:MAX_VARIANTS]
+
+
+def _recall(text: str, model_words: list[str], plain: str, lenient: bool = True
+            ) -> list[dict[str, Any]]:
+    """Ways a document may match ``text`` at all (no scoring: these sit in a filter).
+
+    ``lenient``: one word of two (or a quarter of longer queries) may be missing, so
+    "thinkpad e14" also lists other ThinkPads below the E14. Synonym variants are strict:
+    a loosely matched translation drifts too far ("copy paper" -> any "paper").
+    """
+    clauses: list[dict[str, Any]] = [
+        # Chinese and mixed text: most of the characters/bigrams must be there.
+        {"match": {"all": {"query": text,
+                           "minimum_should_match": "1<-1 3<75%" if lenient else "100%"}}},
+        # English words, stemmed, with English synonyms expanded.
+        {"match": {"all.en": {"query": text, "operator": "and"}}},
+        # Word prefixes ("thinkp", "16g").
+        {"match": {"all.partial": {"query": text, "operator": "and"}}},
+        {"term": {"model.compact": compact(text)}},
+        {"term": {"brand_model": compact(text)}},
+        {"term": {"sku": text.lower()}},
     ]
-    for word in words:
-        if _MODEL_LIKE.match(word):
-            should.append({"term": {"model.compact": {"value": _compact(word), "boost": 20}}})
-    # The recall net: every word must match somewhere. Typos are tolerated for longer words,
-    # but never when the query looks like a model number.
-    recall = {
-        "multi_match": {
-            "query": q,
-            "type": "cross_fields",
-            "fields": ["title", "title.en", "title_en", "brand.text", "model.text",
-                       "category.name_zh", "category.name_en", "attrs_text", "supplier.name.text"],
-            "operator": "and",
-        }
-    }
-    fuzzy_recall = {
-        "multi_match": {
-            "query": q,
-            "type": "best_fields",
-            "fields": ["title.en", "title_en", "brand.text", "category.name_en"],
-            "fuzziness": "AUTO:5,9",
-            "prefix_length": 1,
-            "operator": "and",
-        }
-    }
-    must_any = [recall] if model_like else [recall, fuzzy_recall]
-    must_any += [{"term": {"model.compact": _compact(q)}}, {"term": {"brand_model": _compact(q)}}]
+    if plain and any(len(w) >= 5 for w in plain.split()):
+        # Typo tolerance for the plain words only; model-like words must still match exactly.
+        fuzzy: dict[str, Any] = {"bool": {"must": [
+            {"match": {"all.en": {"query": plain, "analyzer": "en_text", "operator": "and",
+                                  "fuzziness": "AUTO:5,9", "prefix_length": 1}}},
+            *[{"match": {"all": {"query": w, "operator": "and"}}} for w in model_words],
+        ]}}
+        clauses.append(fuzzy)
+    return clauses
+
+
+def _scoring(text: str, model_words: list[str], plain: str, weight: float) -> list[dict]:
+    def b(boost: float) -> float:
+        return round(boost * weight, 3)
+
+    key = compact(text)
+    clauses: list[dict[str, Any]] = [
+        # Exact keys outrank everything.
+        {"term": {"model.compact": {"value": key, "boost": b(40)}}},
+        {"term": {"brand_model": {"value": key, "boost": b(40)}}},
+        {"term": {"sku": {"value": text.lower(), "boost": b(30)}}},
+        {"term": {"gtin": {"value": text.strip(), "boost": b(30)}}},
+        {"term": {"brand.folded": {"value": key, "boost": b(20)}}},
+        # A brand word among other words ("lenovo laptop").
+        {"match": {"brand.text": {"query": text, "boost": b(4)}}},
+        # The query as a phrase in the title: whole Chinese words (bigram phrase) / English.
+        {"match_phrase": {"title.phrase": {"query": text, "slop": 1, "boost": b(8)}}},
+        {"match_phrase": {"title_en": {"query": text, "slop": 1, "boost": b(6)}}},
+        # The category named in the query ("笔记本电脑" is a laptop, not a paper notebook).
+        {"match": {"category.name_zh.phrase": {"query": text, "boost": b(3)}}},
+        {"match": {"category.name_en": {"query": text, "boost": b(3)}}},
+        # Title words, then attribute words, then the description.
+        {"match": {"title": {"query": text, "boost": b(1.5)}}},
+        {"match": {"title_en": {"query": text, "boost": b(1.5)}}},
+        {"match": {"attrs_text": {"query": text, "boost": b(1.5)}}},
+        {"match": {"description": {"query": text, "boost": b(0.3)}}},
+        # Prefixes count, but far below whole words.
+        {"match": {"all.partial": {"query": text, "boost": b(0.3)}}},
+    ]
+    for word in model_words:
+        clauses.append({"term": {"model.compact": {"value": compact(word), "boost": b(15)}}})
+        clauses.append({"match": {"model.text": {"query": word, "operator": "and",
+                                                 "boost": b(6)}}})
+    if plain and any(len(w) >= 5 for w in plain.split()):
+        clauses.append({"match": {"brand.text": {
+            "query": plain, "analyzer": "en_text", "fuzziness": "AUTO:5,9",
+            "prefix_length": 1, "boost": b(3)}}})
+        clauses.append({"match": {"title_en": {
+            "query": plain, "analyzer": "en_text", "fuzziness": "AUTO:5,9",
+            "prefix_length": 1, "boost": b(1)}}})
+    return clauses
+
+
+def text_query(q: str) -> dict[str, Any]:
+    """Relevance for ``q``: a filter deciding what matches, ``should`` clauses ranking it."""
+    words = q.split()
+    model_words = [w for w in words if is_model_like(w)]
+    plain = " ".join(w for w in words if not is_model_like(w) and not _HAS_HAN.search(w))
+    recall: list[dict[str, Any]] = _recall(q, model_words, plain)
+    should: list[dict[str, Any]] = _scoring(q, model_words, plain, 1.0)
+    for variant in synonym_variants(q):
+        v_words = variant.split()
+        v_models = [w for w in v_words if is_model_like(w)]
+        recall += _recall(variant, v_models, "", lenient=False)
+        should += _scoring(variant, v_models, "", 0.7)
     return {
         "bool": {
-            "must": [{"bool": {"should": must_any, "minimum_should_match": 1}}],
+            "filter": [{"bool": {"should": recall, "minimum_should_match": 1}}],
             "should": should,
         }
     }
 
 
-def _filters(request: dict[str, Any]) -> dict[str, list]:
+def _attr_filter(key: str, values: list[str], info: AttributeInfo | None) -> dict[str, Any]:
+    kind = info.type if info else "text"
+    if kind == "number":
+        clause: dict[str, Any] = {"terms": {"attrs.number": [float(v) for v in values]}}
+    elif kind == "bool":
+        clause = {"terms": {"attrs.bool": [v.lower() in ("true", "1", "yes") for v in values]}}
+    else:
+        clause = {"terms": {"attrs.keyword": values}}
+    return {"nested": {"path": "attrs", "query": {"bool": {"filter": [
+        {"term": {"attrs.key": key}}, clause]}}}}
+
+
+def filters_by_facet(
+    request: dict[str, Any], attributes: dict[str, AttributeInfo] | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """Filters by facet name, so each facet can be counted without its own filter."""
+    attributes = attributes or {}
     by_facet: dict[str, list[dict[str, Any]]] = {}
     if request.get("category"):
+        # The path holds every ancestor code: one term matches the category and descendants.
         by_facet["category"] = [{"term": {"category.path": request["category"]}}]
     if request.get("brand"):
         by_facet["brand"] = [{"terms": {"brand": request["brand"]}}]
@@ -81,9 +196,9 @@ def _filters(request: dict[str, Any]) -> dict[str, list]:
     if request.get("supplier_size"):
         by_facet["supplier_size"] = [{"terms": {"supplier.size": request["supplier_size"]}}]
     if request.get("sme") is not None:
-        by_facet.setdefault("supplier_size", []).append({"term": {"supplier.sme": request["sme"]}})
+        by_facet["sme"] = [{"term": {"supplier.sme": request["sme"]}}]
     if request.get("agreement"):
-        by_facet["agreement"] = [{"term": {"agreement.number": request["agreement"]}}]
+        by_facet["agreement"] = [{"terms": {"agreement.number": request["agreement"]}}]
     if request.get("region"):
         by_facet["region"] = [{"terms": {"regions": [request["region"], "*"]}}]
     price: dict[str, float] = {}
@@ -96,15 +211,7 @@ def _filters(request: dict[str, Any]) -> dict[str, list]:
     if request.get("in_stock"):
         by_facet["in_stock"] = [{"term": {"in_stock": True}}]
     for key, values in sorted(request.get("attributes", {}).items()):
-        by_facet[f"attr.{key}"] = [{
-            "nested": {
-                "path": "attrs",
-                "query": {"bool": {"filter": [
-                    {"term": {"attrs.key": key}},
-                    {"terms": {"attrs.keyword": values}},
-                ]}},
-            }
-        }]
+        by_facet[f"attr.{key}"] = [_attr_filter(key, values, attributes.get(key))]
     return by_facet
 
 
@@ -112,7 +219,7 @@ def _all_except(by_facet: dict[str, list], name: str) -> list[dict[str, Any]]:
     return [f for facet, filters in by_facet.items() if facet != name for f in filters]
 
 
-_SORTS: dict[str, list[Any]] = {
+SORTS: dict[str, list[Any]] = {
     "relevance": ["_score", {"price": "asc"}, {"offer_id": "asc"}],
     "price_asc": [{"price": "asc"}, {"offer_id": "asc"}],
     "price_desc": [{"price": "desc"}, {"offer_id": "asc"}],
@@ -120,29 +227,49 @@ _SORTS: dict[str, list[Any]] = {
 }
 
 
+def _attribute_agg(info: AttributeInfo) -> dict[str, Any]:
+    if info.type == "number":
+        # Numbers facet by value, in numeric order (4 GB, 8 GB, 16 GB).
+        values = {"terms": {"field": "attrs.number", "size": FACET_SIZE, "order": {"_key": "asc"}}}
+    elif info.type == "bool":
+        values = {"terms": {"field": "attrs.bool", "size": 2}}
+    else:
+        values = {"terms": {"field": "attrs.keyword", "size": FACET_SIZE}}
+    return {"nested": {"path": "attrs"},
+            "aggs": {"k": {"filter": {"term": {"attrs.key": info.key}},
+                           "aggs": {"values": values}}}}
+
+
 def build_search_body(
     request: dict[str, Any],
     *,
     visible_regions: list[str] | None = None,
-    facet_attributes: list[str] | None = None,
+    attributes: dict[str, AttributeInfo] | None = None,
+    facet_attributes: list[AttributeInfo] | None = None,
 ) -> dict[str, Any]:
     """Build the body for one search.
 
     ``request`` is the output of ``SearchRequestSchema``. ``visible_regions`` limits results
-    to offers delivering there (a logged-in purchaser's region). ``facet_attributes`` lists the
-    attribute keys of the chosen category to count.
+    to offers delivering there (a logged-in purchaser's region). ``attributes`` types the
+    ``attr.<key>`` filters; ``facet_attributes`` are the chosen category's attributes to count.
     """
-    q = request.get("q", "").strip()
-    by_facet = _filters(request)
-    query: dict[str, Any] = _text_query(q) if q else {"match_all": {}}
+    q = (request.get("q") or "").strip()
+    by_facet = filters_by_facet(request, attributes)
+    # Always on, whatever the caller asks: an offer past its validity (or its agreement's
+    # end) that the indexer has not removed yet must never be shown.
+    always: list[dict[str, Any]] = [
+        {"range": {"valid_until": {"gte": "now/d"}}},
+        {"range": {"agreement.ends_on": {"gte": "now/d"}}},
+    ]
     if visible_regions is not None:
         # A purchaser never sees offers that do not deliver to it, whatever the facets say.
-        query = {"bool": {"must": [query],
-                          "filter": [{"terms": {"regions": [*visible_regions, "*"]}}]}}
+        always.append({"terms": {"regions": [*visible_regions, "*"]}})
+    query: dict[str, Any] = text_query(q) if q else {"bool": {}}
+    query["bool"].setdefault("filter", []).extend(always)
     page, per_page = request.get("page", 1), request.get("per_page", 20)
 
     def facet(name: str, agg: dict[str, Any]) -> dict[str, Any]:
-        # Post-filter style: each facet counts with every filter except its own.
+        # Each facet counts with every filter except its own, so its other values stay visible.
         return {"filter": {"bool": {"filter": _all_except(by_facet, name)}}, "aggs": {"v": agg}}
 
     aggs: dict[str, Any] = {
@@ -156,23 +283,21 @@ def build_search_body(
                                         "aggs": {"name": {"terms": {"field": "supplier.name",
                                                                     "size": 1}}}}),
         "supplier_size": facet("supplier_size", {"terms": {"field": "supplier.size"}}),
+        "sme": facet("sme", {"terms": {"field": "supplier.sme"}}),
         "agreement": facet("agreement", {"terms": {"field": "agreement.number",
                                                     "size": FACET_SIZE}}),
         "region": facet("region", {"terms": {"field": "regions", "size": FACET_SIZE}}),
+        "in_stock": facet("in_stock", {"terms": {"field": "in_stock"}}),
         "price": facet("price", {"stats": {"field": "price"}}),
     }
-    for key in facet_attributes or []:
-        aggs[f"attr.{key}"] = facet(f"attr.{key}", {
-            "nested": {"path": "attrs"},
-            "aggs": {"k": {"filter": {"term": {"attrs.key": key}},
-                           "aggs": {"values": {"terms": {"field": "attrs.keyword",
-                                                         "size": FACET_SIZE}}}}},
-        })
+    for info in facet_attributes or []:
+        aggs[f"attr.{info.key}"] = facet(f"attr.{info.key}", _attribute_agg(info))
 
     body: dict[str, Any] = {
         "query": query,
+        # Facet filters apply to hits after the aggregations saw them (see ``facet``).
         "post_filter": {"bool": {"filter": [f for fs in by_facet.values() for f in fs]}},
-        "sort": _SORTS[request.get("sort", "relevance")],
+        "sort": SORTS[request.get("sort") or "relevance"],
         "from": (page - 1) * per_page,
         "size": per_page,
         "track_total_hits": True,
@@ -183,20 +308,46 @@ def build_search_body(
         body["highlight"] = {
             "pre_tags": ["<mark>"],
             "post_tags": ["</mark>"],
+            "encoder": "html",
             "fields": {"title": {"number_of_fragments": 0},
                        "title_en": {"number_of_fragments": 0}},
         }
     return body
 
 
-def build_suggest_body(q: str, size: int = 8) -> dict[str, Any]:
+def build_suggest_body(q: str, size: int = 6) -> dict[str, Any]:
+    """Completions for a partly typed query: brands, models, categories, then product titles.
+
+    Brands and models complete on their compact keys ("thinkp" -> "ThinkPad E14"); titles on
+    the edge n-grams of the whole title ("笔记" -> "笔记本电脑 ...") or of its words.
+    """
+    key = compact(q)
+    visible = [{"range": {"valid_until": {"gte": "now/d"}}}]
     return {
-        "size": 0,
-        "query": {"match": {"suggest": {"query": q, "operator": "and"}}},
+        "size": size,
+        "_source": ["title", "product_id"],
+        "query": {"bool": {"should": [
+            {"match": {"suggest.prefix": {"query": q, "boost": 3}}},
+            {"match": {"suggest": {"query": q, "operator": "and"}}},
+        ], "minimum_should_match": 1, "filter": visible}},
+        # One title per product, not one per supplier's offer.
+        "collapse": {"field": "product_id"},
         "aggs": {
-            "brands": {"filter": {"prefix": {"brand.folded": _compact(q)}},
-                       "aggs": {"v": {"terms": {"field": "brand", "size": 3}}}},
-            "categories": {"terms": {"field": "category.name_zh.raw", "size": 3}},
-            "titles": {"terms": {"field": "suggest.raw", "size": size}},
+            "brands": {"filter": {"bool": {"filter": visible, "should": [
+                {"prefix": {"brand.folded": key}},
+                {"match_phrase_prefix": {"title": q}},
+            ], "minimum_should_match": 1}},
+                "aggs": {"v": {"terms": {"field": "brand", "size": 3}}}},
+            "models": {"filter": {"bool": {"filter": visible, "should": [
+                {"prefix": {"model.compact": key}},
+                # "lenovo thinkp": a brand, then the start of a model.
+                *([{"prefix": {"brand_model": key}}] if " " in q.strip() else []),
+            ], "minimum_should_match": 1}},
+                "aggs": {"v": {"terms": {"field": "model", "size": 3}}}},
+            "categories": {"filter": {"bool": {"filter": visible, "should": [
+                {"prefix": {"category.name_zh.raw": q}},
+                {"match_phrase_prefix": {"category.name_en": q}},
+            ], "minimum_should_match": 1}},
+                "aggs": {"v": {"terms": {"field": "category.name_zh.raw", "size": 3}}}},
         },
     }

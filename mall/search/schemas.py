@@ -14,6 +14,9 @@ from marshmallow import (
     validates_schema,
 )
 
+from mall.errors import BadRequest
+from mall.http import load
+
 MAX_QUERY_LENGTH = 200
 MAX_PER_PAGE = 100
 # Deep pagination is expensive and useless to people; refine the search instead.
@@ -25,7 +28,8 @@ class SearchRequestSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    q = fields.String(load_default="", validate=validate.Length(max=MAX_QUERY_LENGTH))
+    # The length cap is checked before loading, with its own error code (query_too_long).
+    q = fields.String(load_default="")
     category = fields.String(validate=validate.Length(max=64))
     brand = fields.List(fields.String(validate=validate.Length(max=120)), load_default=list)
     supplier = fields.List(fields.Integer(), load_default=list)
@@ -34,7 +38,7 @@ class SearchRequestSchema(Schema):
         load_default=list,
     )
     sme = fields.Boolean()
-    agreement = fields.String(validate=validate.Length(max=64))
+    agreement = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
     region = fields.String(validate=validate.Length(max=16))
     price_min = fields.Decimal(validate=validate.Range(min=0))
     price_max = fields.Decimal(validate=validate.Range(min=0))
@@ -58,7 +62,7 @@ class SearchRequestSchema(Schema):
                 continue
             if key.startswith("attr."):
                 attributes.setdefault(key[5:], []).extend(values)
-            elif key in ("brand", "supplier", "supplier_size"):
+            elif key in ("brand", "supplier", "supplier_size", "agreement"):
                 out[key] = [part for v in values for part in v.split(",") if part]
             else:
                 out[key] = values[-1]
@@ -71,9 +75,28 @@ class SearchRequestSchema(Schema):
         low, high = data.get("price_min"), data.get("price_max")
         if low is not None and high is not None and low > high:
             raise ValidationError("price_min must not exceed price_max.", "price_min")
-        if data["page"] * data["per_page"] > MAX_RESULT_WINDOW:
-            raise ValidationError(
-                f"Results beyond the first {MAX_RESULT_WINDOW} are not served; narrow the "
-                "search with filters instead.",
-                "page",
-            )
+
+
+def parse_search_args(args: Any) -> dict[str, Any]:
+    """A validated search request from query arguments, or a 400 in the documented shape.
+
+    The two limits that protect the engine have their own codes so clients can tell them
+    apart from ordinary validation problems.
+    """
+    q = args.get("q", "") or ""
+    if len(q) > MAX_QUERY_LENGTH:
+        raise BadRequest(
+            f"The search text is limited to {MAX_QUERY_LENGTH} characters; it has {len(q)}.",
+            code="query_too_long",
+            details={"max_length": MAX_QUERY_LENGTH, "length": len(q)},
+        )
+    data = load(SearchRequestSchema(), args)
+    if data["page"] * data["per_page"] > MAX_RESULT_WINDOW:
+        raise BadRequest(
+            f"Only the first {MAX_RESULT_WINDOW} results can be paged through; narrow the "
+            "search with filters or a more specific query instead.",
+            code="page_too_deep",
+            details={"max_results": MAX_RESULT_WINDOW,
+                     "max_page": MAX_RESULT_WINDOW // data["per_page"]},
+        )
+    return data

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from mall.catalog.models import Category
-from mall.errors import ServiceUnavailable
-from mall.search.client import UNAVAILABLE_ERRORS, SearchEngine
-from mall.search.query import build_search_body, build_suggest_body
+from mall.catalog.models import Category, CategoryAttribute
+from mall.errors import BadRequest, ServiceUnavailable
+from mall.search.client import UNAVAILABLE_ERRORS, NotFoundError, SearchEngine, TransportError
+from mall.search.query import AttributeInfo, build_search_body, build_suggest_body, compact
+
+log = logging.getLogger(__name__)
 
 
 def _unavailable(exc: Exception) -> ServiceUnavailable:
@@ -21,13 +25,88 @@ def _unavailable(exc: Exception) -> ServiceUnavailable:
     )
 
 
-def facet_attribute_keys(session: Session, category_code: str | None) -> list[str]:
+def _run(engine: SearchEngine, alias: str, body: dict[str, Any]) -> dict[str, Any]:
+    """One search; any failure of the engine (down, slow, index missing) is a 503."""
+    try:
+        return engine.search(alias, body)
+    except UNAVAILABLE_ERRORS as exc:
+        raise _unavailable(exc) from exc
+    except NotFoundError as exc:  # the alias is not built yet
+        log.error("search index %s missing: %s", alias, exc)
+        raise _unavailable(exc) from exc
+    except TransportError as exc:
+        if isinstance(exc.status_code, int) and exc.status_code < 500:
+            raise  # a query the engine refuses is our bug: let it surface as a 500
+        log.error("search engine error: %s", exc)
+        raise _unavailable(exc) from exc
+
+
+def _info(attribute: CategoryAttribute) -> AttributeInfo:
+    return AttributeInfo(key=attribute.key, type=attribute.type, name_zh=attribute.name_zh,
+                         name_en=attribute.name_en, unit=attribute.unit)
+
+
+@dataclass
+class AttributeScope:
+    """Attributes a search may filter on (``known``) and those it counts (``facets``)."""
+
+    known: dict[str, AttributeInfo]
+    facets: list[AttributeInfo]
+
+
+def attribute_scope(session: Session, category_code: str | None) -> AttributeScope:
+    """With a category: its own, its ancestors' and its descendants' attributes, faceting on
+    its facetable ones. Without: every attribute of every category, no attribute facets."""
     if not category_code:
-        return []
+        rows = session.scalars(select(CategoryAttribute).order_by(CategoryAttribute.id))
+        known: dict[str, AttributeInfo] = {}
+        for row in rows:
+            known.setdefault(row.key, _info(row))
+        return AttributeScope(known, [])
     category = session.scalar(select(Category).where(Category.code == category_code))
     if category is None:
-        return []
-    return [a.key for a in category.attributes if a.facet]
+        raise BadRequest(f"There is no category with the code {category_code!r}.",
+                         code="unknown_category", details={"category": category_code})
+    related = session.scalars(
+        select(Category).where(or_(Category.path.startswith(category.path),
+                                   Category.code.in_(category.ancestor_codes)))
+    ).all()
+    known = {}
+    for attribute in category.attributes:
+        known[attribute.key] = _info(attribute)
+    for other in related:
+        for attribute in other.attributes:
+            known.setdefault(attribute.key, _info(attribute))
+    facets = [_info(a) for a in category.attributes if a.facet]
+    if not facets:  # a parent category: count its children's facetable attributes
+        seen: set[str] = set()
+        for other in related:
+            if other.path.startswith(category.path):
+                for a in other.attributes:
+                    if a.facet and a.key not in seen:
+                        seen.add(a.key)
+                        facets.append(_info(a))
+    return AttributeScope(known, facets)
+
+
+def _check_attribute_filters(request: dict[str, Any], scope: AttributeScope) -> None:
+    for key, values in request.get("attributes", {}).items():
+        info = scope.known.get(key)
+        if info is None:
+            where = f"category {request['category']}" if request.get("category") else "any category"
+            raise BadRequest(
+                f"attr.{key} is not an attribute of {where}.",
+                code="unknown_attribute",
+                details={"attribute": key, "known": sorted(scope.known)},
+            )
+        if info.type == "number":
+            for value in values:
+                try:
+                    float(value)
+                except ValueError:
+                    raise BadRequest(f"attr.{key} takes numbers; {value!r} is not one.",
+                                     code="invalid_attribute_value",
+                                     details={"attribute": key, "value": value}) from None
 
 
 def _hit_json(hit: dict[str, Any]) -> dict[str, Any]:
@@ -60,7 +139,26 @@ def _buckets(agg: dict[str, Any]) -> list[dict[str, Any]]:
     return agg["v"]["buckets"]
 
 
-def _facets(aggs: dict[str, Any]) -> dict[str, Any]:
+def _number_label(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _attribute_buckets(info: AttributeInfo, buckets: list[dict[str, Any]]) -> list[dict]:
+    out = []
+    for b in buckets:
+        if info.type == "number":
+            value = _number_label(b["key"])
+            label = f"{value} {info.unit}" if info.unit else value
+        elif info.type == "bool":
+            value = "true" if b["key"] in (1, True, "true") else "false"
+            label = "是 Yes" if value == "true" else "否 No"
+        else:
+            value = label = str(b["key"])
+        out.append({"value": value, "label": label, "count": b["doc_count"]})
+    return out
+
+
+def _facets(aggs: dict[str, Any], facet_attributes: list[AttributeInfo]) -> dict[str, Any]:
     def first(bucket: dict[str, Any], name: str) -> str | None:
         inner = bucket.get(name, {}).get("buckets", [])
         return inner[0]["key"] if inner else None
@@ -78,18 +176,23 @@ def _facets(aggs: dict[str, Any]) -> dict[str, Any]:
                           for b in _buckets(aggs["supplier_size"])],
         "agreement": [{"value": b["key"], "label": b["key"], "count": b["doc_count"]}
                       for b in _buckets(aggs["agreement"])],
-        "region": [{"value": b["key"], "label": b["key"], "count": b["doc_count"]}
-                   for b in _buckets(aggs["region"])],
+        "sme": [{"value": "true" if b["key"] else "false",
+                 "label": "中小企业 SME" if b["key"] else "大型企业 Large",
+                 "count": b["doc_count"]} for b in _buckets(aggs["sme"])],
+        "region": [{"value": b["key"], "label": "全国 Nationwide" if b["key"] == "*" else b["key"],
+                    "count": b["doc_count"]} for b in _buckets(aggs["region"])],
+        "in_stock": sum(b["doc_count"] for b in _buckets(aggs["in_stock"]) if b["key"]),
         "price": {"min": None if stats["min"] is None else f"{stats['min']:.2f}",
                   "max": None if stats["max"] is None else f"{stats['max']:.2f}"},
         "attributes": {},
+        "attribute_names": {},
     }
-    for name, agg in aggs.items():
-        if name.startswith("attr."):
-            buckets = agg["v"]["k"]["values"]["buckets"]
-            facets["attributes"][name[5:]] = [
-                {"value": b["key"], "label": b["key"], "count": b["doc_count"]} for b in buckets
-            ]
+    for info in facet_attributes:
+        buckets = aggs[f"attr.{info.key}"]["v"]["k"]["values"]["buckets"]
+        facets["attributes"][info.key] = _attribute_buckets(info, buckets)
+        facets["attribute_names"][info.key] = {
+            "name_zh": info.name_zh, "name_en": info.name_en, "unit": info.unit,
+            "type": info.type}
     return facets
 
 
@@ -100,34 +203,33 @@ def search_offers(
     request: dict[str, Any],
     visible_regions: list[str] | None = None,
 ) -> dict[str, Any]:
-    body = build_search_body(
-        request,
-        visible_regions=visible_regions,
-        facet_attributes=facet_attribute_keys(session, request.get("category")),
-    )
-    try:
-        response = engine.search(alias, body)
-    except UNAVAILABLE_ERRORS as exc:
-        raise _unavailable(exc) from exc
+    """Run one validated search request; the result is the API's JSON shape."""
+    scope = attribute_scope(session, request.get("category"))
+    _check_attribute_filters(request, scope)
+    body = build_search_body(request, visible_regions=visible_regions,
+                             attributes=scope.known, facet_attributes=scope.facets)
+    response = _run(engine, alias, body)
     return {
         "total": response["hits"]["total"]["value"],
         "page": request.get("page", 1),
         "per_page": request.get("per_page", 20),
         "items": [_hit_json(h) for h in response["hits"]["hits"]],
-        "facets": _facets(response["aggregations"]),
+        "facets": _facets(response["aggregations"], scope.facets),
     }
 
 
 def suggest(engine: SearchEngine, alias: str, q: str) -> dict[str, Any]:
-    try:
-        response = engine.search(alias, build_suggest_body(q))
-    except UNAVAILABLE_ERRORS as exc:
-        raise _unavailable(exc) from exc
+    response = _run(engine, alias, build_suggest_body(q))
     aggs = response["aggregations"]
-    suggestions = [{"text": b["key"], "kind": "brand"} for b in aggs["brands"]["v"]["buckets"]]
-    suggestions += [{"text": b["key"], "kind": "category"}
-                    for b in aggs["categories"]["buckets"]]
-    suggestions += [{"text": b["key"], "kind": "product"} for b in aggs["titles"]["buckets"]]
+    lowered = q.lower()
+    suggestions = [{"text": b["key"], "kind": "category"}
+                   for b in aggs["categories"]["v"]["buckets"]]
+    # A brand completes only what was typed as a brand, not a word in a title.
+    suggestions += [{"text": b["key"], "kind": "brand"} for b in aggs["brands"]["v"]["buckets"]
+                    if compact(b["key"]).startswith(compact(lowered))]
+    suggestions += [{"text": b["key"], "kind": "model"} for b in aggs["models"]["v"]["buckets"]]
+    suggestions += [{"text": h["_source"]["title"], "kind": "product"}
+                    for h in response["hits"]["hits"]]
     seen: set[str] = set()
     unique = []
     for s in suggestions:

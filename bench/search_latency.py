@@ -1,0 +1,181 @@
+"""Search API latency over the judged queries on the demo catalog.
+
+    .venv/bin/python bench/search_latency.py [--offers 5000] [--rounds 20] [--warmup 2]
+
+Method:
+1. Its own PostgreSQL database (``MALL_BENCH_SEARCH_DATABASE_URL``, default
+   ``mall_bench_search`` on the dev cluster, created if missing), migrated to heads and seeded
+   by ``mall.demo.seed.seed_demo`` (reused when it already holds ``--offers`` offers).
+2. ``indexer.rebuild.rebuild`` builds a fresh index behind the alias ``bench-search`` on
+   ``MALL_OPENSEARCH_URL`` (the default mapping: 1 shard, 0 replicas).
+3. The app (``create_app``) serves ``GET /api/v1/search?q=<query>&per_page=20`` through the
+   Flask test client, in process: schema validation, the category/attribute lookup in
+   PostgreSQL, the query builder, the OpenSearch round trip over HTTP on loopback (facets,
+   highlights, total hits) and the JSON response. Each of the relevance suite's judged
+   queries (``tests/search/relevance_data.JUDGED``) runs ``--warmup`` rounds unmeasured,
+   then ``--rounds`` rounds measured with ``time.perf_counter``, one request at a time
+   (sequential, a single client: this is per-request latency, not throughput).
+4. It prints p50/p95/p99/max over all measured requests, the slowest queries by p95, and the
+   OpenSearch-reported ``took`` p50/p95 for comparison (the engine's own share).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_DB = "postgresql+psycopg://mall:mall@127.0.0.1:54329/mall_bench_search"
+ALIAS = "bench-search"
+
+
+def _load_services_env() -> None:
+    env_file = ROOT / "var" / "services.env"
+    if env_file.exists():
+        for line in env_file.read_text().splitlines():
+            name, sep, value = line.partition("=")
+            if sep and name.startswith("MALL_") and name not in os.environ:
+                os.environ[name] = value
+
+
+def prepare(db_url: str, offers: int) -> dict:
+    """Create, migrate and seed the bench database unless it already holds ``offers``."""
+    from sqlalchemy import create_engine, func, select, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.orm import Session
+
+    from mall.db import make_engine
+
+    url = make_url(db_url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        if not c.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                         {"n": url.database}).scalar():
+            c.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+    engine = make_engine(db_url)
+    from mall.catalog.models import Offer
+
+    try:
+        with Session(engine) as s:
+            have = s.scalar(select(func.count()).select_from(Offer))
+    except Exception:  # no schema yet
+        have = None
+    if have == offers:
+        return {"seeded": False, "offers": have}
+    from mall.db_cli import upgrade
+    from mall.demo.seed import seed_demo
+
+    with engine.begin() as c:
+        c.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        c.execute(text("CREATE SCHEMA public"))
+    upgrade(db_url, "heads")
+    started = time.perf_counter()
+    with Session(engine, expire_on_commit=False) as s:
+        seed_demo(s, offers=offers, today=date.today())
+    return {"seeded": True, "offers": offers, "seed_seconds": time.perf_counter() - started}
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * pct / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--offers", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    args = parser.parse_args()
+
+    _load_services_env()
+    db_url = os.environ.get("MALL_BENCH_SEARCH_DATABASE_URL", DEFAULT_DB)
+    os_url = os.environ.get("MALL_OPENSEARCH_URL", "http://127.0.0.1:9200")
+    seeded = prepare(db_url, args.offers)
+
+    from sqlalchemy.orm import Session
+
+    from indexer.rebuild import rebuild
+    from mall import create_app
+    from mall.config import Config
+    from mall.db import make_engine
+    from mall.search.client import make_client
+    from tests.search.relevance_data import JUDGED
+
+    with Session(make_engine(db_url)) as session:
+        built = rebuild(make_client(os_url, timeout=120), session, ALIAS, date.today())
+
+    config = Config.from_env().replace(database_url=db_url, opensearch_url=os_url,
+                                       search_alias=ALIAS)
+    app = create_app(config)
+    client = app.test_client()
+    queries = [j.q for j in JUDGED]
+    latencies: list[float] = []
+    took: list[float] = []
+    per_query: dict[str, list[float]] = {q: [] for q in queries}
+    totals: dict[str, int] = {}
+    engine = make_client(os_url, timeout=10)
+    for round_no in range(args.warmup + args.rounds):
+        for q in queries:
+            started = time.perf_counter()
+            response = client.get("/api/v1/search", query_string={"q": q, "per_page": 20})
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200:
+                raise SystemExit(f"{q!r}: HTTP {response.status_code} {response.get_data()!r}")
+            if round_no >= args.warmup:
+                latencies.append(elapsed)
+                per_query[q].append(elapsed)
+            totals[q] = response.get_json()["total"]
+    # The engine's own time for the same bodies, for comparison (one pass).
+    from mall.search.query import build_search_body
+    from mall.search.schemas import parse_search_args
+
+    with app.test_request_context():
+        for q in queries:
+            body = build_search_body(parse_search_args({"q": q, "per_page": "20"}))
+            took.append(float(engine.search(index=ALIAS, body=body)["took"]))
+
+    summary = {
+        "offers_indexed": built.documents,
+        "seed": seeded,
+        "queries": len(queries),
+        "requests": len(latencies),
+        "p50_ms": round(percentile(latencies, 50), 1),
+        "p95_ms": round(percentile(latencies, 95), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+        "max_ms": round(max(latencies), 1),
+        "mean_ms": round(statistics.fmean(latencies), 1),
+        "engine_took_p50_ms": round(percentile(took, 50), 1),
+        "engine_took_p95_ms": round(percentile(took, 95), 1),
+        "zero_result_queries": sorted(q for q, n in totals.items() if n == 0),
+    }
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    print(f"demo catalog: {built.documents} visible offers indexed in {ALIAS}")
+    print(f"{len(queries)} judged queries x {args.rounds} rounds = {len(latencies)} requests "
+          f"(after {args.warmup} warm-up rounds)")
+    print(f"GET /api/v1/search  p50 {summary['p50_ms']} ms  p95 {summary['p95_ms']} ms  "
+          f"p99 {summary['p99_ms']} ms  max {summary['max_ms']} ms  "
+          f"mean {summary['mean_ms']} ms")
+    print(f"OpenSearch took     p50 {summary['engine_took_p50_ms']} ms  "
+          f"p95 {summary['engine_took_p95_ms']} ms")
+    slowest = sorted(per_query.items(), key=lambda kv: percentile(kv[1], 95), reverse=True)[:5]
+    print("slowest queries by p95: " + ", ".join(
+        f"{q!r} {percentile(v, 95):.1f} ms" for q, v in slowest))
+    print(f"queries with no result on the demo catalog: {summary['zero_result_queries']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""Search test helpers: one database transaction shared by a whole module.
+
+The relevance and filter suites index a catalog once per module; the data lives in a
+transaction rolled back when the module ends, and the app's ``db.session`` is bound to it so
+requests through the test client see the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from mall.db import db
+
+
+@pytest.fixture(scope="module")
+def module_session(app: Flask, db_engine: Engine) -> Iterator[Session]:
+    connection = db_engine.connect()
+    outer = connection.begin()
+    db.session.remove()
+    db.bind_override = connection
+    try:
+        with app.app_context():
+            yield db.session()
+    finally:
+        db.session.remove()
+        db.bind_override = None
+        outer.rollback()
+        connection.close()
