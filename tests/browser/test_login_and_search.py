@@ -41,3 +41,51 @@ def test_buyer_logs_in_through_the_form_and_out_again(
 
     browser.find_element(By.CSS_SELECTOR, "nav.user button").click()
     assert "登录 Log in" in browser.find_element(By.CSS_SELECTOR, "nav.user").text
+
+
+def test_purchaser_searches_filters_and_compares_offers(
+    live_server: str, browser, opensearch, search_index: str
+) -> None:
+    from tests.conftest import index_offers
+    from tests.factories.accounts import make_org
+    from tests.factories.catalog import LAPTOP_TEMPLATE, make_agreement, make_category, make_offer
+
+    session = db.session()
+    laptops = make_category(session, code="BRW-LAPTOP", name_zh="笔记本电脑",
+                            name_en="Laptops", attributes=LAPTOP_TEMPLATE)
+    suppliers = [make_org(session, kind="supplier", size=size, name=name)
+                 for size, name in (("small", "北京小微科技"), ("large", "华东大型集团"))]
+    agreement = make_agreement(session, category=laptops, suppliers=suppliers)
+    offers = [
+        make_offer(session, agreement, suppliers[0], brand="Lenovo", model="ThinkPad E14",
+                   title="联想 ThinkPad E14 笔记本电脑", price="5299.00"),
+        make_offer(session, agreement, suppliers[1], brand="Lenovo", model="ThinkPad E14",
+                   title="联想 ThinkPad E14 笔记本电脑 企业版", price="4999.00"),
+        make_offer(session, agreement, suppliers[1], brand="Dell", model="Latitude 5440",
+                   title="戴尔 Latitude 5440 笔记本电脑", price="6100.00"),
+    ]
+    session.commit()
+    index_offers(opensearch, search_index, offers)
+
+    browser.get(live_server + "/")
+    box = browser.find_element(By.NAME, "q")
+    box.send_keys("笔记本电脑")
+    box.submit()
+    titles = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "ol.offers li h3")]
+    assert len(titles) == 3
+    assert "3" in browser.find_element(By.CSS_SELECTOR, ".summary").text
+
+    # narrow by brand through the facet, then remove the filter again
+    browser.find_element(By.CSS_SELECTOR, "[data-facet=brand] a[href*='brand=Dell']").click()
+    titles = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "ol.offers li h3")]
+    assert titles == ["戴尔 Latitude 5440 笔记本电脑"]
+    browser.find_element(By.CSS_SELECTOR, "ul.chips a[title]").click()
+    assert len(browser.find_elements(By.CSS_SELECTOR, "ol.offers li h3")) == 3
+
+    # the offer page compares the same product across suppliers, cheapest first
+    browser.get(f"{live_server}/offers/{offers[0].id}")
+    assert "ThinkPad E14" in browser.find_element(By.CSS_SELECTOR, ".offer-detail").text
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.offers-compare tbody tr")
+    assert [r.get_attribute("data-offer-id") for r in rows] == [str(offers[1].id),
+                                                                str(offers[0].id)]
+    assert "华东大型集团" in rows[0].text and "4999.00" in rows[0].text
