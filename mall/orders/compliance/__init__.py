@@ -1,0 +1,1 @@
+"""The compliance engine: jurisdiction profiles (data), small named rules, the engine."""

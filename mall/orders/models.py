@@ -1,0 +1,338 @@
+"""Carts, requisitions with their compliance decisions, approvals, competitions and orders."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mall.db import Base, utcnow
+
+
+def _in(values: type[enum.StrEnum]) -> str:
+    return ", ".join(f"'{v.value}'" for v in values)
+
+
+class Route(enum.StrEnum):
+    direct = "direct"
+    approval = "approval"
+    competition = "competition"
+    blocked = "blocked"
+
+
+class RequisitionStatus(enum.StrEnum):
+    pending = "pending"  # waiting for approvers or for a competition's award
+    approved = "approved"
+    ordered = "ordered"
+    blocked = "blocked"
+    rejected = "rejected"
+    cancelled = "cancelled"
+
+
+# Requisitions that count towards the cumulative (anti-splitting) total.
+COUNTED_STATUSES = (RequisitionStatus.pending, RequisitionStatus.approved,
+                    RequisitionStatus.ordered)
+
+
+class OrderStatus(enum.StrEnum):
+    placed = "placed"
+    confirmed = "confirmed"
+    shipped = "shipped"
+    delivered = "delivered"
+    accepted = "accepted"
+    rejected = "rejected"
+    cancelled = "cancelled"
+
+
+class CompetitionStatus(enum.StrEnum):
+    open = "open"
+    awarded = "awarded"
+    cancelled = "cancelled"
+
+
+class Cart(Base):
+    __tablename__ = "carts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         unique=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+
+    lines: Mapped[list[CartLine]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="CartLine.id")
+
+
+class CartLine(Base):
+    __tablename__ = "cart_lines"
+    __table_args__ = (
+        UniqueConstraint("cart_id", "offer_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id", ondelete="CASCADE"))
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Requisition(Base):
+    __tablename__ = "requisitions"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(RequisitionStatus)})", name="status"),
+        CheckConstraint(f"route IN ({_in(Route)})", name="route"),
+        CheckConstraint("total >= 0", name="total_non_negative"),
+        CheckConstraint("required_approvals >= 0", name="required_approvals_non_negative"),
+        Index("ix_requisitions_org_created", "purchaser_organization_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    purchaser_organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    route: Mapped[str] = mapped_column(String(16))
+    jurisdiction: Mapped[str] = mapped_column(String(32))
+    total: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    justification: Mapped[str | None] = mapped_column(Text)
+    required_approvals: Mapped[int] = mapped_column(Integer, default=0)
+    # The snapshot prices are honoured until then; later approvals re-check eligibility.
+    price_hold_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    lines: Mapped[list[RequisitionLine]] = relationship(
+        back_populates="requisition", cascade="all, delete-orphan", lazy="selectin",
+        order_by="RequisitionLine.id")
+    decisions: Mapped[list[ComplianceDecision]] = relationship(
+        cascade="all, delete-orphan", order_by="ComplianceDecision.id")
+    approvals: Mapped[list[Approval]] = relationship(
+        cascade="all, delete-orphan", order_by="Approval.id")
+    orders: Mapped[list[PurchaseOrder]] = relationship(order_by="PurchaseOrder.id")
+
+
+class RequisitionLine(Base):
+    __tablename__ = "requisition_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price >= 0", name="unit_price_non_negative"),
+        CheckConstraint("line_total >= 0", name="line_total_non_negative"),
+        # The compliance engine's hot query: one organization's spend in one category over a
+        # window. Denormalised organization and time make it an index range scan.
+        Index("ix_requisition_lines_cumulative", "purchaser_organization_id", "category_id",
+              "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    requisition_id: Mapped[int] = mapped_column(
+        ForeignKey("requisitions.id", ondelete="CASCADE"), index=True)
+    purchaser_organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    sku: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    line_total: Mapped[Decimal]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    requisition: Mapped[Requisition] = relationship(back_populates="lines")
+
+
+class ComplianceDecision(Base):
+    """One evaluation of a requisition: every rule with its inputs and outcome."""
+
+    __tablename__ = "compliance_decisions"
+    __table_args__ = (CheckConstraint(f"route IN ({_in(Route)})", name="route"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requisition_id: Mapped[int] = mapped_column(
+        ForeignKey("requisitions.id", ondelete="CASCADE"), index=True)
+    profile: Mapped[str] = mapped_column(String(32))
+    route: Mapped[str] = mapped_column(String(16))
+    rules: Mapped[list[Any]]
+    evaluated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Approval(Base):
+    __tablename__ = "approvals"
+    __table_args__ = (
+        UniqueConstraint("requisition_id", "approver_id"),
+        CheckConstraint("decision IN ('approve', 'reject')", name="decision"),
+        CheckConstraint("decision = 'approve' OR reason IS NOT NULL", name="reject_has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requisition_id: Mapped[int] = mapped_column(
+        ForeignKey("requisitions.id", ondelete="CASCADE"))
+    approver_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decision: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Competition(Base):
+    __tablename__ = "competitions"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(CompetitionStatus)})", name="status"),
+        CheckConstraint("sme_deduction >= 0 AND sme_deduction < 1", name="sme_deduction_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requisition_id: Mapped[int] = mapped_column(
+        ForeignKey("requisitions.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=CompetitionStatus.open)
+    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    currency: Mapped[str] = mapped_column(String(3))
+    sme_deduction: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    # No foreign key: quotes already reference competitions, and a cycle complicates DDL.
+    awarded_quote_id: Mapped[int | None] = mapped_column(Integer)
+    awarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    requisition: Mapped[Requisition] = relationship()
+    invitations: Mapped[list[CompetitionInvitation]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="CompetitionInvitation.id")
+    quotes: Mapped[list[Quote]] = relationship(
+        cascade="all, delete-orphan", order_by="Quote.id", foreign_keys="Quote.competition_id")
+
+
+class CompetitionInvitation(Base):
+    __tablename__ = "competition_invitations"
+    __table_args__ = (UniqueConstraint("competition_id", "supplier_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(
+        ForeignKey("competitions.id", ondelete="CASCADE"))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    invited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Quote(Base):
+    """One supplier's single, final quote in a competition (no revisions: see services)."""
+
+    __tablename__ = "quotes"
+    __table_args__ = (
+        UniqueConstraint("competition_id", "supplier_id"),
+        CheckConstraint("total >= 0", name="total_non_negative"),
+        CheckConstraint("evaluated_total >= 0", name="evaluated_total_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(
+        ForeignKey("competitions.id", ondelete="CASCADE"))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # [{line_id, unit_price}] as decimal strings.
+    lines: Mapped[list[Any]]
+    total: Mapped[Decimal]
+    # The total used for ranking: the SME deduction applied, never the price paid.
+    evaluated_total: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Flag(Base):
+    """A suspicious pattern shown to the procurement center."""
+
+    __tablename__ = "flags"
+    __table_args__ = (
+        CheckConstraint("kind IN ('identical_totals', 'shared_contact')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    competition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("competitions.id", ondelete="CASCADE"), index=True)
+    supplier_ids: Mapped[list[Any]]
+    details: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PurchaseOrder(Base):
+    __tablename__ = "purchase_orders"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(OrderStatus)})", name="status"),
+        CheckConstraint("total >= 0", name="total_non_negative"),
+        Index("ix_purchase_orders_purchaser", "purchaser_organization_id", "created_at"),
+        Index("ix_purchase_orders_supplier", "supplier_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    requisition_id: Mapped[int] = mapped_column(ForeignKey("requisitions.id"), index=True)
+    competition_id: Mapped[int | None] = mapped_column(ForeignKey("competitions.id"))
+    purchaser_organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    status: Mapped[str] = mapped_column(String(16), default=OrderStatus.placed)
+    total: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="OrderLine.id")
+
+
+class OrderLine(Base):
+    """A snapshot of what was bought: title, SKU and price at purchase time."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price >= 0", name="unit_price_non_negative"),
+        CheckConstraint("line_total >= 0", name="line_total_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("purchase_orders.id", ondelete="CASCADE"), index=True)
+    requisition_line_id: Mapped[int | None] = mapped_column(ForeignKey("requisition_lines.id"))
+    # The offer whose stock is reserved; None when the winner has no offer for the item.
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    sku: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    line_total: Mapped[Decimal]
+
+
+class IdempotencyKey(Base):
+    """The first response to a (user, key); the unique constraint makes replays safe."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,66 @@
+"""Request schemas for carts, requisitions, approvals, quotes and orders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+
+class CartLineSchema(Schema):
+    offer_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    quantity = fields.Integer(required=True, strict=True,
+                              validate=validate.Range(min=1, max=10_000_000))
+
+
+class CartQuantitySchema(Schema):
+    quantity = fields.Integer(required=True, strict=True,
+                              validate=validate.Range(min=1, max=10_000_000))
+
+
+class RequisitionSchema(Schema):
+    lines = fields.List(fields.Nested(CartLineSchema), validate=validate.Length(min=1, max=200))
+    from_cart = fields.Boolean(load_default=False)
+    justification = fields.String(validate=validate.Length(max=2000), allow_none=True)
+
+    @validates_schema
+    def _one_source(self, data: dict[str, Any], **_: Any) -> None:
+        if bool(data.get("lines")) == bool(data.get("from_cart")):
+            raise ValidationError("Send either lines or from_cart: true.", "lines")
+
+
+class RejectSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ReasonSchema(Schema):
+    reason = fields.String(validate=validate.Length(max=2000), allow_none=True)
+
+
+class QuoteLineSchema(Schema):
+    line_id = fields.Integer(required=True, strict=True)
+    unit_price = fields.Decimal(required=True, as_string=True, places=2, allow_nan=False,
+                                validate=validate.Range(min=0, max=10**11))
+
+
+class QuoteSchema(Schema):
+    lines = fields.List(fields.Nested(QuoteLineSchema), required=True,
+                        validate=validate.Length(min=1, max=200))
+
+
+class SpendQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    group_by = fields.String(load_default="category",
+                             validate=validate.OneOf(["category", "supplier", "supplier_size"]))
+    from_ = fields.Date(data_key="from", load_default=None)
+    to = fields.Date(load_default=None)
+
+
+class AuditQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    target_type = fields.String(load_default=None, validate=validate.Length(max=32))
+    target_id = fields.String(load_default=None, validate=validate.Length(max=64))
