@@ -40,6 +40,9 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     login_manager.user_loader(login_manager_loader)
     csrf.init_app(app)
     search_backend.init_app(app)
+    from mall.payments import gateway
+
+    gateway.init_app(app)
 
     from mall.errors import register_error_handlers
 

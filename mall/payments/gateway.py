@@ -116,3 +116,14 @@ class StripeGateway:
         """The verified event; raises ``stripe.SignatureVerificationError`` when forged."""
         event = stripe.Webhook.construct_event(payload, signature, self.webhook_secret)
         return event.to_dict()
+
+
+def init_app(app: Any) -> None:
+    """Bind the app's gateway: Stripe (or localstripe via ``MALL_STRIPE_API_BASE``)."""
+    app.extensions["mall.payments"] = StripeGateway.from_config(app.config["MALL"])
+
+
+def current_gateway() -> PaymentGateway:
+    from flask import current_app
+
+    return current_app.extensions["mall.payments"]

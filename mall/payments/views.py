@@ -1,8 +1,79 @@
-"""Payments API and pages."""
+"""Payments API: pay an order by card or invoice, refunds, and the Stripe webhook."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+import stripe
+from flask import Blueprint, jsonify, request
+
+from mall.accounts.models import Role, User
+from mall.accounts.permissions import CENTER, PURCHASER, SUPPLIER, api_guard
+from mall.db import db
+from mall.errors import BadRequest, NotFound
+from mall.http import json_body, load
+from mall.orders.models import PurchaseOrder
+from mall.payments import services
+from mall.payments.gateway import current_gateway
+from mall.payments.schemas import PaymentRequestSchema, RefundRequestSchema
 
 api = Blueprint("payments_api", __name__, url_prefix="/api/v1")
 pages = Blueprint("payments_pages", __name__)
+
+
+@api.post("/orders/<int:order_id>/payments")
+@api_guard(*services.PAYERS, kinds=PURCHASER)
+def pay(order_id: int, user: User) -> Any:
+    """Pay an order by purchase card (Stripe) or by invoice; accepts Idempotency-Key."""
+    raw = json_body()
+    data = load(PaymentRequestSchema(), raw)
+    status, body = services.pay_order(db.session(), current_gateway(), user, order_id, data,
+                                      request.headers.get("Idempotency-Key"), request.path)
+    return jsonify(body), status
+
+
+@api.get("/orders/<int:order_id>/payments")
+@api_guard(Role.buyer, Role.approver, Role.finance, Role.auditor, kinds=PURCHASER)
+def list_payments(order_id: int, user: User) -> Any:
+    """The payments of one of the organization's orders."""
+    session = db.session()
+    order = session.get(PurchaseOrder, order_id)
+    if order is None or order.purchaser_organization_id != user.organization_id:
+        raise NotFound(f"Order {order_id} does not exist.", code="order_not_found")
+    items = [services.payment_json(p) for p in services.order_payments(session, order_id)]
+    return {"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)}
+
+
+@api.post("/payments/<int:payment_id>/settle")
+@api_guard(Role.finance, kinds=PURCHASER)
+def settle(payment_id: int, user: User) -> Any:
+    """Record that an invoice was paid."""
+    session = db.session()
+    payment = services.settle_invoice(session, user, payment_id)
+    session.commit()
+    return services.payment_json(payment)
+
+
+@api.post("/payments/<int:payment_id>/refunds")
+@api_guard(Role.supplier_admin, Role.center_admin, kinds=SUPPLIER + CENTER)
+def refund(payment_id: int, user: User) -> Any:
+    """Refund part or all of a card payment (the order's supplier or the center)."""
+    data = load(RefundRequestSchema(), json_body())
+    session = db.session()
+    created = services.refund_payment(session, current_gateway(), user, payment_id,
+                                      data["amount"], data["reason"])
+    payment = session.get(services.Payment, created.payment_id)
+    return services.payment_json(payment), 201
+
+
+@api.post("/webhooks/stripe")
+def stripe_webhook() -> Any:
+    """Stripe events, verified by their Stripe-Signature."""
+    signature = request.headers.get("Stripe-Signature", "")
+    try:
+        event = current_gateway().parse_webhook(request.get_data(), signature)
+    except (stripe.SignatureVerificationError, ValueError) as exc:
+        raise BadRequest("The Stripe-Signature does not verify.",
+                         code="invalid_signature") from exc
+    outcome = services.apply_gateway_event(db.session(), event)
+    return {"received": True, "outcome": outcome}
