@@ -105,3 +105,39 @@ def verify_chain(session: Session, batch: int = 5000) -> Iterator[ChainBreak]:
         if _digest(event.prev_hash, event) != event.hash:
             yield ChainBreak(event.id, "content does not match its hash: the row was edited")
         expected_prev = event.hash
+
+
+def record_many(session: Session, entries: list[dict[str, Any]]) -> list[AuditEvent]:
+    """Append several events (each the keyword arguments of ``record``) in one flush.
+
+    The same chain as ``record``, taken under one lock: bulk writers (supplier feeds) would
+    otherwise spend three database round trips per event.
+    """
+    if not entries:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    prev = prev or GENESIS_HASH
+    events = []
+    for entry in entries:
+        actor = entry.get("actor")
+        before, after = entry.get("before"), entry.get("after")
+        event = AuditEvent(
+            occurred_at=utcnow(),
+            actor_user_id=getattr(actor, "id", None),
+            actor_organization_id=getattr(actor, "organization_id", None),
+            action=entry["action"],
+            target_type=entry["target_type"],
+            target_id=str(entry["target_id"]),
+            before=_jsonable(before) if before is not None else None,
+            after=_jsonable(after) if after is not None else None,
+            reason=entry.get("reason"),
+            prev_hash=prev,
+        )
+        event.hash = prev = _digest(event.prev_hash, event)
+        events.append(event)
+    # Inserted in list order (ids ascending), which is the order the chain is verified in.
+    session.add_all(events)
+    session.flush()
+    return events

@@ -275,8 +275,9 @@ class PriceChange(Base):
     __table_args__ = (
         Index("ix_price_changes_offer_at", "offer_id", "changed_at"),
         CheckConstraint(f"source IN ({_in(PriceSource)})", name="source"),
+        # superseded: a pending rise replaced by a newer price before the center decided.
         CheckConstraint(
-            "status IN ('applied', 'pending_review', 'refused')", name="status"
+            "status IN ('applied', 'pending_review', 'refused', 'superseded')", name="status"
         ),
     )
 
@@ -290,3 +291,60 @@ class PriceChange(Base):
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FeedImportStatus(enum.StrEnum):
+    processing = "processing"
+    completed = "completed"
+    failed = "failed"
+
+
+class FeedImport(Base):
+    """One supplier feed import and its totals; the per-row problems are FeedImportError rows."""
+
+    __tablename__ = "feed_imports"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(FeedImportStatus)})", name="status"),
+        CheckConstraint("format IN ('csv', 'ndjson')", name="format"),
+        CheckConstraint(f"source IN ({_in(PriceSource)})", name="source"),
+        CheckConstraint(
+            "rows_total >= 0 AND rows_ok >= 0 AND rows_rejected >= 0 AND rows_superseded >= 0"
+            " AND rows_ok + rows_rejected + rows_superseded <= rows_total",
+            name="counts",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    source: Mapped[str] = mapped_column(String(16), default=PriceSource.feed)
+    format: Mapped[str] = mapped_column(String(8))
+    encoding: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=FeedImportStatus.processing)
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    rows_ok: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    rows_superseded: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FeedImportError(Base):
+    """One problem with one row of a feed (or a superseded row, code ``superseded``)."""
+
+    __tablename__ = "feed_import_errors"
+    __table_args__ = (
+        Index("ix_feed_import_errors_import_row", "feed_import_id", "row"),
+        CheckConstraint("row >= 1", name="row_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed_import_id: Mapped[int] = mapped_column(
+        ForeignKey("feed_imports.id", ondelete="CASCADE")
+    )
+    row: Mapped[int] = mapped_column(Integer)
+    sku: Mapped[str | None] = mapped_column(String(64))
+    field: Mapped[str] = mapped_column(String(100))
+    code: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)

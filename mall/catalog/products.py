@@ -47,6 +47,46 @@ def find_or_create_product(
     return product
 
 
+ProductKey = tuple[int, str, str, str | None]  # (category_id, brand, model, gtin)
+
+
+def find_or_create_products(session: Session, items: list[ProductKey]) -> dict[ProductKey, int]:
+    """``find_or_create_product`` for many items with a few queries (bulk feeds).
+
+    Same rule: by GTIN when given, else by brand + model within the category.
+    """
+    wanted = list(dict.fromkeys(items))
+    if not wanted:
+        return {}
+    gtins = {g for _, _, _, g in wanted if g}
+    keys = {(c, model_key(b, m)) for c, b, m, _ in wanted}
+    by_gtin = {p.gtin: p for p in session.scalars(
+        select(Product).where(Product.gtin.in_(gtins)))} if gtins else {}
+    by_key = {(p.category_id, p.model_key): p for p in session.scalars(
+        select(Product).where(Product.category_id.in_({c for c, _ in keys}),
+                              Product.model_key.in_({k for _, k in keys})))}
+    found: dict[ProductKey, Product] = {}
+    for item in wanted:
+        category_id, brand, model, gtin = item
+        key = (category_id, model_key(brand, model))
+        product = by_gtin.get(gtin) if gtin else None
+        if product is None:
+            product = by_key.get(key)
+            if product is not None and gtin and product.gtin is None and gtin not in by_gtin:
+                product.gtin = gtin
+                by_gtin[gtin] = product
+        if product is None:
+            product = Product(category_id=category_id, brand=brand, model=model,
+                              model_key=key[1], gtin=gtin or None)
+            session.add(product)
+            by_key[key] = product
+            if gtin:
+                by_gtin[gtin] = product
+        found[item] = product
+    session.flush()
+    return {item: product.id for item, product in found.items()}
+
+
 def product_offers(
     session: Session, product_id: int, today: date, regions: list[str] | None = None
 ) -> list[Offer]:

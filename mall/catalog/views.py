@@ -1,8 +1,293 @@
-"""Catalog API and pages."""
+"""Catalog API: center administration, supplier offers and feeds, public offer pages."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, request
+from sqlalchemy import func, select
+
+from mall.accounts.models import Role, User
+from mall.accounts.permissions import CENTER, SUPPLIER, api_guard, optional_user, purchaser_regions
+from mall.catalog import services
+from mall.catalog.feeds import feed_error_json, import_feed, stored_report
+from mall.catalog.models import (
+    Agreement,
+    Category,
+    FeedImport,
+    FeedImportError,
+    Offer,
+    OfferStatus,
+    PriceChange,
+    Product,
+)
+from mall.catalog.products import product_offers
+from mall.catalog.schemas import (
+    AgreementCreateSchema,
+    AgreementUpdateSchema,
+    CategoryCreateSchema,
+    CeilingSchema,
+    OfferPatchSchema,
+    RefuseDecisionSchema,
+    ReviewDecisionSchema,
+)
+from mall.catalog.visibility import is_visible
+from mall.db import db
+from mall.errors import BadRequest, NotFound
+from mall.http import json_body, load, page_args, paginate
 
 api = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
 pages = Blueprint("catalog_pages", __name__)
+
+_OFFER_STATUSES = {s.value for s in OfferStatus}
+
+
+def _optional_body() -> Any:
+    return json_body() if request.get_data(cache=True) else {}
+
+
+# --- center administration ----------------------------------------------------------------
+
+
+@api.post("/admin/categories")
+@api_guard(Role.center_admin, kinds=CENTER)
+def create_category(user: User) -> Any:
+    """Create a category with its attribute template."""
+    data = load(CategoryCreateSchema(), json_body())
+    session = db.session()
+    category = services.create_category(session, user, data)
+    session.commit()
+    return services.category_json(category), 201
+
+
+@api.get("/admin/categories")
+@api_guard(Role.center_admin, Role.auditor, kinds=CENTER)
+def list_categories(user: User) -> Any:
+    """Categories in code order, optionally under ``parent_code``."""
+    query = select(Category).order_by(Category.code)
+    if parent := request.args.get("parent_code"):
+        query = query.where(Category.path.like(f"%/{parent}/%"), Category.code != parent)
+    return paginate(db.session(), query, services.category_json)
+
+
+@api.post("/admin/agreements")
+@api_guard(Role.center_admin, kinds=CENTER)
+def create_agreement(user: User) -> Any:
+    """Create a framework agreement with its lots and awarded suppliers."""
+    data = load(AgreementCreateSchema(), json_body())
+    session = db.session()
+    agreement = services.create_agreement(session, user, data)
+    session.commit()
+    return services.agreement_json(agreement), 201
+
+
+@api.get("/admin/agreements")
+@api_guard(Role.center_admin, Role.auditor, kinds=CENTER)
+def list_agreements(user: User) -> Any:
+    query = select(Agreement).order_by(Agreement.number)
+    if status := request.args.get("status"):
+        query = query.where(Agreement.status == status)
+    return paginate(db.session(), query, services.agreement_json)
+
+
+@api.get("/admin/agreements/<number>")
+@api_guard(Role.center_admin, Role.auditor, kinds=CENTER)
+def get_agreement(number: str, user: User) -> Any:
+    return services.agreement_json(services.get_agreement(db.session(), number))
+
+
+@api.patch("/admin/agreements/<number>")
+@api_guard(Role.center_admin, kinds=CENTER)
+def update_agreement(number: str, user: User) -> Any:
+    """Suspend or reactivate an agreement; its offers leave or rejoin search at once."""
+    data = load(AgreementUpdateSchema(), json_body())
+    session = db.session()
+    agreement = services.get_agreement(session, number, lock=True)
+    services.set_agreement_status(session, user, agreement, data["status"], data.get("reason"))
+    session.commit()
+    return services.agreement_json(agreement)
+
+
+@api.put("/admin/agreements/<number>/ceilings")
+@api_guard(Role.center_admin, kinds=CENTER)
+def put_ceilings(number: str, user: User) -> Any:
+    """Set per-item ceilings ``[{supplier_id, sku, ceiling_price}]``."""
+    body = json_body()
+    if not isinstance(body, list):
+        raise BadRequest("Send a JSON list of {supplier_id, sku, ceiling_price}.",
+                         code="invalid_json")
+    rows = load(CeilingSchema(many=True), body)
+    session = db.session()
+    agreement = services.get_agreement(session, number, lock=True)
+    saved = services.set_item_ceilings(session, user, agreement, rows)
+    session.commit()
+    return {"items": [{"supplier_id": c.supplier_id, "sku": c.sku,
+                       "ceiling_price": {"amount": f"{c.ceiling_price:.2f}",
+                                         "currency": agreement.currency}} for c in saved]}
+
+
+@api.get("/admin/price-reviews")
+@api_guard(Role.center_admin, Role.auditor, kinds=CENTER)
+def list_price_reviews(user: User) -> Any:
+    """Price rises held for review (``?status=`` for decided ones)."""
+    status = request.args.get("status", "pending_review")
+    query = (select(PriceChange, Offer).join(Offer, Offer.id == PriceChange.offer_id)
+             .where(PriceChange.status == status)
+             .order_by(PriceChange.changed_at, PriceChange.id))
+    session = db.session()
+    page, per_page = page_args()
+    total = session.scalar(select(func.count()).select_from(PriceChange)
+                           .where(PriceChange.status == status))
+    rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": [services.price_review_json(c, o) for c, o in rows], "total": total,
+            "page": page, "per_page": per_page}
+
+
+@api.post("/admin/price-reviews/<int:change_id>/approve")
+@api_guard(Role.center_admin, kinds=CENTER)
+def approve_price(change_id: int, user: User) -> Any:
+    data = load(ReviewDecisionSchema(), _optional_body())
+    session = db.session()
+    change = services.approve_price(session, user, change_id, data.get("reason"))
+    session.commit()
+    return services.price_review_json(change, session.get(Offer, change.offer_id))
+
+
+@api.post("/admin/price-reviews/<int:change_id>/refuse")
+@api_guard(Role.center_admin, kinds=CENTER)
+def refuse_price(change_id: int, user: User) -> Any:
+    data = load(RefuseDecisionSchema(), json_body())
+    session = db.session()
+    change = services.refuse_price(session, user, change_id, data["reason"])
+    session.commit()
+    return services.price_review_json(change, session.get(Offer, change.offer_id))
+
+
+# --- supplier offers ----------------------------------------------------------------------
+
+
+@api.put("/supplier/offers/<sku>")
+@api_guard(Role.supplier_admin, kinds=SUPPLIER)
+def upsert_offer(sku: str, user: User) -> Any:
+    """Create or replace one offer; 422 with ``details.problems`` when it breaks a rule."""
+    body = json_body()
+    session = db.session()
+    result = services.upsert_offer(session, user.organization, user, sku, body)
+    session.commit()
+    return services.offer_json(result.offer), 201 if result.created else 200
+
+
+@api.get("/supplier/offers")
+@api_guard(Role.supplier_admin, kinds=SUPPLIER)
+def list_offers(user: User) -> Any:
+    query = select(Offer).where(Offer.supplier_id == user.organization_id).order_by(Offer.sku)
+    if status := request.args.get("status"):
+        if status not in _OFFER_STATUSES:
+            raise BadRequest(f"status must be one of {', '.join(sorted(_OFFER_STATUSES))}.",
+                             code="invalid_status")
+        query = query.where(Offer.status == status)
+    return paginate(db.session(), query, services.offer_json)
+
+
+@api.get("/supplier/offers/<sku>")
+@api_guard(Role.supplier_admin, kinds=SUPPLIER)
+def get_offer(sku: str, user: User) -> Any:
+    return services.offer_json(services.own_offer(db.session(), user.organization, sku))
+
+
+@api.patch("/supplier/offers/<sku>")
+@api_guard(Role.supplier_admin, kinds=SUPPLIER)
+def patch_offer(sku: str, user: User) -> Any:
+    """Change price, stock or status (active | draft)."""
+    data = load(OfferPatchSchema(), json_body())
+    session = db.session()
+    result = services.patch_offer(session, user.organization, user, sku, data)
+    session.commit()
+    return services.offer_json(result.offer)
+
+
+@api.delete("/supplier/offers/<sku>")
+@api_guard(Role.supplier_admin, kinds=SUPPLIER)
+def delist_offer(sku: str, user: User) -> Any:
+    session = db.session()
+    offer = services.delist_offer(session, user.organization, user, sku)
+    session.commit()
+    return services.offer_json(offer)
+
+
+@api.post("/supplier/feeds")
+@api_guard(Role.supplier_admin, kinds=SUPPLIER)
+def post_feed(user: User) -> Any:
+    """Import a CSV or JSON Lines feed; answers with the per-row report."""
+    session = db.session()
+    report = import_feed(session, user.organization, user, request.stream,
+                         request.headers.get("Content-Type"), source="feed")
+    return report.as_json(), 201
+
+
+def _own_feed(feed_id: int, user: User) -> FeedImport:
+    feed = db.session.get(FeedImport, feed_id)
+    if feed is None or feed.supplier_id != user.organization_id:
+        raise NotFound("You have no such feed import.")
+    return feed
+
+
+@api.get("/supplier/feeds")
+@api_guard(Role.supplier_admin, kinds=SUPPLIER)
+def list_feeds(user: User) -> Any:
+    query = (select(FeedImport).where(FeedImport.supplier_id == user.organization_id)
+             .order_by(FeedImport.id.desc()))
+    session = db.session()
+    return paginate(session, query,
+                    lambda feed: {k: v for k, v in stored_report(session, feed, 0).as_json()
+                                  .items() if k != "errors"})
+
+
+@api.get("/supplier/feeds/<int:feed_id>")
+@api_guard(Role.supplier_admin, kinds=SUPPLIER)
+def get_feed(feed_id: int, user: User) -> Any:
+    return stored_report(db.session(), _own_feed(feed_id, user)).as_json()
+
+
+@api.get("/supplier/feeds/<int:feed_id>/errors")
+@api_guard(Role.supplier_admin, kinds=SUPPLIER)
+def list_feed_errors(feed_id: int, user: User) -> Any:
+    """Every row problem of one import, paginated (the report carries the first 1,000)."""
+    feed = _own_feed(feed_id, user)
+    query = (select(FeedImportError).where(FeedImportError.feed_import_id == feed.id)
+             .order_by(FeedImportError.id))
+    return paginate(db.session(), query, feed_error_json)
+
+
+# --- purchasers ---------------------------------------------------------------------------
+
+
+@api.get("/offers/<int:offer_id>")
+def get_public_offer(offer_id: int) -> Any:
+    """One offer purchasers may see; any other is 404."""
+    session = db.session()
+    offer = session.get(Offer, offer_id)
+    if offer is None or not is_visible(offer, services.today()):
+        raise NotFound("No such offer.")
+    return services.public_offer_json(session, offer)
+
+
+@api.get("/products/<int:product_id>/offers")
+def get_product_offers(product_id: int) -> Any:
+    """The same product from every supplier, cheapest first (the caller's region only)."""
+    session = db.session()
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound("No such product.")
+    regions = purchaser_regions(optional_user())
+    offers = product_offers(session, product_id, services.today(), regions)
+    page, per_page = page_args()
+    window = offers[(page - 1) * per_page: page * per_page]
+    return {
+        "product": {"id": product.id, "brand": product.brand, "model": product.model,
+                    "gtin": product.gtin},
+        "items": [services.public_offer_json(session, o) for o in window],
+        "total": len(offers),
+        "page": page,
+        "per_page": per_page,
+    }

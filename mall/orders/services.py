@@ -120,17 +120,16 @@ class Replay:
     body: dict[str, Any]
 
 
-def idempotent(
-    session: Session, user: User, key: str | None, digest: str,
-    create: Callable[[], tuple[int, dict[str, Any]]],
-) -> tuple[int, dict[str, Any]]:
-    """Run ``create`` once per (user, key); the unique constraint, not a prior read, decides.
+def claim_idempotency_key(
+    session: Session, user: User, key: str | None, digest: str
+) -> tuple[IdempotencyKey | None, IdempotencyKey | None]:
+    """(new row, earlier row) for this (user, key); the unique constraint, not a read, decides.
 
-    A concurrent duplicate blocks on the unique index until the first commits, then reads
-    its stored response. The caller commits.
+    A concurrent duplicate blocks on the unique index until the first commits, then finds its
+    row. The same key with another request body is a 409.
     """
     if not key:
-        return create()
+        return None, None
     if len(key) > 255:
         raise RuleViolation("Idempotency-Key must be at most 255 characters.",
                             code="invalid_idempotency_key")
@@ -139,6 +138,7 @@ def idempotent(
         with session.begin_nested():
             session.add(row)
             session.flush()
+        return row, None
     except IntegrityError:
         existing = session.scalar(select(IdempotencyKey).where(
             IdempotencyKey.user_id == user.id, IdempotencyKey.key == key))
@@ -148,10 +148,21 @@ def idempotent(
         if existing.request_hash != digest:
             raise Conflict("This Idempotency-Key was used with a different request body.",
                            code="idempotency_conflict") from None
+        return None, existing
+
+
+def idempotent(
+    session: Session, user: User, key: str | None, digest: str,
+    create: Callable[[], tuple[int, dict[str, Any]]],
+) -> tuple[int, dict[str, Any]]:
+    """Run ``create`` once per (user, key) and store its response; the caller commits."""
+    row, existing = claim_idempotency_key(session, user, key, digest)
+    if existing is not None:
         return existing.response_status or 200, dict(existing.response_body or {})
     status, body = create()
-    row.response_status, row.response_body = status, body
-    session.flush()
+    if row is not None:
+        row.response_status, row.response_body = status, body
+        session.flush()
     return status, body
 
 

@@ -18,7 +18,7 @@ from mall.accounts.models import OrganizationKind, Role, User
 from mall.audit.services import record
 from mall.errors import Conflict, Forbidden, NotFound, RuleViolation, ServiceUnavailable
 from mall.orders.models import IdempotencyKey, OrderStatus, PurchaseOrder
-from mall.orders.services import request_hash
+from mall.orders.services import claim_idempotency_key, request_hash
 from mall.payments.gateway import GatewayUnavailable, PaymentDeclined, PaymentGateway
 from mall.payments.models import (
     GatewayEvent,
@@ -63,32 +63,6 @@ def _payer_order(session: Session, user: User, order_id: int) -> PurchaseOrder:
     return order
 
 
-def _claim_key(session: Session, user: User, key: str | None, digest: str
-               ) -> tuple[IdempotencyKey | None, IdempotencyKey | None]:
-    """(new row, existing row) for this Idempotency-Key; the unique constraint decides."""
-    if not key:
-        return None, None
-    if len(key) > 255:
-        raise RuleViolation("Idempotency-Key must be at most 255 characters.",
-                            code="invalid_idempotency_key")
-    row = IdempotencyKey(user_id=user.id, key=key, request_hash=digest)
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-        return row, None
-    except IntegrityError:
-        existing = session.scalar(select(IdempotencyKey).where(
-            IdempotencyKey.user_id == user.id, IdempotencyKey.key == key))
-        if existing is None:
-            raise Conflict("A request with this Idempotency-Key is in progress; retry.",
-                           code="idempotency_in_progress") from None
-        if existing.request_hash != digest:
-            raise Conflict("This Idempotency-Key was used with a different request body.",
-                           code="idempotency_conflict") from None
-        return None, existing
-
-
 def pay_order(
     session: Session,
     gateway: PaymentGateway,
@@ -100,7 +74,7 @@ def pay_order(
 ) -> tuple[int, dict[str, Any]]:
     """Pay an order by card or invoice; returns (HTTP status, body). Commits."""
     digest = request_hash(path, data)
-    claimed, existing = _claim_key(session, user, idempotency_key, digest)
+    claimed, existing = claim_idempotency_key(session, user, idempotency_key, digest)
     if existing is not None:
         if existing.response_status is not None:
             session.rollback()

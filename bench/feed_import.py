@@ -1,0 +1,150 @@
+"""Benchmark: import a 100,000-row CSV supplier feed through ``mall.catalog.feeds.import_feed``.
+
+Usage::
+
+    .venv/bin/python bench/feed_import.py [--rows 100000] [--database-url URL] [--tracemalloc]
+
+The database defaults to ``MALL_BENCH_DATABASE_URL``, else a fresh SQLite file in a temp dir;
+it is migrated to head and given a minimal seeded setup (a center, one supplier, one category
+with the laptop template, one agreement). The feed is generated deterministically
+(``random.Random(42)``) into a temp file: 98% valid rows, 2% above the ceiling (rejected), and
+then imported from that file exactly as the API does. Reports rows/s and peak memory: the
+process's peak RSS growth during the import (``ru_maxrss``) and, with ``--tracemalloc``, the
+peak of Python allocations (tracemalloc slows the import, so rows/s is measured without it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import random
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy.orm import Session
+
+from mall.accounts.models import Organization, User, UserRole
+from mall.catalog.feeds import import_feed
+from mall.catalog.models import (
+    Agreement,
+    AgreementSupplier,
+    Category,
+    CategoryAttribute,
+    Lot,
+)
+from mall.db import make_engine
+from mall.db_cli import upgrade
+
+COLUMNS = ["sku", "agreement_number", "lot_code", "category_code", "title", "title_en",
+           "brand", "model", "gtin", "unit", "price", "stock", "lead_time_days", "regions",
+           "attributes", "valid_until"]
+BRANDS = ["联想", "华为", "戴尔", "惠普", "宏碁", "华硕", "Lenovo", "Dell", "HP", "Apple"]
+CPUS = ["i5", "i7", "Ryzen 5", "Ryzen 7"]
+
+
+def seed(session: Session, run: str) -> tuple[Organization, str, str]:
+    today = date.today()
+    supplier = Organization(name=f"Bench supplier {run}", kind="supplier", region="CN-BJ",
+                            size="small", status="active")
+    session.add(supplier)
+    session.add(User(email=f"bench-{run}@bench.example", password_hash="x", name="Bench",
+                     organization=supplier, role_rows=[UserRole(role="supplier_admin")]))
+    code = f"BENCH{run}"
+    category = Category(scheme="bench", code=code, path=f"/{code}/", name_zh="笔记本电脑",
+                        name_en="Laptops", attributes=[
+                            CategoryAttribute(key="cpu", name_zh="处理器", name_en="CPU",
+                                              type="enum", allowed_values=CPUS, required=True,
+                                              position=0),
+                            CategoryAttribute(key="memory_gb", name_zh="内存", name_en="Memory",
+                                              type="number", unit="GB", required=True,
+                                              position=1),
+                            CategoryAttribute(key="touchscreen", name_zh="触摸屏",
+                                              name_en="Touchscreen", type="bool", position=2)])
+    number = f"GC-BENCH-{run}"
+    agreement = Agreement(number=number, title="Bench agreement", currency="CNY",
+                          starts_on=today - timedelta(days=10),
+                          ends_on=today + timedelta(days=700), regions=["*"],
+                          lots=[Lot(code="L1", category=category,
+                                    ceiling_price=Decimal("20000.00"))])
+    session.add_all([category, agreement])
+    session.flush()
+    session.add(AgreementSupplier(agreement_id=agreement.id, supplier_id=supplier.id))
+    session.commit()
+    return supplier, number, code
+
+
+def write_feed(path: Path, rows: int, number: str, category: str) -> None:
+    rng = random.Random(42)
+    valid_until = (date.today() + timedelta(days=365)).isoformat()
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for i in range(rows):
+            brand = rng.choice(BRANDS)
+            model = f"M{rng.randrange(5000):04d}"
+            price = Decimal(rng.randrange(150000, 1800000)) / 100
+            if rng.random() < 0.02:
+                price = Decimal("25000.00")  # above the ceiling: rejected
+            attributes = {"cpu": rng.choice(CPUS), "memory_gb": rng.choice([8, 16, 32]),
+                          "touchscreen": rng.random() < 0.3}
+            writer.writerow([f"BENCH-{i:06d}", number, "L1", category,
+                             f"{brand} {model} 笔记本电脑 {attributes['cpu']}",
+                             f"{brand} {model} laptop", brand, model, "", "台", f"{price:.2f}",
+                             rng.randrange(0, 500), rng.randrange(1, 15),
+                             ";".join(rng.sample(["CN-BJ", "CN-SH", "CN-GD", "CN-ZJ"], 2)),
+                             json.dumps(attributes, ensure_ascii=False), valid_until])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--database-url", default=os.environ.get("MALL_BENCH_DATABASE_URL"))
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="also measure the peak of Python allocations (slower)")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="mall-feed-bench-"))
+    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+    upgrade(url, "heads")
+    engine = make_engine(url)
+    run = f"{int(time.time())}"
+    with Session(engine) as session:
+        supplier, number, category = seed(session, run)
+        feed_path = workdir / "feed.csv"
+        write_feed(feed_path, args.rows, number, category)
+        size_mb = feed_path.stat().st_size / 1e6
+        if args.tracemalloc:
+            tracemalloc.start()
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        with feed_path.open("rb") as stream:
+            report = import_feed(session, supplier, None, stream, "text/csv")
+        elapsed = time.perf_counter() - started
+        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        traced = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
+    print(f"database      {engine.dialect.name} ({engine.url.render_as_string(True)})")
+    print(f"machine       {platform.machine()}, {os.cpu_count()} CPUs, "
+          f"Python {platform.python_version()}, {platform.platform()}")
+    print(f"feed          {args.rows:,} rows, {size_mb:.1f} MB CSV")
+    print(f"report        ok={report.rows_ok:,} rejected={report.rows_rejected:,} "
+          f"superseded={report.rows_superseded:,} status={report.status}")
+    print(f"time          {elapsed:.1f} s")
+    print(f"throughput    {report.rows_total / elapsed:,.0f} rows/s")
+    print(f"peak RSS      {rss_after / 1024:.1f} MiB (grew {(rss_after - rss_before) / 1024:.1f}"
+          f" MiB during the import)")
+    if traced is not None:
+        print(f"tracemalloc   peak {traced / 2**20:.1f} MiB of Python allocations")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""Request shapes for the catalog API (marshmallow 4).
+
+The offer shape (``OfferFieldsSchema``) is shared by the single upsert and every feed row, so
+both refuse the same things with the same problem codes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from mall.accounts.schemas import REGION
+from mall.catalog.models import AgreementStatus, AttributeType, OfferStatus, SecondStage
+
+SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+SKU = validate.Regexp(SKU_PATTERN, error="Use 1-64 letters, digits, '.', '_', ':' or '-'.")
+CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+                       error="Use 1-64 letters, digits, '.', '_' or '-'.")
+MAX_PRICE_DIGITS = 12  # Numeric(14, 2): twelve digits before the point
+
+
+def _choices(values: Any) -> validate.OneOf:
+    return validate.OneOf([v.value for v in values])
+
+
+def _price(required: bool = True) -> fields.Decimal:
+    return fields.Decimal(required=required, as_string=True, allow_nan=False)
+
+
+class AttributeTemplateSchema(Schema):
+    key = fields.String(required=True, validate=validate.Regexp(
+        r"^[a-z][a-z0-9_]{0,63}$", error="Use lower-case letters, digits and '_'."))
+    name_zh = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    type = fields.String(required=True, validate=_choices(AttributeType))
+    unit = fields.String(validate=validate.Length(min=1, max=32), allow_none=True)
+    values = fields.List(fields.Raw(), validate=validate.Length(min=1), allow_none=True)
+    facet = fields.Boolean(load_default=False)
+    required = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _consistent(self, data: dict[str, Any], **_: Any) -> None:
+        kind = data.get("type")
+        values = data.get("values")
+        if kind == AttributeType.enum and not values:
+            raise ValidationError("An enum attribute needs its allowed values.", "values")
+        if values and kind in (AttributeType.bool, AttributeType.text):
+            raise ValidationError(f"A {kind} attribute takes no allowed values.", "values")
+        for value in values or []:
+            if kind == AttributeType.number and (
+                isinstance(value, bool) or not isinstance(value, int | float)
+            ):
+                raise ValidationError("Allowed values of a number are numbers.", "values")
+            if kind == AttributeType.enum and not isinstance(value, str):
+                raise ValidationError("Allowed values of an enum are strings.", "values")
+        if data.get("unit") and kind != AttributeType.number:
+            raise ValidationError("Only number attributes have a unit.", "unit")
+
+
+class CategoryCreateSchema(Schema):
+    scheme = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    code = fields.String(required=True, validate=CODE)
+    name_zh = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    parent_code = fields.String(allow_none=True, validate=CODE)
+    attributes = fields.List(fields.Nested(AttributeTemplateSchema), load_default=list)
+
+    @validates_schema
+    def _unique_keys(self, data: dict[str, Any], **_: Any) -> None:
+        keys = [a["key"] for a in data.get("attributes", [])]
+        if len(keys) != len(set(keys)):
+            raise ValidationError("Attribute keys must be unique.", "attributes")
+
+
+class LotSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    title = fields.String(validate=validate.Length(max=300), allow_none=True)
+    category_code = fields.String(required=True)
+    ceiling_price = fields.Decimal(as_string=True, allow_nan=False, allow_none=True,
+                                   validate=validate.Range(min=0, min_inclusive=False))
+
+
+class AgreementCreateSchema(Schema):
+    number = fields.String(required=True, validate=CODE)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    currency = fields.String(load_default="CNY", validate=validate.OneOf(["CNY", "USD"]))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    regions = fields.List(fields.String(validate=REGION), required=True,
+                          validate=validate.Length(min=1))
+    second_stage = fields.String(load_default=SecondStage.direct.value,
+                                 validate=_choices(SecondStage))
+    lots = fields.List(fields.Nested(LotSchema), required=True, validate=validate.Length(min=1))
+    supplier_ids = fields.List(fields.Integer(), load_default=list)
+
+    @validates_schema
+    def _consistent(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            raise ValidationError("ends_on must not be before starts_on.", "ends_on")
+        codes = [lot["code"] for lot in data.get("lots", [])]
+        if len(codes) != len(set(codes)):
+            raise ValidationError("Lot codes must be unique.", "lots")
+
+
+class AgreementUpdateSchema(Schema):
+    status = fields.String(required=True, validate=_choices(AgreementStatus))
+    reason = fields.String(validate=validate.Length(max=2000))
+
+
+class CeilingSchema(Schema):
+    supplier_id = fields.Integer(required=True)
+    sku = fields.String(required=True, validate=SKU)
+    ceiling_price = fields.Decimal(required=True, as_string=True, allow_nan=False,
+                                   validate=validate.Range(min=0, min_inclusive=False))
+
+
+class OfferFieldsSchema(Schema):
+    """The fields of one offer, as sent to the upsert and in every feed row."""
+
+    agreement_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    lot_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    category_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    title_en = fields.String(validate=validate.Length(max=300), allow_none=True)
+    brand = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    model = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    gtin = fields.String(allow_none=True)
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    price = _price()
+    stock = fields.Integer(required=True, strict=False, validate=validate.Range(min=0))
+    lead_time_days = fields.Integer(required=True, validate=validate.Range(min=0, max=365))
+    regions = fields.List(fields.String(validate=REGION), required=True,
+                          validate=validate.Length(min=1))
+    attributes = fields.Dict(keys=fields.String(), load_default=dict)
+    valid_until = fields.Date(required=True)
+    description = fields.String(validate=validate.Length(max=20000), allow_none=True)
+
+
+class FeedRowSchema(OfferFieldsSchema):
+    sku = fields.String(required=True, validate=SKU)
+
+
+class OfferPatchSchema(Schema):
+    price = _price(required=False)
+    stock = fields.Integer(validate=validate.Range(min=0))
+    # Suppliers publish (active) or withdraw for now (draft); delisting is DELETE.
+    status = fields.String(validate=validate.OneOf([OfferStatus.active.value,
+                                                    OfferStatus.draft.value]))
+
+    @validates_schema
+    def _not_empty(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError("Send at least one of price, stock or status.", "_schema")
+
+
+class ReviewDecisionSchema(Schema):
+    reason = fields.String(validate=validate.Length(min=1, max=2000))
+
+
+class RefuseDecisionSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
