@@ -85,7 +85,7 @@ def db_engine(database_url: str) -> Iterator[Engine]:
     """The test database, emptied and migrated to head by Alembic once per run."""
     engine = make_engine(database_url)
     _reset_database(engine)
-    upgrade(database_url, "heads")
+    upgrade(database_url)
     yield engine
     engine.dispose()
 
