@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -32,6 +33,11 @@ Money = Numeric(14, 2, asdecimal=True)
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dict[str, Any]: JSONType, list[Any]: JSONType, Decimal: Money}
+
+
+def sql_values(values: type[enum.StrEnum]) -> str:
+    """An enum's values as a SQL list for CHECK constraints: "'a', 'b'"."""
+    return ", ".join(f"'{v.value}'" for v in values)
 
 
 def utcnow() -> datetime:

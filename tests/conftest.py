@@ -46,6 +46,7 @@ from mall.db import db, make_engine  # noqa: E402
 from mall.db_cli import upgrade  # noqa: E402
 from mall.search.client import make_client  # noqa: E402
 from mall.search.index import index_body  # noqa: E402
+from tests.support import index_offers, rolled_back_session  # noqa: E402,F401
 
 TEST_DATABASE_URL = os.environ.get("MALL_TEST_DATABASE_URL", "")
 OPENSEARCH_URL = os.environ.get("MALL_OPENSEARCH_URL", "http://127.0.0.1:9200")
@@ -110,22 +111,9 @@ def app(base_config: Config, db_engine: Engine) -> Flask:
 
 @pytest.fixture
 def db_session(app: Flask, db_engine: Engine) -> Iterator[Session]:
-    """A session whose commits are savepoints inside one transaction rolled back afterwards.
-
-    The app's ``db.session`` is bound to the same connection, so views see the same data.
-    """
-    connection = db_engine.connect()
-    outer = connection.begin()
-    db.session.remove()
-    db.bind_override = connection
-    try:
-        with app.app_context():
-            yield db.session()
-    finally:
-        db.session.remove()
-        db.bind_override = None
-        outer.rollback()
-        connection.close()
+    """A session rolled back after the test; the app's ``db.session`` is the same session."""
+    with rolled_back_session(app, db_engine) as session:
+        yield session
 
 
 @pytest.fixture
@@ -182,16 +170,6 @@ def search_index(app: Flask, opensearch: OpenSearch) -> Iterator[str]:
     opensearch.indices.put_alias(index=name, name=alias)
     yield alias
     opensearch.indices.delete(index=name, ignore_unavailable=True)
-
-
-def index_offers(opensearch: OpenSearch, alias: str, offers: list[Any]) -> None:
-    """Index offers through the real document builder and make them searchable now."""
-    from opensearchpy import helpers
-
-    from mall.search.documents import build_document
-
-    helpers.bulk(opensearch, ({"_index": alias, "_id": str(o.id), "_source": build_document(o)}
-                              for o in offers), refresh="wait_for")
 
 
 @pytest.fixture

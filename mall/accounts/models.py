@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mall.db import Base, utcnow
+from mall.db import Base, sql_values, utcnow
 
 
 class OrganizationKind(enum.StrEnum):
@@ -58,16 +58,13 @@ ROLES_BY_KIND: dict[OrganizationKind, frozenset[Role]] = {
 }
 
 
-def _in(values: type[enum.StrEnum]) -> str:
-    return ", ".join(f"'{v.value}'" for v in values)
-
 
 class Organization(Base):
     __tablename__ = "organizations"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_in(OrganizationKind)})", name="kind"),
-        CheckConstraint(f"status IN ({_in(OrganizationStatus)})", name="status"),
-        CheckConstraint(f"size IS NULL OR size IN ({_in(SizeClass)})", name="size"),
+        CheckConstraint(f"kind IN ({sql_values(OrganizationKind)})", name="kind"),
+        CheckConstraint(f"status IN ({sql_values(OrganizationStatus)})", name="status"),
+        CheckConstraint(f"size IS NULL OR size IN ({sql_values(SizeClass)})", name="size"),
         CheckConstraint("kind <> 'supplier' OR size IS NOT NULL", name="supplier_has_size"),
         CheckConstraint(
             "approval_one_approver_above IS NULL OR approval_one_approver_above >= 0",
@@ -161,7 +158,7 @@ class User(Base):
 
 class UserRole(Base):
     __tablename__ = "user_roles"
-    __table_args__ = (CheckConstraint(f"role IN ({_in(Role)})", name="role"),)
+    __table_args__ = (CheckConstraint(f"role IN ({sql_values(Role)})", name="role"),)
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True

@@ -22,11 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mall.accounts.models import Organization
-from mall.db import Base, utcnow
-
-
-def _in(values: type[enum.StrEnum]) -> str:
-    return ", ".join(f"'{v.value}'" for v in values)
+from mall.db import Base, sql_values, utcnow
 
 
 class AttributeType(enum.StrEnum):
@@ -97,7 +93,7 @@ class CategoryAttribute(Base):
     __tablename__ = "category_attributes"
     __table_args__ = (
         UniqueConstraint("category_id", "key"),
-        CheckConstraint(f"type IN ({_in(AttributeType)})", name="type"),
+        CheckConstraint(f"type IN ({sql_values(AttributeType)})", name="type"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,8 +115,8 @@ class Agreement(Base):
     __tablename__ = "agreements"
     __table_args__ = (
         CheckConstraint("ends_on >= starts_on", name="dates_ordered"),
-        CheckConstraint(f"status IN ({_in(AgreementStatus)})", name="status"),
-        CheckConstraint(f"second_stage IN ({_in(SecondStage)})", name="second_stage"),
+        CheckConstraint(f"status IN ({sql_values(AgreementStatus)})", name="status"),
+        CheckConstraint(f"second_stage IN ({sql_values(SecondStage)})", name="second_stage"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -225,7 +221,7 @@ class Offer(Base):
         CheckConstraint(
             "pending_price IS NULL OR pending_price > 0", name="pending_price_positive"
         ),
-        CheckConstraint(f"status IN ({_in(OfferStatus)})", name="status"),
+        CheckConstraint(f"status IN ({sql_values(OfferStatus)})", name="status"),
         Index("ix_offers_status_valid_until", "status", "valid_until"),
     )
 
@@ -274,7 +270,7 @@ class PriceChange(Base):
     __tablename__ = "price_changes"
     __table_args__ = (
         Index("ix_price_changes_offer_at", "offer_id", "changed_at"),
-        CheckConstraint(f"source IN ({_in(PriceSource)})", name="source"),
+        CheckConstraint(f"source IN ({sql_values(PriceSource)})", name="source"),
         # superseded: a pending rise replaced by a newer price before the center decided.
         CheckConstraint(
             "status IN ('applied', 'pending_review', 'refused', 'superseded')", name="status"
@@ -304,9 +300,9 @@ class FeedImport(Base):
 
     __tablename__ = "feed_imports"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_in(FeedImportStatus)})", name="status"),
+        CheckConstraint(f"status IN ({sql_values(FeedImportStatus)})", name="status"),
         CheckConstraint("format IN ('csv', 'ndjson')", name="format"),
-        CheckConstraint(f"source IN ({_in(PriceSource)})", name="source"),
+        CheckConstraint(f"source IN ({sql_values(PriceSource)})", name="source"),
         CheckConstraint(
             "rows_total >= 0 AND rows_ok >= 0 AND rows_rejected >= 0 AND rows_superseded >= 0"
             " AND rows_ok + rows_rejected + rows_superseded <= rows_total",

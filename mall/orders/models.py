@@ -20,11 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mall.db import Base, utcnow
-
-
-def _in(values: type[enum.StrEnum]) -> str:
-    return ", ".join(f"'{v.value}'" for v in values)
+from mall.db import Base, sql_values, utcnow
 
 
 class Route(enum.StrEnum):
@@ -94,8 +90,8 @@ class CartLine(Base):
 class Requisition(Base):
     __tablename__ = "requisitions"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_in(RequisitionStatus)})", name="status"),
-        CheckConstraint(f"route IN ({_in(Route)})", name="route"),
+        CheckConstraint(f"status IN ({sql_values(RequisitionStatus)})", name="status"),
+        CheckConstraint(f"route IN ({sql_values(Route)})", name="route"),
         CheckConstraint("total >= 0", name="total_non_negative"),
         CheckConstraint("required_approvals >= 0", name="required_approvals_non_negative"),
         Index("ix_requisitions_org_created", "purchaser_organization_id", "created_at"),
@@ -164,7 +160,7 @@ class ComplianceDecision(Base):
     """One evaluation of a requisition: every rule with its inputs and outcome."""
 
     __tablename__ = "compliance_decisions"
-    __table_args__ = (CheckConstraint(f"route IN ({_in(Route)})", name="route"),)
+    __table_args__ = (CheckConstraint(f"route IN ({sql_values(Route)})", name="route"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     requisition_id: Mapped[int] = mapped_column(
@@ -195,7 +191,7 @@ class Approval(Base):
 class Competition(Base):
     __tablename__ = "competitions"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_in(CompetitionStatus)})", name="status"),
+        CheckConstraint(f"status IN ({sql_values(CompetitionStatus)})", name="status"),
         CheckConstraint("sme_deduction >= 0 AND sme_deduction < 1", name="sme_deduction_range"),
     )
 
@@ -273,7 +269,7 @@ class Flag(Base):
 class PurchaseOrder(Base):
     __tablename__ = "purchase_orders"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_in(OrderStatus)})", name="status"),
+        CheckConstraint(f"status IN ({sql_values(OrderStatus)})", name="status"),
         CheckConstraint("total >= 0", name="total_non_negative"),
         Index("ix_purchase_orders_purchaser", "purchaser_organization_id", "created_at"),
         Index("ix_purchase_orders_supplier", "supplier_id", "created_at"),

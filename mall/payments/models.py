@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mall.db import Base, utcnow
+from mall.db import Base, sql_values, utcnow
 
 
 class PaymentMethod(enum.StrEnum):
@@ -40,9 +40,6 @@ class PaymentStatus(enum.StrEnum):
 LIVE_STATUSES = ("pending", "succeeded", "invoiced", "settled")
 
 
-def _in(values: type[enum.StrEnum]) -> str:
-    return ", ".join(f"'{v.value}'" for v in values)
-
 
 _LIVE = f"status IN ({', '.join(repr(s) for s in LIVE_STATUSES)})"
 
@@ -50,8 +47,8 @@ _LIVE = f"status IN ({', '.join(repr(s) for s in LIVE_STATUSES)})"
 class Payment(Base):
     __tablename__ = "payments"
     __table_args__ = (
-        CheckConstraint(f"method IN ({_in(PaymentMethod)})", name="method"),
-        CheckConstraint(f"status IN ({_in(PaymentStatus)})", name="status"),
+        CheckConstraint(f"method IN ({sql_values(PaymentMethod)})", name="method"),
+        CheckConstraint(f"status IN ({sql_values(PaymentStatus)})", name="status"),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("refunded_amount >= 0 AND refunded_amount <= amount",
                         name="refunds_within_amount"),

@@ -46,9 +46,9 @@ def test_buyer_logs_in_through_the_form_and_out_again(
 def test_purchaser_searches_filters_and_compares_offers(
     live_server: str, browser, opensearch, search_index: str
 ) -> None:
-    from tests.conftest import index_offers
     from tests.factories.accounts import make_org
     from tests.factories.catalog import LAPTOP_TEMPLATE, make_agreement, make_category, make_offer
+    from tests.support import index_offers
 
     session = db.session()
     laptops = make_category(session, code="BRW-LAPTOP", name_zh="笔记本电脑",

@@ -14,20 +14,10 @@ from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from mall.db import db
+from tests.support import rolled_back_session
 
 
 @pytest.fixture(scope="module")
 def module_session(app: Flask, db_engine: Engine) -> Iterator[Session]:
-    connection = db_engine.connect()
-    outer = connection.begin()
-    db.session.remove()
-    db.bind_override = connection
-    try:
-        with app.app_context():
-            yield db.session()
-    finally:
-        db.session.remove()
-        db.bind_override = None
-        outer.rollback()
-        connection.close()
+    with rolled_back_session(app, db_engine) as session:
+        yield session

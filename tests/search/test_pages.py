@@ -12,9 +12,9 @@ from opensearchpy import OpenSearch
 from sqlalchemy.orm import Session
 
 from mall.catalog.models import Offer
-from tests.conftest import index_offers
 from tests.factories.accounts import auth_headers, buyer
 from tests.search.relevance_data import PAPER, Catalog, build_catalog
+from tests.support import index_offers
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from flask import Flask
 from opensearchpy import OpenSearch
 from sqlalchemy.orm import Session
 
-from tests.conftest import index_offers
 from tests.search.relevance_data import JUDGED, LAPTOP, NOTEBOOK, Catalog, build_catalog, ndcg_at_10
+from tests.support import index_offers
 
 NDCG_FLOOR = 0.9
 

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from mall.catalog.models import Offer
 from mall.search.documents import document_or_none
-from tests.conftest import index_offers
 from tests.factories.accounts import auth_headers, buyer, make_org
 from tests.factories.catalog import make_agreement, make_offer
 from tests.search.relevance_data import (
@@ -30,6 +29,7 @@ from tests.search.relevance_data import (
     PAPER,
     build_catalog,
 )
+from tests.support import index_offers
 
 
 @dataclass
