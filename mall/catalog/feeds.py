@@ -26,7 +26,9 @@ import io
 import itertools
 import json
 import logging
+import os
 import tempfile
+import threading
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -63,6 +65,8 @@ log = logging.getLogger(__name__)
 
 MAX_ROWS = 100_000
 BATCH_ROWS = 500
+# Larger feeds are applied in the background so no request waits minutes (202).
+BACKGROUND_ROWS = 2000
 REPORT_ERRORS = 1000
 CHUNK_BYTES = 64 * 1024
 SPOOL_MEMORY_BYTES = 1024 * 1024
@@ -145,7 +149,7 @@ def feed_format(content_type: str | None) -> tuple[str, str | None]:
     return fmt, charset
 
 
-def _copy(stream: IO[bytes], spool: IO[bytes]) -> None:
+def copy_stream(stream: IO[bytes], spool: IO[bytes]) -> None:
     while chunk := stream.read(CHUNK_BYTES):
         spool.write(chunk)
     spool.seek(0)
@@ -399,6 +403,95 @@ class _Importer:
                                     f"this one was not applied."))
 
 
+@dataclass
+class PreparedFeed:
+    """A feed whose structure passed, recorded as a FeedImport, ready to apply."""
+
+    spool: IO[bytes]
+    format: str
+    encoding: str
+    rows: int
+    last_row: dict[int, int]
+    feed_id: int
+
+
+def prepare_feed(
+    session: Session,
+    supplier: Organization,
+    actor: User | None,
+    spool: IO[bytes],
+    content_type: str | None,
+    source: str = "feed",
+) -> PreparedFeed:
+    """Check the whole file's structure, then record the import; commits.
+
+    A malformed file raises FeedRefused (400) and records nothing.
+    """
+    fmt, charset = feed_format(content_type)
+    encoding, rows, last_row = _choose_encoding(spool, fmt, charset)
+    label = "utf-8" if encoding == "utf-8-sig" else encoding
+    feed = FeedImport(supplier_id=supplier.id, actor_user_id=getattr(actor, "id", None),
+                      source=source, format=fmt, encoding=label,
+                      status=FeedImportStatus.processing)
+    session.add(feed)
+    session.commit()
+    return PreparedFeed(spool, fmt, encoding, rows, last_row, feed.id)
+
+
+def apply_feed(
+    session: Session,
+    supplier: Organization,
+    actor: User | None,
+    prepared: PreparedFeed,
+    source: str = "feed",
+) -> FeedReport:
+    """Apply a prepared feed row by row, committing per batch; returns the stored report."""
+    feed = session.get(FeedImport, prepared.feed_id)
+    assert feed is not None
+    report = FeedReport(id=feed.id, status=feed.status, format=feed.format,
+                        encoding=feed.encoding)
+    importer = _Importer(session, supplier, actor, source, report, feed)
+    try:
+        batch: list[Record] = []
+        for record in _records(prepared.spool, prepared.format, prepared.encoding):
+            wins = prepared.last_row.get(hash(record.sku)) if record.sku else None
+            if wins is not None and wins != record.row:
+                importer.superseded(record, wins)
+                continue
+            batch.append(record)
+            if len(batch) >= BATCH_ROWS:
+                importer.batch(batch)
+                batch = []
+        if batch:
+            importer.batch(batch)
+        if importer.pending_errors:
+            importer._flush_report()
+        report.status = FeedImportStatus.completed
+        feed.status = report.status
+        feed.finished_at = utcnow()
+        importer._flush_report()
+        audit.record(session, action="feed.import", target_type="feed_import",
+                     target_id=feed.id, actor=actor,
+                     after={"supplier_id": supplier.id, "rows_total": report.rows_total,
+                            "rows_ok": report.rows_ok,
+                            "rows_rejected": report.rows_rejected,
+                            "rows_superseded": report.rows_superseded, "source": source})
+        session.commit()
+    except Exception as exc:
+        session.rollback()
+        failed = session.get(FeedImport, report.id)
+        if failed is not None:
+            failed.status = report.status = FeedImportStatus.failed
+            failed.message = report.message = f"Import stopped: {type(exc).__name__}."
+            failed.finished_at = utcnow()
+            session.commit()
+        raise
+    if prepared.rows != report.rows_total:  # both passes read the same spooled bytes
+        log.error("feed %s: %s rows read, %s reported", report.id, prepared.rows,
+                  report.rows_total)
+    return report
+
+
 def import_feed(
     session: Session,
     supplier: Organization,
@@ -412,56 +505,41 @@ def import_feed(
     ``stream`` is a binary file-like object; ``actor`` is None when the system imports (the
     indexer's refresh-prices). A malformed file raises FeedRefused (400) and applies nothing.
     """
-    fmt, charset = feed_format(content_type)
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES) as spool:
-        _copy(stream, spool)
-        encoding, rows, last_row = _choose_encoding(spool, fmt, charset)
-        label = "utf-8" if encoding == "utf-8-sig" else encoding
-        feed = FeedImport(supplier_id=supplier.id, actor_user_id=getattr(actor, "id", None),
-                          source=source, format=fmt, encoding=label,
-                          status=FeedImportStatus.processing)
-        session.add(feed)
-        session.commit()
-        report = FeedReport(id=feed.id, status=feed.status, format=fmt, encoding=label)
-        importer = _Importer(session, supplier, actor, source, report, feed)
-        try:
-            batch: list[Record] = []
-            for record in _records(spool, fmt, encoding):
-                wins = last_row.get(hash(record.sku)) if record.sku else None
-                if wins is not None and wins != record.row:
-                    importer.superseded(record, wins)
-                    continue
-                batch.append(record)
-                if len(batch) >= BATCH_ROWS:
-                    importer.batch(batch)
-                    batch = []
-            if batch:
-                importer.batch(batch)
-            if importer.pending_errors:
-                importer._flush_report()
-            report.status = FeedImportStatus.completed
-            feed.status = report.status
-            feed.finished_at = utcnow()
-            importer._flush_report()
-            audit.record(session, action="feed.import", target_type="feed_import",
-                         target_id=feed.id, actor=actor,
-                         after={"supplier_id": supplier.id, "rows_total": report.rows_total,
-                                "rows_ok": report.rows_ok,
-                                "rows_rejected": report.rows_rejected,
-                                "rows_superseded": report.rows_superseded, "source": source})
-            session.commit()
-        except Exception as exc:
-            session.rollback()
-            failed = session.get(FeedImport, report.id)
-            if failed is not None:
-                failed.status = report.status = FeedImportStatus.failed
-                failed.message = report.message = f"Import stopped: {type(exc).__name__}."
-                failed.finished_at = utcnow()
-                session.commit()
-            raise
-    if rows != report.rows_total:  # both passes read the same spooled bytes
-        log.error("feed %s: %s rows read, %s reported", report.id, rows, report.rows_total)
-    return report
+        copy_stream(stream, spool)
+        prepared = prepare_feed(session, supplier, actor, spool, content_type, source)
+        return apply_feed(session, supplier, actor, prepared, source)
+
+
+def apply_in_background(
+    app: Any, supplier_id: int, actor_id: int | None, prepared: PreparedFeed, path: str
+) -> threading.Thread:
+    """Apply a large prepared feed on a thread with its own session; removes ``path`` after.
+
+    The import is already recorded as ``processing``; the report is stored as rows are
+    committed, so ``GET /api/v1/supplier/feeds/{id}`` shows progress and the outcome. If
+    the process dies midway the import stays ``processing`` with the rows committed so far.
+    """
+
+    def run() -> None:
+        from mall.db import db
+
+        with app.app_context():
+            session = db.session()
+            try:
+                supplier = session.get(Organization, supplier_id)
+                actor = session.get(User, actor_id) if actor_id else None
+                apply_feed(session, supplier, actor, prepared)
+            except Exception:
+                log.exception("background feed import %s failed", prepared.feed_id)
+            finally:
+                prepared.spool.close()
+                os.unlink(path)
+                db.session.remove()
+
+    thread = threading.Thread(target=run, name=f"feed-import-{prepared.feed_id}", daemon=True)
+    thread.start()
+    return thread
 
 
 def stored_report(session: Session, feed: FeedImport, limit: int = REPORT_ERRORS) -> FeedReport:

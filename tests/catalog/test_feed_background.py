@@ -1,0 +1,63 @@
+"""Large feeds answer 202 at once and are applied in the background."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from mall.catalog import views as catalog_views
+from mall.catalog.models import Offer
+from mall.db import db
+from tests.catalog.conftest import Catalog
+from tests.catalog.test_feeds import _csv, _row
+from tests.factories.accounts import auth_headers, center_admin, supplier_admin
+from tests.factories.catalog import LAPTOP_TEMPLATE, make_agreement, make_category
+
+
+@pytest.mark.postgres_only
+def test_large_feed_answers_202_and_completes_in_the_background(
+    app: Flask, committed_db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A small threshold keeps the test quick; the code path is the one 100,000 rows take.
+    monkeypatch.setattr(catalog_views, "BACKGROUND_ROWS", 3)
+    session = db.session()
+    center, supplier = center_admin(session), supplier_admin(session)
+    category = make_category(session, attributes=LAPTOP_TEMPLATE)
+    agreement = make_agreement(session, category=category, suppliers=[supplier.organization],
+                               regions=["CN-BJ", "CN-SH"])
+    catalog = Catalog(center, {}, supplier, auth_headers(app, session, supplier), category,
+                      agreement)
+    session.commit()
+    rows = [_row(catalog, f"BG-{i}") for i in range(5)] + [_row(catalog, "BG-X", price="0")]
+
+    client = app.test_client()
+    response = client.post("/api/v1/supplier/feeds", data=_csv(rows).encode(),
+                           content_type="text/csv", headers=catalog.headers)
+    assert response.status_code == 202, response.json
+    assert response.json["status"] == "processing"
+    location = response.headers["Location"]
+
+    deadline = time.monotonic() + 60
+    report = response.json
+    while report["status"] == "processing" and time.monotonic() < deadline:
+        time.sleep(0.1)
+        report = client.get(location, headers=catalog.headers).json
+    assert report["status"] == "completed"
+    assert (report["rows_total"], report["rows_ok"], report["rows_rejected"]) == (6, 5, 1)
+    assert report["errors"][0]["sku"] == "BG-X"
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Offer)) == 5
+
+
+def test_malformed_large_feed_is_refused_before_answering(
+    client, db_session, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(catalog_views, "BACKGROUND_ROWS", 1)
+    body = _csv([_row(catalog, "M-1"), _row(catalog, "M-2")]) + '"unclosed,quote\n'
+    response = client.post("/api/v1/supplier/feeds", data=body.encode(),
+                           content_type="text/csv", headers=catalog.headers)
+    assert response.status_code == 400
+    assert db_session.scalar(select(func.count()).select_from(Offer)) == 0
