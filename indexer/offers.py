@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from mall.catalog.models import Agreement, Category, Offer
 from mall.catalog.visibility import visible_clause
 
 
-def _with_relations(query):  # type: ignore[no-untyped-def]
+def _with_relations(query: Select) -> Select:  # type: ignore[type-arg]
+    # Only many-to-one joins in the streamed statement: a joined *collection* would need
+    # ``.unique()``, which remembers every row and defeats streaming.
     return query.options(
         joinedload(Offer.supplier),
         joinedload(Offer.agreement).selectinload(Agreement.lots),
@@ -22,23 +24,53 @@ def _with_relations(query):  # type: ignore[no-untyped-def]
 
 
 def stream_visible_offers(session: Session, today: date, batch: int = 1000) -> Iterator[Offer]:
-    """Every offer purchasers may see, streamed with a server-side cursor where available."""
+    """Every offer purchasers may see, in id order, in constant memory.
+
+    ``yield_per`` makes SQLAlchemy ask psycopg for a server-side (named) cursor on
+    PostgreSQL, fetching ``batch`` rows at a time; each partition's offers are expunged
+    once consumed so the identity map does not grow with the table.
+    """
     query = _with_relations(select(Offer).where(visible_clause(today)).order_by(Offer.id))
     result = session.execute(query.execution_options(yield_per=batch))
-    for partition in result.unique().scalars().partitions(batch):
+    for partition in result.scalars().partitions(batch):
         yield from partition
-        session.expunge_all()
+        for offer in partition:
+            session.expunge(offer)
 
 
 def load_offers(session: Session, ids: Iterable[int]) -> dict[int, Offer]:
+    """The current rows of these offers (re-read even if already in the session)."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    rows = session.scalars(_with_relations(select(Offer).where(Offer.id.in_(wanted)))).unique()
+    rows = session.scalars(
+        _with_relations(select(Offer).where(Offer.id.in_(wanted)))
+        # The session keeps objects across commits (expire_on_commit=False); a document
+        # must be built from the row as it is now, never from an older copy.
+        .execution_options(populate_existing=True)
+    )
     return {offer.id: offer for offer in rows}
 
 
 def count_visible(session: Session, today: date) -> int:
-    from sqlalchemy import func
-
     return session.scalar(select(func.count()).select_from(Offer).where(visible_clause(today))) or 0
+
+
+def offer_ids_for(session: Session, entity_type: str, entity_ids: Iterable[int]) -> set[int]:
+    """The offers whose documents an outbox event about this entity affects."""
+    ids = set(entity_ids)
+    if not ids:
+        return set()
+    column = {
+        "offer": None,
+        "supplier": Offer.supplier_id,
+        "organization": Offer.supplier_id,
+        "agreement": Offer.agreement_id,
+        "category": Offer.category_id,
+        "product": Offer.product_id,
+    }.get(entity_type, "unknown")
+    if column is None:
+        return ids
+    if column == "unknown":
+        raise ValueError(f"unknown outbox entity type {entity_type!r}")
+    return set(session.scalars(select(Offer.id).where(column.in_(ids))))  # type: ignore[union-attr]

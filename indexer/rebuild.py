@@ -1,17 +1,43 @@
-"""Full rebuild into a fresh index, then one atomic alias swap."""
+"""Full rebuild into a fresh index, then one atomic alias swap, then a catch-up replay.
+
+How a rebuild and concurrent syncs stay consistent (PostgreSQL):
+
+1. Only one rebuild runs at a time (session advisory lock ``REBUILD``).
+2. Just before streaming, the rebuild reads the database clock ``T0``; the streamed snapshot
+   starts after ``T0``, so every change it cannot see commits after ``T0``.
+3. Syncs keep writing to the alias (the old index) meanwhile; they stamp each event's
+   ``processed_at`` with the database clock when they mark it done, which is after the
+   event committed, hence after ``T0`` for every change the snapshot missed.
+4. The swap happens under the exclusive sync gate: no sync batch is between "wrote to the
+   old index" and "committed" at that moment, and batches after it write to the new index.
+5. After the swap the rebuild re-applies every event applied since ``T0`` or still pending
+   to the new index, from the current rows, under entity locks (so it never races a sync
+   writing the same offer). A change committed during the rebuild is therefore in the new
+   index when ``rebuild`` returns.
+
+A failed or interrupted rebuild (any exception, KeyboardInterrupt included) deletes its
+half-built index and leaves the alias untouched.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import date
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from opensearchpy import OpenSearch, helpers
+from opensearchpy.exceptions import NotFoundError
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from indexer.offers import count_visible, stream_visible_offers
+from indexer.locks import engine_of, is_postgres, rebuild_lock, sync_gate_exclusive
+from indexer.offers import count_visible, offer_ids_for, stream_visible_offers
+from indexer.sync import processed_since, write_offers
+from mall.db import utcnow
+from mall.outbox.services import enqueue
 from mall.search.documents import build_document
 from mall.search.index import index_body, new_index_name
 
@@ -23,19 +49,77 @@ class RebuildResult:
     index: str
     documents: int
     previous: list[str]
+    replayed: int = 0
+    deleted_previous: list[str] = field(default_factory=list)
 
 
-def _actions(session: Session, index: str, today: date) -> Iterator[dict[str, Any]]:
-    for offer in stream_visible_offers(session, today):
+def _actions(session: Session, index: str, today: date,
+             offers: Iterator[Any] | None = None) -> Iterator[dict[str, Any]]:
+    for offer in offers if offers is not None else stream_visible_offers(session, today):
         yield {
             "_op_type": "index",
             "_index": index,
             "_id": str(offer.id),
             "_source": build_document(offer),
-            # External versions: a later sync of an older event can never overwrite this.
+            # External versions: a later write of an older row can never overwrite this.
             "version": offer.version,
             "version_type": "external_gte",
         }
+
+
+def _send(client: OpenSearch, chunk: list[dict[str, Any]]) -> int:
+    ok, _ = helpers.bulk(client, chunk, chunk_size=len(chunk), max_retries=3,
+                         initial_backoff=1, raise_on_error=True, request_timeout=120)
+    return ok
+
+
+def _load(client: OpenSearch, actions: Iterator[dict[str, Any]], chunk_size: int, total: int,
+          progress: Callable[[int, int], None] | None) -> int:
+    """Bulk-load ``actions``, building chunk N+1 while OpenSearch indexes chunk N.
+
+    One request in flight and one chunk being built: memory stays at two chunks. The
+    database session is only ever used by the calling thread.
+    """
+    done = 0
+    in_flight: Future[int] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rebuild-bulk") as pool:
+        chunk: list[dict[str, Any]] = []
+        for action in actions:
+            chunk.append(action)
+            if len(chunk) < chunk_size:
+                continue
+            if in_flight is not None:
+                done += in_flight.result()
+                if progress:
+                    progress(done, total)
+            in_flight, chunk = pool.submit(_send, client, chunk), []
+        if in_flight is not None:
+            done += in_flight.result()
+            if progress:
+                progress(done, total)
+        if chunk:
+            done += _send(client, chunk)
+            if progress:
+                progress(done, total)
+    if progress and done == 0:
+        progress(0, total)
+    return done
+
+
+def _db_now(session: Session) -> datetime:
+    if is_postgres(session):
+        return session.execute(text("SELECT clock_timestamp()")).scalar_one()
+    return utcnow()
+
+
+def _current_replicas(client: OpenSearch, alias: str) -> int:
+    """Keep the replica count the live index has (0 when there is none yet)."""
+    try:
+        settings = client.indices.get_settings(index=alias, name="index.number_of_replicas")
+    except NotFoundError:
+        return 0
+    values = [int(s["settings"]["index"]["number_of_replicas"]) for s in settings.values()]
+    return max(values) if values else 0
 
 
 def rebuild(
@@ -45,48 +129,94 @@ def rebuild(
     today: date,
     progress: Callable[[int, int], None] | None = None,
     chunk_size: int = 1000,
+    offers: Iterator[Any] | None = None,
 ) -> RebuildResult:
     """Build a new index from the database and point ``alias`` at it.
 
-    On any failure the half-built index is deleted and the alias is left untouched.
+    ``offers`` replaces the database stream (tests use it to fail mid-stream).
     """
+    with rebuild_lock(engine_of(session)) as lock_connection:
+        return _rebuild(client, session, alias, today, progress, chunk_size, offers,
+                        lock_connection)
+
+
+def _rebuild(client: OpenSearch, session: Session, alias: str, today: date,
+             progress: Callable[[int, int], None] | None, chunk_size: int,
+             offers: Iterator[Any] | None, lock_connection: Any) -> RebuildResult:
     name = new_index_name(alias)
+    replicas = _current_replicas(client, alias)
+    session.rollback()  # a fresh transaction: the stream's snapshot starts after T0
+    started_at = _db_now(session)
     total = count_visible(session, today)
-    # Load fast: no refreshes, no replicas; restored before the index goes live.
-    client.indices.create(index=name, body=index_body(replicas=0, refresh_interval="-1"))
     done = 0
+    swapped = False
     try:
-        for ok, _item in helpers.streaming_bulk(
-            client, _actions(session, name, today), chunk_size=chunk_size,
-            max_retries=3, initial_backoff=1, raise_on_error=True, request_timeout=120,
-        ):
-            if ok:
-                done += 1
-            if progress and done % chunk_size == 0:
-                progress(done, total)
-        if progress:
-            progress(done, total)
-        client.indices.put_settings(index=name, body={"index": {"refresh_interval": "1s",
-                                                                "number_of_replicas": 0}})
+        # Load fast: no refreshes, no replicas; both restored before the index goes live.
+        client.indices.create(index=name, body=index_body(replicas=0, refresh_interval="-1"))
+        done = _load(client, _actions(session, name, today, offers), chunk_size, total,
+                     progress)
+        session.rollback()  # end the long read transaction (closes the server-side cursor)
+        client.indices.put_settings(index=name, body={"index": {
+            "refresh_interval": "1s", "number_of_replicas": replicas}})
         client.indices.refresh(index=name)
-        previous = _swap_alias(client, alias, name)
+        if replicas:
+            client.cluster.health(index=name, wait_for_status="green", timeout="120s")
+        with sync_gate_exclusive(lock_connection):
+            previous = _swap_alias(client, alias, name)
+            swapped = True
     except BaseException:
-        log.exception("rebuild failed; deleting %s, alias %s untouched", name, alias)
-        client.indices.delete(index=name, ignore_unavailable=True)
+        session.rollback()
+        if not swapped:
+            log.error("rebuild failed; deleting %s, alias %s untouched", name, alias)
+            client.indices.delete(index=name, ignore_unavailable=True)
         raise
+    replayed = replay_since(client, session, alias, started_at, today)
+    deleted = []
     for old in previous:
         client.indices.delete(index=old, ignore_unavailable=True)
-    return RebuildResult(index=name, documents=done, previous=previous)
+        deleted.append(old)
+    return RebuildResult(index=name, documents=done, previous=previous, replayed=replayed,
+                         deleted_previous=deleted)
+
+
+def replay_since(client: OpenSearch, session: Session, alias: str, since: datetime,
+                 today: date, chunk: int = 500) -> int:
+    """Re-apply to ``alias`` every offer touched by an event pending or applied since ``since``."""
+    session.rollback()
+    entities = processed_since(session, since)
+    ids: set[int] = set()
+    by_type: dict[str, set[int]] = {}
+    for entity_type, entity_id in entities:
+        by_type.setdefault(entity_type, set()).add(entity_id)
+    for entity_type, entity_ids in by_type.items():
+        try:
+            ids |= offer_ids_for(session, entity_type, entity_ids)
+        except ValueError:
+            log.warning("replay skips unknown entity type %r", entity_type)
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), chunk):
+        try:
+            write_offers(client, session, alias, ordered[start:start + chunk], today, wait=True)
+            session.commit()  # releases the entity locks
+        except BaseException:
+            session.rollback()
+            # The new index is live but may miss these changes: leave them to sync.
+            enqueue(session, "offer", ordered[start:], "rebuild-replay")
+            session.commit()
+            log.error("replay failed; %d offers re-queued for sync", len(ordered) - start)
+            raise
+    return len(ordered)
 
 
 def _swap_alias(client: OpenSearch, alias: str, new_index: str) -> list[str]:
     try:
         previous = sorted(client.indices.get_alias(name=alias).keys())
-    except Exception:  # NotFoundError: the first build has no alias yet
+    except NotFoundError:  # the first build has no alias yet
         previous = []
     actions: list[dict[str, Any]] = [{"remove": {"index": old, "alias": alias}}
                                      for old in previous]
     actions.append({"add": {"index": new_index, "alias": alias, "is_write_index": True}})
+    # One request: searches see either the old index or the new one, never neither.
     client.indices.update_aliases(body={"actions": actions})
     return previous
 
@@ -95,7 +225,7 @@ def current_mapping_version(client: OpenSearch, alias: str) -> int | None:
     """The mapping version of the index behind ``alias``, or None when there is none."""
     try:
         mappings = client.indices.get_mapping(index=alias)
-    except Exception:  # NotFoundError: no alias yet
+    except NotFoundError:
         return None
     versions = [m["mappings"].get("_meta", {}).get("mapping_version")
                 for m in mappings.values()]

@@ -1,0 +1,26 @@
+"""Expiry: active offers whose ``valid_until`` passed become ``expired`` and leave the index.
+
+The rule lives in the catalog (``mall.catalog.services.expire_offers``: status, version,
+outbox row and audit event per offer); this module runs it as an indexer job, on demand
+(``mall-indexer expire``) and on a schedule inside ``mall-indexer sync --watch``. The outbox
+rows it writes make the next sync batch delete the documents.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+
+def expire(session: Session, today: date) -> int:
+    """Expire every active offer past its ``valid_until``; returns how many. Commits."""
+    from mall.catalog.services import expire_offers
+
+    try:
+        count = expire_offers(session, today)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return int(count or 0)
