@@ -28,8 +28,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from common import percentile
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -162,11 +164,6 @@ def bulk_load(url: str, rows: int, purchasers: list[int], categories: list[int],
     return time.perf_counter() - started
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -223,12 +220,12 @@ def main() -> None:
             routes[requisition.route] = routes.get(requisition.route, 0) + 1
             session.rollback()
 
-    print(f"cumulative query over the window: p50 {percentile(query_ms, 0.5):.2f} ms, "
-          f"p95 {percentile(query_ms, 0.95):.2f} ms "
+    print(f"cumulative query over the window: p50 {percentile(query_ms, 50):.2f} ms, "
+          f"p95 {percentile(query_ms, 95):.2f} ms "
           f"(earlier requisitions counted per decision: median "
           f"{statistics.median(counted_rows):.0f})")
     print(f"full compliance decision ({args.decisions} runs): "
-          f"p50 {percentile(decision_ms, 0.5):.2f} ms, p95 {percentile(decision_ms, 0.95):.2f} ms"
+          f"p50 {percentile(decision_ms, 50):.2f} ms, p95 {percentile(decision_ms, 95):.2f} ms"
           f"; routes {routes}")
     with Session(engine) as session:
         compiled = svc.earlier_spend_query(purchasers[0], categories[0], since).compile(

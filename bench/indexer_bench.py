@@ -33,8 +33,9 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import ROOT, prepare_demo_database
 
 DEFAULT_DB = "postgresql+psycopg://mall:mall@127.0.0.1:54329/mall_bench_indexer"
 ALIAS = "bench-indexer"
@@ -73,43 +74,9 @@ def _client(url: str):  # type: ignore[no-untyped-def]
 
 
 def prepare(db_url: str, offers: int) -> dict:
-    """Create, migrate and seed the bench database unless it already holds ``offers``."""
-    from sqlalchemy import create_engine, func, select, text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.orm import Session
-
-    url = make_url(db_url)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        if not c.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                         {"n": url.database}).scalar():
-            c.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    engine = _engine(db_url)
-    from mall.catalog.models import Offer
-
-    try:
-        with Session(engine) as s:
-            have = s.scalar(select(func.count()).select_from(Offer))
-    except Exception:
-        have = None
-    if have == offers:
-        return {"seeded": False, "offers": have}
-    from mall.db_cli import upgrade
-    from mall.demo.seed import seed_demo
-
-    with engine.begin() as c:
-        c.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        c.execute(text("CREATE SCHEMA public"))
-    upgrade(db_url, "heads")
-    started = time.perf_counter()
-    base = min(offers, DEMO_OFFERS)
-    with Session(engine, expire_on_commit=False) as s:
-        seed_demo(s, offers=base, today=date.today())
-    if offers > base:
-        _multiply_offers(engine, offers)
-    return {"seeded": True, "offers": offers, "demo_offers": base,
-            "seed_seconds": time.perf_counter() - started}
+    """The bench database with ``offers`` offers: the demo catalogue, copied up to size."""
+    return prepare_demo_database(db_url, offers, demo_offers=DEMO_OFFERS,
+                                 grow=_multiply_offers)
 
 
 def _multiply_offers(engine, target: int) -> None:  # type: ignore[no-untyped-def]

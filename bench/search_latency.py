@@ -30,65 +30,12 @@ import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import load_services_env, percentile, prepare_demo_database
 
 DEFAULT_DB = "postgresql+psycopg://mall:mall@127.0.0.1:54329/mall_bench_search"
 ALIAS = "bench-search"
-
-
-def _load_services_env() -> None:
-    env_file = ROOT / "var" / "services.env"
-    if env_file.exists():
-        for line in env_file.read_text().splitlines():
-            name, sep, value = line.partition("=")
-            if sep and name.startswith("MALL_") and name not in os.environ:
-                os.environ[name] = value
-
-
-def prepare(db_url: str, offers: int) -> dict:
-    """Create, migrate and seed the bench database unless it already holds ``offers``."""
-    from sqlalchemy import create_engine, func, select, text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.orm import Session
-
-    from mall.db import make_engine
-
-    url = make_url(db_url)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        if not c.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                         {"n": url.database}).scalar():
-            c.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    engine = make_engine(db_url)
-    from mall.catalog.models import Offer
-
-    try:
-        with Session(engine) as s:
-            have = s.scalar(select(func.count()).select_from(Offer))
-    except Exception:  # no schema yet
-        have = None
-    if have == offers:
-        return {"seeded": False, "offers": have}
-    from mall.db_cli import upgrade
-    from mall.demo.seed import seed_demo
-
-    with engine.begin() as c:
-        c.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        c.execute(text("CREATE SCHEMA public"))
-    upgrade(db_url, "heads")
-    started = time.perf_counter()
-    with Session(engine, expire_on_commit=False) as s:
-        seed_demo(s, offers=offers, today=date.today())
-    return {"seeded": True, "offers": offers, "seed_seconds": time.perf_counter() - started}
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * pct / 100
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def main() -> None:
@@ -99,10 +46,10 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = parser.parse_args()
 
-    _load_services_env()
+    load_services_env()
     db_url = os.environ.get("MALL_BENCH_SEARCH_DATABASE_URL", DEFAULT_DB)
     os_url = os.environ.get("MALL_OPENSEARCH_URL", "http://127.0.0.1:9200")
-    seeded = prepare(db_url, args.offers)
+    seeded = prepare_demo_database(db_url, args.offers)
 
     from sqlalchemy.orm import Session
 

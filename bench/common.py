@@ -1,0 +1,82 @@
+"""What the benchmarks share: service addresses, a seeded bench database, percentiles."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def load_services_env() -> None:
+    """Take MALL_* addresses from var/services.env (written by `make services`)."""
+    env_file = ROOT / "var" / "services.env"
+    if env_file.exists():
+        for line in env_file.read_text().splitlines():
+            name, sep, value = line.partition("=")
+            if sep and name.startswith("MALL_") and name not in os.environ:
+                os.environ[name] = value
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Linear-interpolated percentile, ``pct`` in 0–100."""
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * pct / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def prepare_demo_database(
+    db_url: str,
+    offers: int,
+    demo_offers: int | None = None,
+    grow: Callable[[Any, int], None] | None = None,
+) -> dict[str, Any]:
+    """Create, migrate and seed a PostgreSQL bench database unless it holds ``offers``.
+
+    The demo seeder makes ``demo_offers`` distinct offers (default: all of them); ``grow``
+    then extends the table to ``offers`` rows.
+    """
+    from sqlalchemy import create_engine, func, select, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.orm import Session
+
+    from mall.catalog.models import Offer
+    from mall.db import make_engine
+    from mall.db_cli import upgrade
+    from mall.demo.seed import seed_demo
+
+    url = make_url(db_url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                  {"n": url.database}).scalar():
+            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as session:
+            have = session.scalar(select(func.count()).select_from(Offer))
+    except Exception:  # no schema yet
+        have = None
+    if have == offers:
+        return {"seeded": False, "offers": have}
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    upgrade(db_url)
+    started = time.perf_counter()
+    base = min(offers, demo_offers or offers)
+    with Session(engine, expire_on_commit=False) as session:
+        seed_demo(session, offers=base, today=date.today())
+    if offers > base and grow is not None:
+        grow(engine, offers)
+    return {"seeded": True, "offers": offers, "demo_offers": base,
+            "seed_seconds": time.perf_counter() - started}
