@@ -32,7 +32,7 @@ run: install
 	$(BIN)/mall seed-demo && \
 	$(BIN)/mall-indexer ensure && \
 	echo "serving on http://127.0.0.1:5000 (demo logins in README.md)" && \
-	exec $(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --threads 4 \
+	exec $(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --threads 4 --timeout 120 \
 	     --access-logfile var/log/access.log --error-logfile - 'wsgi:app'
 
 # Debian's Chromium and its driver for the browser tests (never a downloaded browser).
@@ -44,8 +44,10 @@ browser:
 test: services browser
 	@$(WITH_SERVICES) $(BIN)/ruff check . && \
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) && \
+	MALL_DATABASE_URL=$$MALL_TEST_DATABASE_URL $(BIN)/alembic check && \
 	MALL_TEST_DATABASE_URL=sqlite:///$(CURDIR)/var/test-smoke.db \
-	  $(BIN)/pytest -p no:cacheprovider -m smoke -q $(PYTEST_ARGS)
+	  $(BIN)/pytest -p no:cacheprovider -m smoke -q $(PYTEST_ARGS) && \
+	MALL_DATABASE_URL=sqlite:///$(CURDIR)/var/test-smoke.db $(BIN)/alembic check
 
 # Only the smoke subset, on SQLite (needs OpenSearch and localstripe from `make services`).
 test-smoke: services

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, Protocol
 
-from flask import Flask
-from opensearchpy import OpenSearch, helpers
+from flask import Flask, current_app
+from opensearchpy import OpenSearch
 from opensearchpy.exceptions import (
     ConnectionError as OpenSearchConnectionError,
 )
@@ -57,31 +56,16 @@ class OpenSearchEngine:
     def health(self) -> dict[str, Any]:
         return self.client.cluster.health()
 
-    def bulk(self, actions: Iterable[dict[str, Any]], **kwargs: Any) -> tuple[int, list[Any]]:
-        return helpers.bulk(self.client, actions, **kwargs)
-
-    def alias_targets(self, alias: str) -> list[str]:
-        try:
-            return sorted(self.client.indices.get_alias(name=alias).keys())
-        except NotFoundError:
-            return []
-
 
 class SearchBackend:
-    """Flask extension holding the app's engine (a real OpenSearch client by default)."""
-
-    def __init__(self) -> None:
-        self._engine: OpenSearchEngine | None = None
+    """Flask extension: each app holds its own engine (a real OpenSearch client by default)."""
 
     def init_app(self, app: Flask) -> None:
         config: Config = app.config["MALL"]
         app.extensions["mall.search"] = OpenSearchEngine.from_config(config)
-        self._app_engine_key = "mall.search"
 
     @staticmethod
     def engine() -> OpenSearchEngine:
-        from flask import current_app
-
         return current_app.extensions["mall.search"]
 
 
