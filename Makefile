@@ -43,7 +43,7 @@ browser:
 
 test: services browser
 	@$(WITH_SERVICES) $(BIN)/ruff check . && \
-	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) && \
+	$(BIN)/pytest -p no:cacheprovider -v $(PYTEST_ARGS) && \
 	MALL_DATABASE_URL=$$MALL_TEST_DATABASE_URL $(BIN)/alembic check && \
 	MALL_TEST_DATABASE_URL=sqlite:///$(CURDIR)/var/test-smoke.db \
 	  $(BIN)/pytest -p no:cacheprovider -m smoke -q $(PYTEST_ARGS) && \
