@@ -60,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     from mall.health.views import bp as health
     from mall.home.views import bp as home
     from mall.openapi.views import bp as openapi
+    from mall.orders import pages as order_pages
     from mall.orders import views as orders
     from mall.payments import views as payments
     from mall.search import views as search
@@ -69,7 +70,7 @@ def _register_blueprints(app: Flask) -> None:
         # The JSON API authenticates with bearer tokens, never cookies, so CSRF does not apply.
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
-    for blueprint in (accounts.pages, catalog.pages, orders.pages, payments.pages,
+    for blueprint in (accounts.pages, catalog.pages, order_pages.bp, payments.pages,
                       search.pages, health, home, openapi):
         app.register_blueprint(blueprint)
 

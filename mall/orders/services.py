@@ -106,6 +106,18 @@ def clear_cart(session: Session, user: User) -> Cart:
     return cart
 
 
+def requisition_from_cart(session: Session, settings: Settings, user: User,
+                          justification: str | None = None) -> Requisition:
+    """Turn the user's cart into one requisition and empty the cart."""
+    cart = get_cart(session, user)
+    lines = [(li.offer_id, li.quantity) for li in cart.lines]
+    if not lines:
+        raise RuleViolation("The cart is empty.", code="cart_empty")
+    requisition = create_requisition(session, settings, user, lines, justification)
+    clear_cart(session, user)
+    return requisition
+
+
 # --- idempotency --------------------------------------------------------------------------
 
 def request_hash(path: str, body: Any) -> str:

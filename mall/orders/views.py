@@ -36,7 +36,6 @@ from mall.orders.schemas import (
 )
 
 api = Blueprint("orders_api", __name__, url_prefix="/api/v1")
-pages = Blueprint("orders_pages", __name__)
 
 PURCHASING = (Role.buyer, Role.approver)
 READERS = (Role.buyer, Role.approver, Role.auditor, Role.finance)
@@ -188,18 +187,12 @@ def requisition_create(user: User) -> Any:
 
     def create() -> tuple[int, dict[str, Any]]:
         if data.get("from_cart"):
-            cart = svc.get_cart(session, user)
-            lines = [(li.offer_id, li.quantity) for li in cart.lines]
-            if not lines:
-                from mall.errors import RuleViolation
-
-                raise RuleViolation("The cart is empty.", code="cart_empty")
+            requisition = svc.requisition_from_cart(session, _settings(), user,
+                                                    data.get("justification"))
         else:
             lines = [(li["offer_id"], li["quantity"]) for li in data["lines"]]
-        requisition = svc.create_requisition(session, _settings(), user, lines,
-                                             data.get("justification"))
-        if data.get("from_cart"):
-            svc.clear_cart(session, user)
+            requisition = svc.create_requisition(session, _settings(), user, lines,
+                                                 data.get("justification"))
         return 201, requisition_json(requisition, lang)
 
     key = request.headers.get("Idempotency-Key")

@@ -1,0 +1,149 @@
+"""Purchaser pages: cart, requisitions with their compliance decision, approvals."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from mall.accounts.models import Role, User
+from mall.accounts.permissions import PURCHASER, page_guard
+from mall.catalog.models import Offer
+from mall.db import db
+from mall.errors import ApiError
+from mall.orders import services as svc
+from mall.orders.models import Requisition
+from mall.orders.views import PURCHASING, READERS, _settings, requisition_json
+
+bp = Blueprint("orders_pages", __name__)
+
+
+def _quantity(raw: str | None) -> int | None:
+    try:
+        value = int(raw or "")
+    except ValueError:
+        return None
+    return value if 0 <= value <= 1_000_000 else None
+
+
+@bp.post("/cart/add")
+@page_guard(*PURCHASING, kinds=PURCHASER)
+def cart_add(user: User) -> Any:
+    offer_id, quantity = _quantity(request.form.get("offer_id")), _quantity(
+        request.form.get("quantity"))
+    if not offer_id or not quantity:
+        flash("请输入有效数量。Enter a quantity of at least 1.", "error")
+        return redirect(request.referrer or url_for("orders_pages.cart"))
+    try:
+        svc.add_to_cart(db.session(), user, offer_id, quantity)
+    except ApiError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("orders_pages.cart"))
+    db.session.commit()
+    flash("已加入购物车。Added to the cart.", "ok")
+    return redirect(url_for("orders_pages.cart"))
+
+
+@bp.get("/cart")
+@page_guard(*PURCHASING, kinds=PURCHASER)
+def cart(user: User) -> Any:
+    session = db.session()
+    cart = svc.get_cart(session, user)
+    session.commit()
+    offers = {o.id: o for o in session.scalars(
+        select(Offer).where(Offer.id.in_([li.offer_id for li in cart.lines])))}
+    lines = [(li, offers[li.offer_id]) for li in cart.lines if li.offer_id in offers]
+    totals: dict[str, Decimal] = {}
+    for line, offer in lines:
+        totals[offer.currency] = totals.get(offer.currency, Decimal("0")) + \
+            offer.price * line.quantity
+    # A fresh key per rendering: submitting the form twice creates one requisition.
+    return render_template("orders/cart.html", lines=lines, totals=totals,
+                           submit_key=uuid.uuid4().hex)
+
+
+@bp.post("/cart/lines/<int:offer_id>")
+@page_guard(*PURCHASING, kinds=PURCHASER)
+def cart_update(offer_id: int, user: User) -> Any:
+    quantity = _quantity(request.form.get("quantity"))
+    try:
+        if quantity == 0 or request.form.get("remove"):
+            svc.remove_from_cart(db.session(), user, offer_id)
+        elif quantity is None:
+            flash("请输入有效数量。Enter a whole number.", "error")
+            return redirect(url_for("orders_pages.cart"))
+        else:
+            svc.set_cart_quantity(db.session(), user, offer_id, quantity)
+    except ApiError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("orders_pages.cart"))
+    db.session.commit()
+    return redirect(url_for("orders_pages.cart"))
+
+
+@bp.post("/cart/submit")
+@page_guard(*PURCHASING, kinds=PURCHASER)
+def cart_submit(user: User) -> Any:
+    session = db.session()
+    justification = (request.form.get("justification") or "").strip()[:2000] or None
+    key = (request.form.get("submit_key") or "")[:64] or None
+
+    def create() -> tuple[int, dict[str, Any]]:
+        requisition = svc.requisition_from_cart(session, _settings(), user, justification)
+        return 201, {"id": requisition.id}
+
+    try:
+        _, body = svc.idempotent(session, user, key and f"page:{key}",
+                                 svc.request_hash("/cart/submit", {"key": key}), create)
+    except ApiError as exc:
+        session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("orders_pages.cart"))
+    session.commit()
+    return redirect(url_for("orders_pages.requisition", requisition_id=body["id"]))
+
+
+@bp.get("/requisitions")
+@page_guard(*READERS, kinds=PURCHASER)
+def requisitions(user: User) -> Any:
+    rows = db.session.scalars(
+        select(Requisition).where(Requisition.purchaser_organization_id == user.organization_id)
+        .order_by(Requisition.id.desc()).limit(50)).all()
+    return render_template("orders/requisitions.html", requisitions=rows)
+
+
+@bp.get("/requisitions/<int:requisition_id>")
+@page_guard(*READERS, kinds=PURCHASER)
+def requisition(requisition_id: int, user: User) -> Any:
+    found = svc.requisition_for(db.session(), user, requisition_id)
+    body = requisition_json(found, "zh")
+    may_decide = (user.has_role(Role.approver) and found.requester_id != user.id
+                  and found.route == "approval" and found.status == "pending")
+    return render_template("orders/requisition.html", r=body, may_decide=may_decide)
+
+
+@bp.post("/requisitions/<int:requisition_id>/<any(approve, reject):decision>")
+@page_guard(Role.approver, kinds=PURCHASER)
+def decide(requisition_id: int, decision: str, user: User) -> Any:
+    session = db.session()
+    try:
+        if decision == "approve":
+            svc.approve(session, user, requisition_id)
+        else:
+            reason = (request.form.get("reason") or "").strip()[:2000]
+            if not reason:
+                flash("驳回须说明理由。Give a reason for the rejection.", "error")
+                return redirect(url_for("orders_pages.requisition",
+                                        requisition_id=requisition_id))
+            svc.reject(session, user, requisition_id, reason)
+    except ApiError as exc:
+        session.rollback()
+        flash(exc.message, "error")
+    else:
+        session.commit()
+    return redirect(url_for("orders_pages.requisition", requisition_id=requisition_id))

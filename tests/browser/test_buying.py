@@ -1,0 +1,93 @@
+"""A buyer buys through the pages; a larger purchase waits for an approver."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from flask import Flask
+from selenium.webdriver.common.by import By
+
+from mall.db import db
+from tests.factories.accounts import PASSWORD, make_org, make_user
+from tests.factories.catalog import make_offer
+
+
+@pytest.fixture
+def csrf_on(app: Flask) -> Iterator[None]:
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+def log_in(browser, live_server: str, email: str, name: str) -> None:
+    browser.delete_all_cookies()
+    browser.get(f"{live_server}/login")
+    browser.find_element(By.NAME, "email").send_keys(email)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+    # wait for the landing page, so the next navigation starts logged in
+    assert name in browser.find_element(By.CSS_SELECTOR, "nav.user span").text
+
+
+def add_to_cart_and_submit(browser, live_server: str, offer_id: int, quantity: int) -> None:
+    browser.get(f"{live_server}/offers/{offer_id}")
+    box = browser.find_element(By.CSS_SELECTOR, ".add-to-cart input[name=quantity]")
+    box.clear()
+    box.send_keys(str(quantity))
+    browser.find_element(By.CSS_SELECTOR, ".add-to-cart button").click()
+    row = browser.find_element(By.CSS_SELECTOR, f"table.cart tr[data-offer-id='{offer_id}']")
+    assert f"{quantity}" == row.find_element(By.NAME, "quantity").get_attribute("value")
+    browser.find_element(By.CSS_SELECTOR, ".submit-requisition button").click()
+
+
+def test_small_purchase_goes_straight_to_an_order(live_server: str, browser, csrf_on) -> None:
+    session = db.session()
+    purchaser = make_org(session, kind="purchaser", region="CN-BJ")
+    buyer = make_user(session, purchaser, roles=("buyer",))
+    offer = make_offer(session, price=Decimal("120.00"), stock=50)
+    session.commit()
+
+    log_in(browser, live_server, buyer.email, buyer.name)
+    add_to_cart_and_submit(browser, live_server, offer.id, 3)
+
+    panel = browser.find_element(By.CSS_SELECTOR, "section.requisition")
+    assert panel.get_attribute("data-route") == "direct"
+    assert panel.get_attribute("data-status") == "ordered"
+    assert "360.00" in panel.text
+    assert len(browser.find_elements(By.CSS_SELECTOR, "ul.orders li")) == 1
+    # the cart was emptied, and going back to submit again creates nothing new
+    browser.back()
+    browser.find_element(By.CSS_SELECTOR, ".submit-requisition button").click()
+    assert browser.find_element(By.CSS_SELECTOR, "section.requisition").get_attribute(
+        "data-route") == "direct"
+    browser.get(f"{live_server}/requisitions")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "table.requisitions tbody tr")) == 1
+
+
+def test_purchase_above_the_limit_waits_for_an_approver(
+    live_server: str, browser, csrf_on
+) -> None:
+    session = db.session()
+    purchaser = make_org(session, kind="purchaser", region="CN-BJ",
+                         approval_one_approver_above=Decimal("1000.00"))
+    buyer = make_user(session, purchaser, roles=("buyer",))
+    approver = make_user(session, purchaser, roles=("approver",))
+    offer = make_offer(session, price=Decimal("999.00"), stock=50)
+    session.commit()
+
+    log_in(browser, live_server, buyer.email, buyer.name)
+    add_to_cart_and_submit(browser, live_server, offer.id, 2)
+    panel = browser.find_element(By.CSS_SELECTOR, "section.requisition")
+    assert panel.get_attribute("data-route") == "approval"
+    assert panel.get_attribute("data-status") == "pending"
+    assert "Approve" not in panel.text  # not the buyer's call
+    url = browser.current_url
+
+    log_in(browser, live_server, approver.email, approver.name)
+    browser.get(url)
+    browser.find_element(By.CSS_SELECTOR, ".decide form:first-child button").click()
+    panel = browser.find_element(By.CSS_SELECTOR, "section.requisition")
+    assert panel.get_attribute("data-status") == "ordered"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "ul.orders li")) == 1
