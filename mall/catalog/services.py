@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from mall.accounts.models import Organization, OrganizationKind, OrganizationStatus, User
@@ -314,13 +314,19 @@ class OfferWrites:
 
     def finish(self, session: Session) -> None:
         session.flush()  # new offers get their ids
-        session.add_all(
-            PriceChange(offer_id=offer.id, old_price=old, new_price=new, source=source,
-                        status=status, changed_by_id=getattr(actor, "id", None))
-            for offer, old, new, source, status, actor in self._prices)
+        now = utcnow()
+        prices = [{"offer_id": offer.id, "old_price": old, "new_price": new, "source": source,
+                   "status": status, "changed_by_id": getattr(actor, "id", None),
+                   "changed_at": now}
+                  for offer, old, new, source, status, actor in self._prices]
+        if prices:
+            session.execute(insert(PriceChange), prices)
+        by_reason: dict[str, list[int]] = {}
         for offer, _, action, _, _, reindex in self._changes:
             if reindex:
-                enqueue(session, "offer", [offer.id], reason=action)
+                by_reason.setdefault(action, []).append(offer.id)
+        for action, offer_ids in by_reason.items():
+            enqueue(session, "offer", offer_ids, reason=action)
         audit.record_many(session, [
             {"action": action, "target_type": "offer", "target_id": offer.id, "actor": actor,
              "before": before, "after": offer_snapshot(offer), "reason": reason}

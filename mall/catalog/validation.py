@@ -100,14 +100,15 @@ class CatalogLookup:
         return self._awards[key]
 
     def item_ceiling(self, agreement_id: int, supplier_id: int, sku: str) -> Decimal | None:
+        key = (agreement_id, supplier_id)
+        if self.bulk and key in self._ceilings:  # the hot path of a feed: no SQL built
+            return self._ceilings[key].get(sku)
         query = select(ItemCeiling.sku, ItemCeiling.ceiling_price).where(
             ItemCeiling.agreement_id == agreement_id, ItemCeiling.supplier_id == supplier_id)
         if not self.bulk:
             row = self.session.execute(query.where(ItemCeiling.sku == sku)).first()
             return row[1] if row else None
-        key = (agreement_id, supplier_id)
-        if key not in self._ceilings:
-            self._ceilings[key] = {sku: price for sku, price in self.session.execute(query)}
+        self._ceilings[key] = {sku: price for sku, price in self.session.execute(query)}
         return self._ceilings[key].get(sku)
 
 

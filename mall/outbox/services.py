@@ -2,16 +2,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from mall.db import utcnow
 from mall.outbox.models import OutboxEvent
 
 
 def enqueue(session: Session, entity_type: str, entity_ids: Iterable[int], reason: str) -> int:
     """Record that these entities' search documents changed, in the caller's transaction."""
-    rows = [
-        OutboxEvent(entity_type=entity_type, entity_id=entity_id, reason=reason)
-        for entity_id in entity_ids
-    ]
-    session.add_all(rows)
+    rows = [{"entity_type": entity_type, "entity_id": entity_id, "reason": reason,
+             "created_at": utcnow(), "attempts": 0} for entity_id in entity_ids]
+    if rows:
+        # One executemany, in the caller's transaction; ids ascend in list order.
+        session.execute(insert(OutboxEvent), rows)
     return len(rows)
