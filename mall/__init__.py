@@ -55,6 +55,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from mall.accounts import views as accounts
     from mall.audit import views as audit
+    from mall.catalog import pages as catalog_pages
     from mall.catalog import views as catalog
     from mall.extensions import csrf
     from mall.health.views import bp as health
@@ -70,7 +71,7 @@ def _register_blueprints(app: Flask) -> None:
         # The JSON API authenticates with bearer tokens, never cookies, so CSRF does not apply.
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
-    for blueprint in (accounts.pages, catalog.pages, order_pages.bp, payments.pages,
+    for blueprint in (accounts.pages, catalog_pages.bp, order_pages.bp, payments.pages,
                       search.pages, health, home, openapi):
         app.register_blueprint(blueprint)
 

@@ -542,6 +542,34 @@ def apply_in_background(
     return thread
 
 
+def import_upload(
+    app: Any, session: Session, supplier: Organization, actor: User,
+    stream: IO[bytes], content_type: str | None,
+) -> tuple[int, bool]:
+    """An uploaded feed (API or page): checked now, applied now or in the background.
+
+    Returns (feed import id, applied in the background). A malformed file raises
+    FeedRefused and records nothing.
+    """
+    upload = tempfile.NamedTemporaryFile(prefix="mall-feed-", delete=False)  # noqa: SIM115
+    try:
+        copy_stream(stream, upload)
+        prepared = prepare_feed(session, supplier, actor, upload, content_type)
+    except BaseException:
+        upload.close()
+        os.unlink(upload.name)
+        raise
+    if prepared.rows > BACKGROUND_ROWS:
+        apply_in_background(app, supplier.id, actor.id, prepared, upload.name)
+        return prepared.feed_id, True
+    try:
+        apply_feed(session, supplier, actor, prepared)
+    finally:
+        upload.close()
+        os.unlink(upload.name)
+    return prepared.feed_id, False
+
+
 def stored_report(session: Session, feed: FeedImport, limit: int = REPORT_ERRORS) -> FeedReport:
     """A stored import's report, with its first ``limit`` row problems."""
     report = FeedReport(id=feed.id, status=feed.status, format=feed.format,

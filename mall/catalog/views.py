@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from typing import Any
 
 from flask import Blueprint, current_app, request, url_for
@@ -12,15 +10,7 @@ from sqlalchemy import func, select
 from mall.accounts.models import Role, User
 from mall.accounts.permissions import CENTER, SUPPLIER, api_guard, optional_user, purchaser_regions
 from mall.catalog import services
-from mall.catalog.feeds import (
-    BACKGROUND_ROWS,
-    apply_feed,
-    apply_in_background,
-    copy_stream,
-    feed_error_json,
-    prepare_feed,
-    stored_report,
-)
+from mall.catalog.feeds import feed_error_json, import_upload, stored_report
 from mall.catalog.models import (
     Agreement,
     Category,
@@ -47,7 +37,6 @@ from mall.errors import BadRequest, NotFound
 from mall.http import json_body, load, page_args, paginate
 
 api = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
-pages = Blueprint("catalog_pages", __name__)
 
 _OFFER_STATUSES = {s.value for s in OfferStatus}
 
@@ -231,30 +220,18 @@ def post_feed(user: User) -> Any:
     """Import a CSV or JSON Lines feed; answers with the per-row report.
 
     The file's structure is checked before answering (a malformed file is a 400). Feeds of
-    up to BACKGROUND_ROWS rows are applied at once (201); larger ones are applied in the
-    background (202 with status ``processing``; poll the Location).
+    up to ``feeds.BACKGROUND_ROWS`` (2,000) rows are applied at once (201); larger ones in
+    the background (202 with status ``processing``; poll the Location).
     """
     session = db.session()
-    upload = tempfile.NamedTemporaryFile(prefix="mall-feed-", delete=False)  # noqa: SIM115
-    try:
-        copy_stream(request.stream, upload)
-        prepared = prepare_feed(session, user.organization, user, upload,
-                                request.headers.get("Content-Type"), source="feed")
-    except BaseException:
-        upload.close()
-        os.unlink(upload.name)
-        raise
-    if prepared.rows <= BACKGROUND_ROWS:
-        try:
-            report = apply_feed(session, user.organization, user, prepared)
-        finally:
-            upload.close()
-            os.unlink(upload.name)
-        return report.as_json(), 201
-    apply_in_background(current_app._get_current_object(),  # type: ignore[attr-defined]
-                        user.organization_id, user.id, prepared, upload.name)
-    feed = session.get(FeedImport, prepared.feed_id)
-    location = url_for("catalog_api.get_feed", feed_id=prepared.feed_id)
+    feed_id, in_background = import_upload(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        session, user.organization, user, request.stream,
+        request.headers.get("Content-Type"))
+    feed = session.get(FeedImport, feed_id)
+    if not in_background:
+        return stored_report(session, feed).as_json(), 201
+    location = url_for("catalog_api.get_feed", feed_id=feed_id)
     return stored_report(session, feed).as_json(), 202, {"Location": location}
 
 

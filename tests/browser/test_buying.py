@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
-import pytest
-from flask import Flask
 from selenium.webdriver.common.by import By
 
 from mall.db import db
-from tests.factories.accounts import PASSWORD, make_org, make_user
+from tests.browser.conftest import log_in
+from tests.factories.accounts import make_org, make_user
 from tests.factories.catalog import make_offer
-
-
-@pytest.fixture
-def csrf_on(app: Flask) -> Iterator[None]:
-    app.config["WTF_CSRF_ENABLED"] = True
-    yield
-    app.config["WTF_CSRF_ENABLED"] = False
-
-
-def log_in(browser, live_server: str, email: str, name: str) -> None:
-    browser.delete_all_cookies()
-    browser.get(f"{live_server}/login")
-    browser.find_element(By.NAME, "email").send_keys(email)
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
-    # wait for the landing page, so the next navigation starts logged in
-    assert name in browser.find_element(By.CSS_SELECTOR, "nav.user span").text
 
 
 def add_to_cart_and_submit(browser, live_server: str, offer_id: int, quantity: int) -> None:

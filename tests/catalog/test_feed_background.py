@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from mall.catalog import views as catalog_views
+from mall.catalog import feeds as catalog_feeds
 from mall.catalog.models import Offer
 from mall.db import db
 from tests.catalog.conftest import Catalog
@@ -22,7 +22,7 @@ def test_large_feed_answers_202_and_completes_in_the_background(
     app: Flask, committed_db, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A small threshold keeps the test quick; the code path is the one 100,000 rows take.
-    monkeypatch.setattr(catalog_views, "BACKGROUND_ROWS", 3)
+    monkeypatch.setattr(catalog_feeds, "BACKGROUND_ROWS", 3)
     session = db.session()
     center, supplier = center_admin(session), supplier_admin(session)
     category = make_category(session, attributes=LAPTOP_TEMPLATE)
@@ -55,7 +55,7 @@ def test_large_feed_answers_202_and_completes_in_the_background(
 def test_malformed_large_feed_is_refused_before_answering(
     client, db_session, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(catalog_views, "BACKGROUND_ROWS", 1)
+    monkeypatch.setattr(catalog_feeds, "BACKGROUND_ROWS", 1)
     body = _csv([_row(catalog, "M-1"), _row(catalog, "M-2")]) + '"unclosed,quote\n'
     response = client.post("/api/v1/supplier/feeds", data=body.encode(),
                            content_type="text/csv", headers=catalog.headers)

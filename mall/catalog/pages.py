@@ -1,0 +1,112 @@
+"""Supplier pages: own offers with price and stock edits, feed upload and its report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from marshmallow import ValidationError
+from sqlalchemy import func, select
+
+from mall.accounts.models import Role, User
+from mall.accounts.permissions import SUPPLIER, page_guard
+from mall.catalog import services
+from mall.catalog.feeds import import_upload, stored_report
+from mall.catalog.models import FeedImport, Offer, OfferStatus
+from mall.catalog.schemas import OfferPatchSchema
+from mall.db import db
+from mall.errors import ApiError
+
+bp = Blueprint("catalog_pages", __name__, url_prefix="/supplier")
+PER_PAGE = 50
+
+
+@bp.get("/offers")
+@page_guard(Role.supplier_admin, kinds=SUPPLIER)
+def offers(user: User) -> Any:
+    status = request.args.get("status") or None
+    if status not in (None, *(s.value for s in OfferStatus)):
+        status = None
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    query = select(Offer).where(Offer.supplier_id == user.organization_id)
+    if status:
+        query = query.where(Offer.status == status)
+    session = db.session()
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Offer.sku).limit(PER_PAGE)
+                           .offset((page - 1) * PER_PAGE)).all()
+    return render_template("catalog/offers.html", offers=rows, total=total, page=page,
+                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), status=status,
+                           statuses=[s.value for s in OfferStatus])
+
+
+@bp.post("/offers/<sku>")
+@page_guard(Role.supplier_admin, kinds=SUPPLIER)
+def update_offer(sku: str, user: User) -> Any:
+    """Change price or stock by hand; refusals are shown field by field."""
+    form = {k: v.strip() for k, v in request.form.items()
+            if k in ("price", "stock", "status") and v.strip()}
+    session = db.session()
+    try:
+        changes = OfferPatchSchema().load(form)
+        result = services.patch_offer(session, user.organization, user, sku, changes)
+    except ValidationError as exc:
+        flash(f"{sku}: {exc.messages}", "error")
+    except ApiError as exc:
+        session.rollback()
+        problems = "; ".join(f"{p['field']}: {p['message']}"
+                             for p in exc.details.get("problems", []))
+        flash(f"{sku}: {exc.message} {problems}".strip(), "error")
+    else:
+        session.commit()
+        note = " 涨价待中心审核 The price rise awaits the center's review." \
+            if result.price_in_review else ""
+        flash(f"{sku}: 已保存 saved.{note}", "ok")
+    return redirect(request.referrer or url_for("catalog_pages.offers"))
+
+
+@bp.get("/feeds")
+@page_guard(Role.supplier_admin, kinds=SUPPLIER)
+def feeds(user: User) -> Any:
+    rows = db.session.scalars(select(FeedImport).where(
+        FeedImport.supplier_id == user.organization_id).order_by(FeedImport.id.desc())
+        .limit(20)).all()
+    return render_template("catalog/feeds.html", feeds=rows)
+
+
+@bp.post("/feeds")
+@page_guard(Role.supplier_admin, kinds=SUPPLIER)
+def upload_feed(user: User) -> Any:
+    upload = request.files.get("feed")
+    if upload is None or not upload.filename:
+        flash("请选择文件。Choose a CSV or JSON Lines file.", "error")
+        return redirect(url_for("catalog_pages.feeds"))
+    name = upload.filename.lower()
+    content_type = "application/x-ndjson" if name.endswith((".jsonl", ".ndjson")) \
+        else "text/csv"
+    try:
+        feed_id, _ = import_upload(current_app._get_current_object(),  # type: ignore[attr-defined]
+                                   db.session(), user.organization, user, upload.stream,
+                                   content_type)
+    except ApiError as exc:
+        flash(f"文件被拒绝 The file was refused: {exc.message}", "error")
+        return redirect(url_for("catalog_pages.feeds"))
+    return redirect(url_for("catalog_pages.feed", feed_id=feed_id))
+
+
+@bp.get("/feeds/<int:feed_id>")
+@page_guard(Role.supplier_admin, kinds=SUPPLIER)
+def feed(feed_id: int, user: User) -> Any:
+    row = db.session.get(FeedImport, feed_id)
+    if row is None or row.supplier_id != user.organization_id:
+        return render_template("error.html", status=404,
+                               message="没有这个导入 No such feed import."), 404
+    return render_template("catalog/feed.html", report=stored_report(db.session(), row))

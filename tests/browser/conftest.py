@@ -1,0 +1,29 @@
+"""Browser test helpers: real CSRF protection, and logging in through the form."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from selenium.webdriver.common.by import By
+
+from tests.factories.accounts import PASSWORD
+
+
+@pytest.fixture
+def csrf_on(app: Flask) -> Iterator[None]:
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+def log_in(browser: Any, live_server: str, email: str, name: str) -> None:
+    browser.delete_all_cookies()
+    browser.get(f"{live_server}/login")
+    browser.find_element(By.NAME, "email").send_keys(email)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+    # wait for the landing page, so the next navigation starts logged in
+    assert name in browser.find_element(By.CSS_SELECTOR, "nav.user span").text
