@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
@@ -126,6 +126,17 @@ def register_error_handlers(app: Flask) -> None:
         if status == 400 and "CSRF" in (exc.description or ""):
             code = "csrf_failed"
         return error_response(status, code, message)
+
+    @app.errorhandler(DataError)
+    def _unstorable_value(exc: DataError) -> Any:
+        # A value the database refuses (a NUL character, a number out of range) is the
+        # client's input, not a server fault; nothing was written.
+        log.info("refused unstorable value on %s %s: %s", request.method, request.path,
+                 exc.orig)
+        message = "The request contains a value that cannot be stored or searched for."
+        if _wants_json():
+            return error_response(400, "invalid_value", message)
+        return render_template("error.html", status=400, message=message), 400
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(PoolTimeoutError)

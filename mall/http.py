@@ -15,6 +15,8 @@ from mall.errors import BadRequest
 
 T = TypeVar("T")
 MAX_PER_PAGE = 100
+# Keeps OFFSET within what every database accepts.
+MAX_PAGE = 1_000_000
 
 
 def json_body() -> Any:
@@ -70,6 +72,9 @@ def page_args() -> tuple[int, int]:
                              details={"field": name}) from None
 
     page, per_page = as_int("page", 1), as_int("per_page", 20)
+    if page > MAX_PAGE:
+        raise BadRequest(f"page is limited to {MAX_PAGE:,}; narrow the list with filters.",
+                         code="invalid_pagination", details={"field": "page"})
     if page < 1:
         raise BadRequest("page starts at 1.", code="invalid_pagination",
                          details={"field": "page"})
