@@ -10,12 +10,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from mall.accounts.models import Role, User
-from mall.accounts.permissions import PURCHASER, page_guard
+from mall.accounts.permissions import PURCHASER, SUPPLIER, page_guard
 from mall.catalog.models import Offer
 from mall.db import db
 from mall.errors import ApiError
 from mall.orders import services as svc
-from mall.orders.models import Requisition
+from mall.orders.models import PurchaseOrder, Requisition
 from mall.orders.views import PURCHASING, READERS, _settings, requisition_json
 
 bp = Blueprint("orders_pages", __name__)
@@ -147,3 +147,59 @@ def decide(requisition_id: int, decision: str, user: User) -> Any:
     else:
         session.commit()
     return redirect(url_for("orders_pages.requisition", requisition_id=requisition_id))
+
+
+# --- purchase orders, for both parties ----------------------------------------------------
+
+def _actions_for(order: PurchaseOrder, party: str) -> list[str]:
+    """The transitions this party may make from the order's current status."""
+    return [action for action, (sources, _, who) in svc.TRANSITIONS.items()
+            if who == party and order.status in sources]
+
+
+def _orders_page(user: User, party: str) -> Any:
+    column = (PurchaseOrder.supplier_id if party == "supplier"
+              else PurchaseOrder.purchaser_organization_id)
+    rows = db.session.scalars(select(PurchaseOrder).where(column == user.organization_id)
+                              .order_by(PurchaseOrder.id.desc()).limit(50)).all()
+    return render_template("orders/orders.html", orders=rows, party=party,
+                           actions={o.id: _actions_for(o, party) for o in rows})
+
+
+def _transition(user: User, order_id: int, action: str, party: str) -> Any:
+    session = db.session()
+    reason = (request.form.get("reason") or "").strip()[:2000] or None
+    try:
+        svc.transition(session, user, order_id, action, party, reason)
+    except ApiError as exc:
+        session.rollback()
+        flash(exc.message, "error")
+    else:
+        session.commit()
+        flash(f"订单 Order #{order_id}: {action} ✓", "ok")
+    endpoint = "supplier_orders" if party == "supplier" else "purchaser_orders"
+    return redirect(url_for(f"orders_pages.{endpoint}"))
+
+
+@bp.get("/orders")
+@page_guard(*READERS, kinds=PURCHASER)
+def purchaser_orders(user: User) -> Any:
+    return _orders_page(user, "purchaser")
+
+
+@bp.post("/orders/<int:order_id>/<any(accept, cancel):action>")
+@page_guard(*PURCHASING, kinds=PURCHASER)
+def purchaser_order_action(order_id: int, action: str, user: User) -> Any:
+    return _transition(user, order_id, action, "purchaser")
+
+
+@bp.get("/supplier/orders")
+@page_guard(Role.supplier_admin, kinds=SUPPLIER)
+def supplier_orders(user: User) -> Any:
+    return _orders_page(user, "supplier")
+
+
+@bp.post("/supplier/orders/<int:order_id>/<any(confirm, ship, deliver, reject):action>")
+@page_guard(Role.supplier_admin, kinds=SUPPLIER)
+def supplier_order_action(order_id: int, action: str, user: User) -> Any:
+    return _transition(user, order_id, action, "supplier")

@@ -72,3 +72,38 @@ def test_purchase_above_the_limit_waits_for_an_approver(
     panel = browser.find_element(By.CSS_SELECTOR, "section.requisition")
     assert panel.get_attribute("data-status") == "ordered"
     assert len(browser.find_elements(By.CSS_SELECTOR, "ul.orders li")) == 1
+
+
+def test_order_moves_from_supplier_confirmation_to_purchaser_acceptance(
+    live_server: str, browser, csrf_on
+) -> None:
+    from mall.orders.services import Settings, create_requisition
+
+    session = db.session()
+    purchaser = make_org(session, kind="purchaser", region="CN-BJ")
+    buyer = make_user(session, purchaser, roles=("buyer",))
+    offer = make_offer(session, price=Decimal("50.00"), stock=10)
+    seller = make_user(session, offer.supplier, roles=("supplier_admin",))
+    create_requisition(session, Settings(jurisdiction="cn-central"), buyer, [(offer.id, 2)])
+    session.commit()
+
+    def order_row(status: str):  # type: ignore[no-untyped-def]
+        # waits (implicitly) until the page shows the order in that status
+        return browser.find_element(By.CSS_SELECTOR,
+                                    f"table.orders-table tr[data-status='{status}']")
+
+    log_in(browser, live_server, seller.email, seller.name)
+    browser.get(f"{live_server}/supplier/orders")
+    current = "placed"
+    for action, status in (("confirm", "confirmed"), ("ship", "shipped"),
+                           ("deliver", "delivered")):
+        order_row(current).find_element(By.CSS_SELECTOR,
+                                        f"button[data-action={action}]").click()
+        current = status
+    # only the purchaser accepts; the supplier is offered nothing more
+    assert order_row("delivered").find_elements(By.CSS_SELECTOR, "button") == []
+
+    log_in(browser, live_server, buyer.email, buyer.name)
+    browser.get(f"{live_server}/orders")
+    order_row("delivered").find_element(By.CSS_SELECTOR, "button[data-action=accept]").click()
+    assert order_row("accepted").text
