@@ -71,8 +71,8 @@ def _register_blueprints(app: Flask) -> None:
         # The JSON API authenticates with bearer tokens, never cookies, so CSRF does not apply.
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
-    for blueprint in (accounts.pages, catalog_pages.bp, order_pages.bp, payments.pages,
-                      search.pages, health, home, openapi):
+    for blueprint in (accounts.pages, catalog_pages.bp, catalog_pages.center, order_pages.bp,
+                      payments.pages, search.pages, health, home, openapi):
         app.register_blueprint(blueprint)
 
 

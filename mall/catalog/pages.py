@@ -17,10 +17,10 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from mall.accounts.models import Role, User
-from mall.accounts.permissions import SUPPLIER, page_guard
+from mall.accounts.permissions import CENTER, SUPPLIER, page_guard
 from mall.catalog import services
 from mall.catalog.feeds import import_upload, stored_report
-from mall.catalog.models import FeedImport, Offer, OfferStatus
+from mall.catalog.models import FeedImport, Offer, OfferStatus, PriceChange
 from mall.catalog.schemas import OfferPatchSchema
 from mall.db import db
 from mall.errors import ApiError
@@ -110,3 +110,42 @@ def feed(feed_id: int, user: User) -> Any:
         return render_template("error.html", status=404,
                                message="没有这个导入 No such feed import."), 404
     return render_template("catalog/feed.html", report=stored_report(db.session(), row))
+
+
+# --- the center ---------------------------------------------------------------------------
+
+center = Blueprint("center_pages", __name__, url_prefix="/center")
+
+
+@center.get("/price-reviews")
+@page_guard(Role.center_admin, Role.auditor, kinds=CENTER)
+def price_reviews(user: User) -> Any:
+    rows = db.session.execute(
+        select(PriceChange, Offer).join(Offer, Offer.id == PriceChange.offer_id)
+        .where(PriceChange.status == "pending_review")
+        .order_by(PriceChange.changed_at, PriceChange.id).limit(100)).all()
+    reviews = [services.price_review_json(change, offer) for change, offer in rows]
+    return render_template("catalog/price_reviews.html", reviews=reviews,
+                           may_decide=user.has_role(Role.center_admin))
+
+
+@center.post("/price-reviews/<int:change_id>/<any(approve, refuse):decision>")
+@page_guard(Role.center_admin, kinds=CENTER)
+def decide_price(change_id: int, decision: str, user: User) -> Any:
+    session = db.session()
+    reason = (request.form.get("reason") or "").strip()[:2000] or None
+    try:
+        if decision == "approve":
+            services.approve_price(session, user, change_id, reason)
+        elif not reason:
+            flash("拒绝须说明理由。Give a reason for refusing.", "error")
+            return redirect(url_for("center_pages.price_reviews"))
+        else:
+            services.refuse_price(session, user, change_id, reason)
+    except ApiError as exc:
+        session.rollback()
+        flash(exc.message, "error")
+    else:
+        session.commit()
+        flash(f"#{change_id}: {decision} ✓", "ok")
+    return redirect(url_for("center_pages.price_reviews"))
