@@ -68,7 +68,7 @@ def test_purchase_above_the_limit_waits_for_an_approver(
 
     log_in(browser, live_server, approver.email, approver.name)
     browser.get(url)
-    browser.find_element(By.CSS_SELECTOR, ".decide form:first-child button").click()
+    browser.find_element(By.CSS_SELECTOR, ".decide button[data-action=approve]").click()
     panel = browser.find_element(By.CSS_SELECTOR, "section.requisition")
     assert panel.get_attribute("data-status") == "ordered"
     assert len(browser.find_elements(By.CSS_SELECTOR, "ul.orders li")) == 1
