@@ -44,21 +44,23 @@ CHUNK = 1000
 DEMO_OFFERS = 5000
 
 
-def _rss_mb() -> float:
-    """Peak RSS of this process (VmHWM: unlike ru_maxrss it is not inherited across exec)."""
+def _proc_status_mb(key: str) -> float | None:
+    """A ``/proc/self/status`` memory figure (kB there) in MB, or None if absent."""
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{key}:"):
                 return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return None
+
+
+def _rss_mb() -> float:
+    """Peak RSS of this process (VmHWM: unlike ru_maxrss it is not inherited across exec)."""
+    peak = _proc_status_mb("VmHWM")
+    return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _current_rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    return _proc_status_mb("VmRSS") or 0.0
 
 
 def _engine(url: str):  # type: ignore[no-untyped-def]

@@ -12,15 +12,13 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from mall.db import transaction
+
 
 def expire(session: Session, today: date) -> int:
     """Expire every active offer past its ``valid_until``; returns how many. Commits."""
     from mall.catalog.services import expire_offers
 
-    try:
+    with transaction(session):
         count = expire_offers(session, today)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return int(count or 0)

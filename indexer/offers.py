@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -45,6 +46,9 @@ def load_offers(session: Session, ids: Iterable[int]) -> dict[int, Offer]:
         return {}
     rows = session.scalars(
         _with_relations(select(Offer).where(Offer.id.in_(wanted)))
+        # ``is_visible`` checks the agreement's awards: one query for the batch, not a lazy
+        # load per agreement.
+        .options(joinedload(Offer.agreement).selectinload(Agreement.awards))
         # The session keeps objects across commits (expire_on_commit=False); a document
         # must be built from the row as it is now, never from an older copy.
         .execution_options(populate_existing=True)
@@ -56,21 +60,36 @@ def count_visible(session: Session, today: date) -> int:
     return session.scalar(select(func.count()).select_from(Offer).where(visible_clause(today))) or 0
 
 
-def offer_ids_for(session: Session, entity_type: str, entity_ids: Iterable[int]) -> set[int]:
-    """The offers whose documents an outbox event about this entity affects."""
+_ENTITY_COLUMNS: dict[str, Any] = {
+    "offer": None,
+    "supplier": Offer.supplier_id,
+    "organization": Offer.supplier_id,
+    "agreement": Offer.agreement_id,
+    "category": Offer.category_id,
+    "product": Offer.product_id,
+}
+
+
+def offer_ids_by_entity(session: Session, entity_type: str,
+                        entity_ids: Iterable[int]) -> dict[int, set[int]]:
+    """For each entity an outbox event is about, the offers whose documents it affects.
+
+    One query for all the entities of one type.
+    """
     ids = set(entity_ids)
     if not ids:
-        return set()
-    column = {
-        "offer": None,
-        "supplier": Offer.supplier_id,
-        "organization": Offer.supplier_id,
-        "agreement": Offer.agreement_id,
-        "category": Offer.category_id,
-        "product": Offer.product_id,
-    }.get(entity_type, "unknown")
-    if column is None:
-        return ids
-    if column == "unknown":
+        return {}
+    if entity_type not in _ENTITY_COLUMNS:
         raise ValueError(f"unknown outbox entity type {entity_type!r}")
-    return set(session.scalars(select(Offer.id).where(column.in_(ids))))  # type: ignore[union-attr]
+    column = _ENTITY_COLUMNS[entity_type]
+    if column is None:
+        return {i: {i} for i in ids}
+    affected: dict[int, set[int]] = {i: set() for i in ids}
+    for entity_id, offer_id in session.execute(select(column, Offer.id).where(column.in_(ids))):
+        affected[entity_id].add(offer_id)
+    return affected
+
+
+def offer_ids_for(session: Session, entity_type: str, entity_ids: Iterable[int]) -> set[int]:
+    """The offers whose documents outbox events about these entities affect."""
+    return set().union(*offer_ids_by_entity(session, entity_type, entity_ids).values())

@@ -19,7 +19,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -28,7 +28,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from indexer.locks import enter_sync_gate, is_postgres, lock_entities
-from indexer.offers import load_offers, offer_ids_for
+from indexer.offers import load_offers, offer_ids_by_entity
 from mall.db import utcnow
 from mall.outbox.models import OutboxEvent
 from mall.search.client import UNAVAILABLE_ERRORS, TransportError
@@ -141,12 +141,8 @@ class SyncBatch:
     rejected: int = 0
 
     def add(self, other: SyncBatch) -> None:
-        self.events += other.events
-        self.indexed += other.indexed
-        self.deleted += other.deleted
-        self.stale += other.stale
-        self.deferred += other.deferred
-        self.rejected += other.rejected
+        for counter in fields(self):
+            setattr(self, counter.name, getattr(self, counter.name) + getattr(other, counter.name))
 
 
 def _pending(session: Session, limit: int) -> list[OutboxEvent]:
@@ -180,13 +176,19 @@ def sync_batch(
         if not events:
             session.rollback()
             return SyncBatch()
+        by_type: dict[str, list[OutboxEvent]] = {}
+        for event in events:
+            by_type.setdefault(event.entity_type, []).append(event)
         affected: dict[int, set[int]] = {}
         unknown: list[OutboxEvent] = []
-        for event in events:
+        for entity_type, typed in by_type.items():  # one query per entity type, not per event
             try:
-                affected[event.id] = offer_ids_for(session, event.entity_type, [event.entity_id])
+                offers = offer_ids_by_entity(session, entity_type, {e.entity_id for e in typed})
             except ValueError:
-                unknown.append(event)
+                unknown.extend(typed)
+                continue
+            for event in typed:
+                affected[event.id] = offers[event.entity_id]
         all_ids = set().union(*affected.values()) if affected else set()
         try:
             written = write_offers(client, session, alias, all_ids, today, wait=False)
@@ -322,11 +324,6 @@ def run(
             return total
         sleep(interval)
     return total
-
-
-def pending_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(OutboxEvent)
-                          .where(OutboxEvent.processed_at.is_(None))) or 0
 
 
 def processed_since(session: Session, since: datetime) -> set[tuple[str, int]]:

@@ -34,14 +34,13 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
 
     from mall.accounts.permissions import login_manager_loader
     from mall.extensions import csrf, db, login_manager, search_backend
+    from mall.payments import gateway
 
     db.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(login_manager_loader)
     csrf.init_app(app)
     search_backend.init_app(app)
-    from mall.payments import gateway
-
     gateway.init_app(app)
 
     from mall.errors import register_error_handlers
@@ -72,7 +71,7 @@ def _register_blueprints(app: Flask) -> None:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     for blueprint in (accounts.pages, catalog_pages.bp, catalog_pages.center, order_pages.bp,
-                      payments.pages, search.pages, health, home, openapi):
+                      search.pages, health, home, openapi):
         app.register_blueprint(blueprint)
 
 

@@ -106,15 +106,18 @@ _HTTP_CODES = {
 }
 
 
+def _respond(status: int, code: str, message: str,
+             details: dict[str, Any] | None = None) -> Any:
+    """The error shape for API callers, the error page for browsers."""
+    if _wants_json():
+        return error_response(status, code, message, details)
+    return render_template("error.html", status=status, message=message), status
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Any:
-        if _wants_json():
-            return error_response(exc.status, exc.code, exc.message, exc.details)
-        return (
-            render_template("error.html", status=exc.status, message=exc.message),
-            exc.status,
-        )
+        return _respond(exc.status, exc.code, exc.message, exc.details)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
@@ -133,24 +136,18 @@ def register_error_handlers(app: Flask) -> None:
         # client's input, not a server fault; nothing was written.
         log.info("refused unstorable value on %s %s: %s", request.method, request.path,
                  exc.orig)
-        message = "The request contains a value that cannot be stored or searched for."
-        if _wants_json():
-            return error_response(400, "invalid_value", message)
-        return render_template("error.html", status=400, message=message), 400
+        return _respond(400, "invalid_value",
+                        "The request contains a value that cannot be stored or searched for.")
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(PoolTimeoutError)
     def _database_down(exc: Exception) -> Any:
         log.exception("database unavailable")
-        message = "The database is temporarily unavailable; try again shortly."
-        if _wants_json():
-            return error_response(503, "database_unavailable", message)
-        return render_template("error.html", status=503, message=message), 503
+        return _respond(503, "database_unavailable",
+                        "The database is temporarily unavailable; try again shortly.")
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        message = "An unexpected error occurred; it has been logged."
-        if _wants_json():
-            return error_response(500, "internal_error", message)
-        return render_template("error.html", status=500, message=message), 500
+        return _respond(500, "internal_error",
+                        "An unexpected error occurred; it has been logged.")

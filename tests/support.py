@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -39,3 +40,10 @@ def index_offers(opensearch: OpenSearch, alias: str, offers: list[Any]) -> None:
     """Index offers through the real document builder and make them searchable now."""
     helpers.bulk(opensearch, ({"_index": alias, "_id": str(o.id), "_source": build_document(o)}
                               for o in offers), refresh="wait_for")
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: connecting to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # the socket closes on exit, freeing the port

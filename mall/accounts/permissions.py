@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import current_app, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_login import current_user
 
 from mall.accounts.models import OrganizationKind, User
@@ -17,7 +17,7 @@ from mall.errors import Forbidden, Unauthorized
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _bearer_token() -> str | None:
+def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -30,7 +30,7 @@ def api_user() -> User:
     cached = request.environ.get("mall.api_user")
     if cached is not None:
         return cast(User, cached)
-    token = _bearer_token()
+    token = bearer_token()
     if token is None:
         raise Unauthorized("Send Authorization: Bearer <token>; get one from "
                            "POST /api/v1/auth/token.", code="token_missing")
@@ -39,6 +39,13 @@ def api_user() -> User:
         raise Unauthorized("The token is invalid, expired or revoked.", code="token_invalid")
     request.environ["mall.api_user"] = user
     return user
+
+
+def _session_user() -> User | None:
+    """The user behind the session cookie, or None."""
+    if not current_user.is_authenticated:
+        return None
+    return cast(User, current_user._get_current_object())  # type: ignore[attr-defined]
 
 
 def check_access(user: User, roles: tuple[str, ...], kinds: tuple[str, ...]) -> None:
@@ -77,9 +84,9 @@ def page_guard(*roles: str, kinds: tuple[str, ...] = ()) -> Callable[[F], F]:
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
+            user = _session_user()
+            if user is None:
                 return redirect(url_for("accounts_pages.login", next=request.full_path))
-            user = cast(User, current_user._get_current_object())  # type: ignore[attr-defined]
             check_access(user, roles, kinds)
             return view(*args, user=user, **kwargs)
 
@@ -103,19 +110,14 @@ def login_manager_loader(user_id: str) -> User | None:
         user = db.session.get(User, int(user_id))
     except ValueError:
         return None
-    if user is None or not user.is_active:
-        return None
-    current_app.logger.debug("session user %s", user.id)
-    return user
+    return user if user is not None and user.is_active else None
 
 
 def optional_user() -> User | None:
     """The caller if identified (bearer token, else session cookie), or None for anonymous."""
     if request.headers.get("Authorization"):
         return api_user()
-    if current_user.is_authenticated:
-        return cast(User, current_user._get_current_object())  # type: ignore[attr-defined]
-    return None
+    return _session_user()
 
 
 def purchaser_regions(user: User | None) -> list[str] | None:

@@ -110,9 +110,14 @@ def issue_token(session: Session, config: Config, user: User) -> IssuedToken:
     return IssuedToken(token=token, expires_at=expires_at)
 
 
-def user_for_token(session: Session, token: str) -> User | None:
+def _live_token(session: Session, token: str) -> ApiToken | None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
-    if row is None or row.revoked_at is not None:
+    return None if row is None or row.revoked_at is not None else row
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    row = _live_token(session, token)
+    if row is None:
         return None
     expires_at = row.expires_at
     now = utcnow()
@@ -124,8 +129,8 @@ def user_for_token(session: Session, token: str) -> User | None:
 
 
 def revoke_token(session: Session, token: str) -> bool:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
-    if row is None or row.revoked_at is not None:
+    row = _live_token(session, token)
+    if row is None:
         return False
     row.revoked_at = utcnow()
     session.commit()
@@ -231,13 +236,9 @@ def update_organization(
     before = organization_snapshot(org)
     reason = changes.pop("reason", None)
     limits = changes.pop("approval_limits", None)
-    if limits is not None:
-        if "one_approver_above" in limits:
-            org.approval_one_approver_above = limits["one_approver_above"]
-        if "collective_above" in limits:
-            org.approval_collective_above = limits["collective_above"]
-        if "collective_approvers" in limits:
-            org.approval_collective_approvers = limits["collective_approvers"]
+    for key, value in (limits or {}).items():
+        # one_approver_above, collective_above, collective_approvers
+        setattr(org, f"approval_{key}", value)
     status_changed = "status" in changes and changes["status"] != org.status
     for key, value in changes.items():
         setattr(org, key, value)

@@ -52,25 +52,23 @@ def _digest(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def record(
-    session: Session,
-    *,
-    action: str,
-    target_type: str,
-    target_id: Any,
-    actor: Any = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    reason: str | None = None,
-) -> AuditEvent:
-    """Append one event in the caller's transaction.
+def _chain_head(session: Session) -> str:
+    """Lock the chain for this transaction and return its last hash.
 
-    ``actor`` is a User (or None for the system). Appends are serialised so the chain stays
-    linear even with concurrent writers.
+    Appends are serialised (an advisory lock on PostgreSQL; SQLite writes one at a time) so
+    the chain stays linear even with concurrent writers.
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    session.flush()  # earlier events of this transaction come first in the chain
     prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    return prev or GENESIS_HASH
+
+
+def _chained_event(prev: str, *, action: str, target_type: str, target_id: Any,
+                   actor: Any = None, before: dict[str, Any] | None = None,
+                   after: dict[str, Any] | None = None,
+                   reason: str | None = None) -> AuditEvent:
     event = AuditEvent(
         occurred_at=utcnow(),
         actor_user_id=getattr(actor, "id", None),
@@ -81,9 +79,19 @@ def record(
         before=_jsonable(before) if before is not None else None,
         after=_jsonable(after) if after is not None else None,
         reason=reason,
-        prev_hash=prev or GENESIS_HASH,
+        prev_hash=prev,
     )
-    event.hash = _digest(event.prev_hash, event)
+    event.hash = _digest(prev, event)
+    return event
+
+
+def record(session: Session, **entry: Any) -> AuditEvent:
+    """Append one event in the caller's transaction.
+
+    Keywords: ``action``, ``target_type``, ``target_id``, and optionally ``actor`` (a User;
+    None for the system), ``before``, ``after``, ``reason``.
+    """
+    event = _chained_event(_chain_head(session), **entry)
     session.add(event)
     session.flush()
     return event
@@ -110,34 +118,16 @@ def verify_chain(session: Session, batch: int = 5000) -> Iterator[ChainBreak]:
 def record_many(session: Session, entries: list[dict[str, Any]]) -> int:
     """Append several events (each the keyword arguments of ``record``) in one statement.
 
-    The same chain as ``record``, taken under one lock; rows go in with one executemany in
-    list order, so their ids ascend in chain order. Bulk writers (supplier feeds) would
-    otherwise pay several round trips per event. Returns how many were appended.
+    Rows go in with one executemany in list order, so their ids ascend in chain order; bulk
+    writers (supplier feeds) would otherwise pay several round trips per event.
     """
     if not entries:
         return 0
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
-    session.flush()  # earlier events of this transaction come first in the chain
-    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    prev = prev or GENESIS_HASH
+    prev = _chain_head(session)
     rows = []
     for entry in entries:
-        actor = entry.get("actor")
-        before, after = entry.get("before"), entry.get("after")
-        event = AuditEvent(
-            occurred_at=utcnow(),
-            actor_user_id=getattr(actor, "id", None),
-            actor_organization_id=getattr(actor, "organization_id", None),
-            action=entry["action"],
-            target_type=entry["target_type"],
-            target_id=str(entry["target_id"]),
-            before=_jsonable(before) if before is not None else None,
-            after=_jsonable(after) if after is not None else None,
-            reason=entry.get("reason"),
-            prev_hash=prev,
-        )
-        event.hash = prev = _digest(event.prev_hash, event)
+        event = _chained_event(prev, **entry)
+        prev = event.hash
         rows.append({column: getattr(event, column) for column in _AUDIT_COLUMNS})
     session.execute(insert(AuditEvent), rows)
     return len(rows)

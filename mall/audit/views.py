@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request
+from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import select
 
 from mall.accounts.models import Role, User
@@ -12,9 +13,16 @@ from mall.accounts.permissions import CENTER, PURCHASER, api_guard
 from mall.audit.models import AuditEvent
 from mall.db import db
 from mall.http import load, paginate
-from mall.orders.schemas import AuditQuerySchema
 
 api = Blueprint("audit_api", __name__, url_prefix="/api/v1")
+
+
+class AuditQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    target_type = fields.String(load_default=None, validate=validate.Length(max=32))
+    target_id = fields.String(load_default=None, validate=validate.Length(max=64))
 
 
 def event_json(event: AuditEvent) -> dict[str, Any]:

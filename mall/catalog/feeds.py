@@ -464,8 +464,6 @@ def apply_feed(
                 batch = []
         if batch:
             importer.batch(batch)
-        if importer.pending_errors:
-            importer._flush_report()
         report.status = FeedImportStatus.completed
         feed.status = report.status
         feed.finished_at = utcnow()
@@ -579,8 +577,9 @@ def stored_report(session: Session, feed: FeedImport, limit: int = REPORT_ERRORS
     query = select(FeedImportError).where(FeedImportError.feed_import_id == feed.id)
     report.errors_total = session.scalar(
         select(func.count()).select_from(query.subquery())) or 0
-    report.errors = [feed_error_json(e) for e in session.scalars(
-        query.order_by(FeedImportError.id).limit(limit))]
+    if limit:  # a listing of imports needs only the count
+        report.errors = [feed_error_json(e) for e in session.scalars(
+            query.order_by(FeedImportError.id).limit(limit))]
     return report
 
 

@@ -20,7 +20,7 @@ from mall.accounts.models import Role, User
 from mall.accounts.permissions import CENTER, SUPPLIER, page_guard
 from mall.catalog import services
 from mall.catalog.feeds import import_upload, stored_report
-from mall.catalog.models import FeedImport, Offer, OfferStatus, PriceChange
+from mall.catalog.models import FeedImport, Offer, OfferStatus
 from mall.catalog.schemas import OfferPatchSchema
 from mall.db import db
 from mall.errors import ApiError
@@ -120,10 +120,7 @@ center = Blueprint("center_pages", __name__, url_prefix="/center")
 @center.get("/price-reviews")
 @page_guard(Role.center_admin, Role.auditor, kinds=CENTER)
 def price_reviews(user: User) -> Any:
-    rows = db.session.execute(
-        select(PriceChange, Offer).join(Offer, Offer.id == PriceChange.offer_id)
-        .where(PriceChange.status == "pending_review")
-        .order_by(PriceChange.changed_at, PriceChange.id).limit(100)).all()
+    rows = db.session.execute(services.price_reviews_query().limit(100)).all()
     reviews = [services.price_review_json(change, offer) for change, offer in rows]
     return render_template("catalog/price_reviews.html", reviews=reviews,
                            may_decide=user.has_role(Role.center_admin))

@@ -25,35 +25,14 @@ def model_key(brand: str, model: str) -> str:
     return f"{norm(brand)}|{norm(model)}"
 
 
-def find_or_create_product(
-    session: Session, category_id: int, brand: str, model: str, gtin: str | None
-) -> Product:
-    """The product an offer belongs to: by GTIN when given, else by brand + model in category."""
-    key = model_key(brand, model)
-    product = None
-    if gtin:
-        product = session.scalar(select(Product).where(Product.gtin == gtin))
-    if product is None:
-        product = session.scalar(
-            select(Product).where(Product.category_id == category_id, Product.model_key == key)
-        )
-        if product is not None and gtin and product.gtin is None:
-            product.gtin = gtin
-    if product is None:
-        product = Product(category_id=category_id, brand=brand, model=model, model_key=key,
-                          gtin=gtin or None)
-        session.add(product)
-        session.flush()
-    return product
-
-
 ProductKey = tuple[int, str, str, str | None]  # (category_id, brand, model, gtin)
 
 
 def find_or_create_products(session: Session, items: list[ProductKey]) -> dict[ProductKey, int]:
-    """``find_or_create_product`` for many items with a few queries (bulk feeds).
+    """The product of each offer key, found or created with a few queries.
 
-    Same rule: by GTIN when given, else by brand + model within the category.
+    An offer belongs to the product with its GTIN when it has one, else to the product with
+    its brand + model (``model_key``) in its category.
     """
     wanted = list(dict.fromkeys(items))
     if not wanted:

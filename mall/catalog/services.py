@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from mall.accounts.models import Organization, OrganizationKind, OrganizationStatus, User
@@ -39,9 +39,18 @@ from mall.catalog.models import (
     PriceSource,
 )
 from mall.catalog.products import ProductKey, find_or_create_products
-from mall.catalog.validation import CatalogLookup, CheckedOffer, Problem, check_offer, problem
+from mall.catalog.schemas import SKU
+from mall.catalog.validation import (
+    CatalogLookup,
+    CheckedOffer,
+    Problem,
+    check_offer,
+    effective_ceiling,
+    problem,
+)
 from mall.db import utcnow
 from mall.errors import BadRequest, Conflict, NotFound, RuleViolation
+from mall.http import money
 from mall.outbox.services import enqueue
 
 PRICE_WINDOW_DAYS = 30
@@ -125,10 +134,6 @@ def category_json(category: Category) -> dict[str, Any]:
 # --- agreements ---------------------------------------------------------------------------
 
 
-def _money(amount: Decimal | None, currency: str) -> dict[str, str] | None:
-    return None if amount is None else {"amount": f"{amount:.2f}", "currency": currency}
-
-
 def agreement_json(agreement: Agreement) -> dict[str, Any]:
     return {
         "id": agreement.id,
@@ -142,7 +147,7 @@ def agreement_json(agreement: Agreement) -> dict[str, Any]:
         "status": agreement.status,
         "lots": [
             {"code": lot.code, "title": lot.title, "category_code": lot.category.code,
-             "ceiling_price": _money(lot.ceiling_price, agreement.currency)}
+             "ceiling_price": money(lot.ceiling_price, agreement.currency)}
             for lot in agreement.lots
         ],
         "supplier_ids": sorted(a.supplier_id for a in agreement.awards),
@@ -240,7 +245,8 @@ def _suspend_above_ceiling(session: Session, actor: User, agreement: Agreement,
         Offer.agreement_id == agreement.id).with_for_update(of=Offer))
     if offer is None:
         return
-    ceiling = effective_ceiling_for(offer, item_ceiling)
+    ceiling = effective_ceiling(offer.lot.ceiling_price, item_ceiling)
+    assert ceiling is not None  # the item ceiling is always known here
     if offer.pending_price is not None and offer.pending_price > ceiling:
         _close_pending(session, offer, "refused", actor)
         offer.pending_price = None
@@ -251,9 +257,10 @@ def _suspend_above_ceiling(session: Session, actor: User, agreement: Agreement,
                  reason=f"price above the new ceiling {ceiling:.2f}")
 
 
-def effective_ceiling_for(offer: Offer, item_ceiling: Decimal) -> Decimal:
-    lot_ceiling = offer.lot.ceiling_price
-    return item_ceiling if lot_ceiling is None else min(lot_ceiling, item_ceiling)
+def offer_ceiling(session: Session, offer: Offer) -> Decimal | None:
+    """The lower of the offer's lot ceiling and its item ceiling (None: no ceiling)."""
+    item = CatalogLookup(session).item_ceiling(offer.agreement_id, offer.supplier_id, offer.sku)
+    return effective_ceiling(offer.lot.ceiling_price, item)
 
 
 def set_agreement_status(session: Session, actor: User, agreement: Agreement, status: str,
@@ -364,7 +371,7 @@ def own_offer(session: Session, supplier: Organization, sku: str, lock: bool = F
     return offer
 
 
-def _lowest_recent_price(session: Session, offer: Offer, now_date: date) -> Decimal:
+def _lowest_recent_price(session: Session, offer: Offer) -> Decimal:
     since = utcnow() - timedelta(days=PRICE_WINDOW_DAYS)
     lowest = session.scalar(select(func.min(PriceChange.new_price)).where(
         PriceChange.offer_id == offer.id, PriceChange.status == "applied",
@@ -390,7 +397,7 @@ def _apply_price(session: Session, offer: Offer, new_price: Decimal, actor: User
         offer.pending_price = None
     if new_price == offer.price or new_price == offer.pending_price:
         return offer.pending_price is not None
-    baseline = _lowest_recent_price(session, offer, today())
+    baseline = _lowest_recent_price(session, offer)
     if new_price > baseline * (1 + share):
         offer.pending_price = new_price
         writes.price(offer, offer.price, new_price, source, "pending_review", actor)
@@ -510,8 +517,6 @@ def upsert_offer(
         raise OfferRefused([problem("sku", "sku_mismatch",
                                     "The body's sku differs from the one in the URL.")], True)
     raw = {k: v for k, v in raw.items() if k != "sku"}
-    from mall.catalog.schemas import SKU
-
     try:
         SKU(sku)
     except Exception:
@@ -594,8 +599,8 @@ def offer_json(offer: Offer) -> dict[str, Any]:
         "sku": offer.sku,
         "status": offer.status,
         "version": offer.version,
-        "price": _money(offer.price, offer.currency),
-        "pending_price": _money(offer.pending_price, offer.currency),
+        "price": money(offer.price, offer.currency),
+        "pending_price": money(offer.pending_price, offer.currency),
         "agreement_number": offer.agreement.number,
         "lot_code": offer.lot.code,
         "category_code": offer.category.code,
@@ -638,7 +643,7 @@ def public_offer_json(session: Session, offer: Offer) -> dict[str, Any]:
         "model": offer.model,
         "gtin": offer.gtin,
         "unit": offer.unit,
-        "price": _money(offer.price, offer.currency),
+        "price": money(offer.price, offer.currency),
         "stock": offer.stock,
         "in_stock": offer.stock > 0,
         "lead_time_days": offer.lead_time_days,
@@ -653,7 +658,7 @@ def public_offer_json(session: Session, offer: Offer) -> dict[str, Any]:
                       "second_stage": offer.agreement.second_stage},
         "category": {"code": category.code, "name": category.name_zh,
                      "name_zh": category.name_zh, "name_en": category.name_en},
-        "price_history": [{"price": _money(price, offer.currency), "at": at.isoformat()}
+        "price_history": [{"price": money(price, offer.currency), "at": at.isoformat()}
                           for price, at in history],
     }
 
@@ -670,13 +675,20 @@ def price_review_json(change: PriceChange, offer: Offer) -> dict[str, Any]:
         "sku": offer.sku,
         "supplier": {"id": offer.supplier.id, "name": offer.supplier.name},
         "title": offer.title,
-        "old_price": _money(change.old_price, offer.currency),
-        "new_price": _money(change.new_price, offer.currency),
+        "old_price": money(change.old_price, offer.currency),
+        "new_price": money(change.new_price, offer.currency),
         "rise": f"{rise:.4f}" if rise is not None else None,
         "source": change.source,
         "status": change.status,
         "changed_at": change.changed_at.isoformat(),
     }
+
+
+def price_reviews_query(status: str = "pending_review") -> Select[tuple[PriceChange, Offer]]:
+    """(change, offer) rows of the price changes in ``status``, oldest first."""
+    return (select(PriceChange, Offer).join(Offer, Offer.id == PriceChange.offer_id)
+            .where(PriceChange.status == status)
+            .order_by(PriceChange.changed_at, PriceChange.id))
 
 
 def _pending_change(session: Session, change_id: int) -> tuple[PriceChange, Offer]:
@@ -695,11 +707,8 @@ def _pending_change(session: Session, change_id: int) -> tuple[PriceChange, Offe
 def approve_price(session: Session, actor: User, change_id: int,
                   reason: str | None = None) -> PriceChange:
     change, offer = _pending_change(session, change_id)
-    item = session.scalar(select(ItemCeiling.ceiling_price).where(
-        ItemCeiling.agreement_id == offer.agreement_id,
-        ItemCeiling.supplier_id == offer.supplier_id, ItemCeiling.sku == offer.sku))
-    ceilings = [c for c in (offer.lot.ceiling_price, item) if c is not None]
-    if ceilings and change.new_price > min(ceilings):
+    ceiling = offer_ceiling(session, offer)
+    if ceiling is not None and change.new_price > ceiling:
         raise RuleViolation("The new price is above the current ceiling; refuse it instead.",
                             code="price_above_ceiling")
     before = offer_snapshot(offer)

@@ -33,11 +33,11 @@ from mall.catalog.models import (
     Lot,
 )
 from mall.catalog.schemas import MAX_PRICE_DIGITS, FeedRowSchema, OfferFieldsSchema
+from mall.http import validation_problems
 
 Problem = dict[str, str]
 MAX_TEXT_ATTRIBUTE = 500
 _NUMBER_WITH_UNIT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(\S.*?)?\s*$")
-_MISSING = "Missing data for required field."
 
 _OFFER_SCHEMA = OfferFieldsSchema()
 _ROW_SCHEMA = FeedRowSchema()
@@ -118,14 +118,17 @@ def effective_ceiling(lot_ceiling: Decimal | None, item_ceiling: Decimal | None)
     return min(known) if known else None
 
 
+def gtin_check_digit(body: str) -> int:
+    """The GS1 check digit for the digits before it (any GTIN length)."""
+    # Weights 3, 1, 3, ... from the digit next to the check digit leftwards.
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10
+
+
 def gtin_problem(gtin: str) -> Problem | None:
     if not gtin.isdigit() or len(gtin) not in (8, 12, 13, 14):
         return problem("gtin", "gtin_format", "A GTIN has 8, 12, 13 or 14 digits.")
-    digits = [int(c) for c in gtin]
-    body, check = digits[:-1], digits[-1]
-    # GS1: weights 3, 1, 3, ... from the digit next to the check digit leftwards.
-    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    expected = (10 - total % 10) % 10
+    check, expected = int(gtin[-1]), gtin_check_digit(gtin[:-1])
     if check != expected:
         return problem("gtin", "gtin_check_digit",
                        f"The GTIN check digit is {check}; it should be {expected}.")
@@ -220,25 +223,15 @@ def _attribute_message(code: str, spec: CategoryAttribute) -> str:
     return f"{spec.key} must be {expected}{unit}."
 
 
-def _shape_problems(messages: Any, prefix: str = "") -> list[Problem]:
-    problems: list[Problem] = []
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            if key == "_schema":
-                name = prefix or "_schema"
-            problems.extend(_shape_problems(value, name))
-    elif isinstance(messages, list):
-        for item in messages:
-            if isinstance(item, dict | list):
-                problems.extend(_shape_problems(item, prefix))
-            else:
-                text = str(item)
-                code = {"Missing data for required field.": "required",
-                        "Field may not be null.": "required",
-                        "Unknown field.": "unknown_field"}.get(text, "invalid")
-                problems.append(problem(prefix, code, text))
-    return problems
+_SHAPE_CODES = {"Missing data for required field.": "required",
+                "Field may not be null.": "required",
+                "Unknown field.": "unknown_field"}
+
+
+def _shape_problems(messages: Any) -> list[Problem]:
+    """marshmallow's messages by field, with a finer code than ``invalid`` where one is known."""
+    return [{**p, "code": _SHAPE_CODES.get(p["message"], p["code"])}
+            for p in validation_problems(messages)]
 
 
 def load_offer_fields(

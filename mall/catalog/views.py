@@ -18,7 +18,6 @@ from mall.catalog.models import (
     FeedImportError,
     Offer,
     OfferStatus,
-    PriceChange,
     Product,
 )
 from mall.catalog.products import product_offers
@@ -34,7 +33,7 @@ from mall.catalog.schemas import (
 from mall.catalog.visibility import is_visible
 from mall.db import db
 from mall.errors import BadRequest, NotFound
-from mall.http import json_body, load, page_args, paginate
+from mall.http import json_body, load, money, page_args, paginate
 
 api = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
 
@@ -121,22 +120,19 @@ def put_ceilings(number: str, user: User) -> Any:
     saved = services.set_item_ceilings(session, user, agreement, rows)
     session.commit()
     return {"items": [{"supplier_id": c.supplier_id, "sku": c.sku,
-                       "ceiling_price": {"amount": f"{c.ceiling_price:.2f}",
-                                         "currency": agreement.currency}} for c in saved]}
+                       "ceiling_price": money(c.ceiling_price, agreement.currency)}
+                      for c in saved]}
 
 
 @api.get("/admin/price-reviews")
 @api_guard(Role.center_admin, Role.auditor, kinds=CENTER)
 def list_price_reviews(user: User) -> Any:
     """Price rises held for review (``?status=`` for decided ones)."""
-    status = request.args.get("status", "pending_review")
-    query = (select(PriceChange, Offer).join(Offer, Offer.id == PriceChange.offer_id)
-             .where(PriceChange.status == status)
-             .order_by(PriceChange.changed_at, PriceChange.id))
+    # Not mall.http.paginate: each row is a (change, offer) pair, not one entity.
+    query = services.price_reviews_query(request.args.get("status", "pending_review"))
     session = db.session()
     page, per_page = page_args()
-    total = session.scalar(select(func.count()).select_from(PriceChange)
-                           .where(PriceChange.status == status))
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
     return {"items": [services.price_review_json(c, o) for c, o in rows], "total": total,
             "page": page, "per_page": per_page}
@@ -228,11 +224,10 @@ def post_feed(user: User) -> Any:
         current_app._get_current_object(),  # type: ignore[attr-defined]
         session, user.organization, user, request.stream,
         request.headers.get("Content-Type"))
-    feed = session.get(FeedImport, feed_id)
+    report = stored_report(session, session.get(FeedImport, feed_id)).as_json()
     if not in_background:
-        return stored_report(session, feed).as_json(), 201
-    location = url_for("catalog_api.get_feed", feed_id=feed_id)
-    return stored_report(session, feed).as_json(), 202, {"Location": location}
+        return report, 201
+    return report, 202, {"Location": url_for("catalog_api.get_feed", feed_id=feed_id)}
 
 
 def _own_feed(feed_id: int, user: User) -> FeedImport:

@@ -47,6 +47,7 @@ from mall.catalog.models import (
     Product,
 )
 from mall.catalog.products import model_key
+from mall.catalog.validation import gtin_check_digit
 from mall.demo import data
 from mall.errors import Conflict
 
@@ -67,8 +68,7 @@ def gtin13(first12: str) -> str:
     """Append the GS1 check digit to 12 digits."""
     if len(first12) != 12 or not first12.isdigit():
         raise ValueError("a GTIN-13 body is 12 digits")
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(first12))
-    return first12 + str((10 - total % 10) % 10)
+    return first12 + str(gtin_check_digit(first12))
 
 
 class DemoDataExists(Conflict):

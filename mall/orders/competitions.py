@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from mall.accounts.models import Organization, Role, User
 from mall.audit.services import record
-from mall.catalog.models import ItemCeiling, Lot, Offer, OfferStatus
+from mall.catalog.models import Lot, Offer, OfferStatus
+from mall.catalog.validation import CatalogLookup, effective_ceiling
 from mall.db import utcnow
 from mall.errors import Conflict, Forbidden, NotFound, RuleViolation
 from mall.orders.compliance.profiles import Profile
@@ -69,12 +70,9 @@ def supplier_ceiling(session: Session, line: RequisitionLine, supplier_id: int) 
     """The supplier's ceiling for the line: its item ceiling for the item, else the lot's."""
     offer = _supplier_offer(session, line, supplier_id)
     sku = offer.sku if offer is not None else line.sku
-    item = session.scalar(select(ItemCeiling.ceiling_price).where(
-        ItemCeiling.agreement_id == line.agreement_id, ItemCeiling.supplier_id == supplier_id,
-        ItemCeiling.sku == sku))
+    item = CatalogLookup(session).item_ceiling(line.agreement_id, supplier_id, sku)
     lot = session.get(Lot, line.lot_id)
-    ceilings = [c for c in (item, lot.ceiling_price if lot else None) if c is not None]
-    return min(ceilings) if ceilings else None
+    return effective_ceiling(lot.ceiling_price if lot else None, item)
 
 
 def _supplier_offer(session: Session, line: RequisitionLine, supplier_id: int) -> Offer | None:

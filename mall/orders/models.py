@@ -121,6 +121,9 @@ class Requisition(Base):
     approvals: Mapped[list[Approval]] = relationship(
         cascade="all, delete-orphan", order_by="Approval.id")
     orders: Mapped[list[PurchaseOrder]] = relationship(order_by="PurchaseOrder.id")
+    # The second-stage competition, if the requisition was routed to one (read-only side of
+    # Competition.requisition; competitions.requisition_id is unique).
+    competition: Mapped[Competition | None] = relationship(viewonly=True)
 
 
 class RequisitionLine(Base):

@@ -15,8 +15,8 @@ from mall.catalog.models import Offer
 from mall.db import db
 from mall.errors import ApiError
 from mall.orders import services as svc
-from mall.orders.models import PurchaseOrder, Requisition
-from mall.orders.views import PURCHASING, READERS, _settings, requisition_json
+from mall.orders.models import PurchaseOrder
+from mall.orders.views import PURCHASING, READERS, order_settings, requisition_json
 
 bp = Blueprint("orders_pages", __name__)
 
@@ -94,7 +94,7 @@ def cart_submit(user: User) -> Any:
     key = (request.form.get("submit_key") or "")[:64] or None
 
     def create() -> tuple[int, dict[str, Any]]:
-        requisition = svc.requisition_from_cart(session, _settings(), user, justification)
+        requisition = svc.requisition_from_cart(session, order_settings(), user, justification)
         return 201, {"id": requisition.id}
 
     try:
@@ -111,9 +111,7 @@ def cart_submit(user: User) -> Any:
 @bp.get("/requisitions")
 @page_guard(*READERS, kinds=PURCHASER)
 def requisitions(user: User) -> Any:
-    rows = db.session.scalars(
-        select(Requisition).where(Requisition.purchaser_organization_id == user.organization_id)
-        .order_by(Requisition.id.desc()).limit(50)).all()
+    rows = db.session.scalars(svc.requisitions_query(user).limit(50)).all()
     return render_template("orders/requisitions.html", requisitions=rows)
 
 
@@ -158,10 +156,7 @@ def _actions_for(order: PurchaseOrder, party: str) -> list[str]:
 
 
 def _orders_page(user: User, party: str) -> Any:
-    column = (PurchaseOrder.supplier_id if party == "supplier"
-              else PurchaseOrder.purchaser_organization_id)
-    rows = db.session.scalars(select(PurchaseOrder).where(column == user.organization_id)
-                              .order_by(PurchaseOrder.id.desc()).limit(50)).all()
+    rows = db.session.scalars(svc.orders_query(user, party).limit(50)).all()
     return render_template("orders/orders.html", orders=rows, party=party,
                            actions={o.id: _actions_for(o, party) for o in rows})
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from mall.accounts.models import Organization
 from mall.catalog.models import Category
+from mall.http import money
 from mall.orders.models import OrderLine, OrderStatus, PurchaseOrder
 
 GROUPS = ("category", "supplier", "supplier_size")
@@ -61,8 +62,8 @@ def spend(session: Session, group_by: str, start: date | None, end: date | None,
             totals[currency]["sme"] += amount
     items = [{
         "key": g["key"], "label": g["label"],
-        "spend": {"amount": f"{g['spend']:.2f}", "currency": g["currency"]},
-        "sme_spend": {"amount": f"{g['sme']:.2f}", "currency": g["currency"]},
+        "spend": money(g["spend"], g["currency"]),
+        "sme_spend": money(g["sme"], g["currency"]),
         "sme_share": _share(g["sme"], g["spend"]), "order_lines": g["lines"],
     } for g in sorted(groups.values(), key=lambda g: (-g["spend"], g["key"]))]
     return {
@@ -70,8 +71,8 @@ def spend(session: Session, group_by: str, start: date | None, end: date | None,
         "from": start.isoformat() if start else None,
         "to": end.isoformat() if end else None,
         "items": items,
-        "totals": [{"currency": cur, "spend": {"amount": f"{t['spend']:.2f}", "currency": cur},
-                    "sme_spend": {"amount": f"{t['sme']:.2f}", "currency": cur},
+        "totals": [{"currency": cur, "spend": money(t["spend"], cur),
+                    "sme_spend": money(t["sme"], cur),
                     "sme_share": _share(t["sme"], t["spend"])}
                    for cur, t in sorted(totals.items())],
     }

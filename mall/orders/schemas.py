@@ -56,11 +56,3 @@ class SpendQuerySchema(Schema):
                              validate=validate.OneOf(["category", "supplier", "supplier_size"]))
     from_ = fields.Date(data_key="from", load_default=None)
     to = fields.Date(load_default=None)
-
-
-class AuditQuerySchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    target_type = fields.String(load_default=None, validate=validate.Length(max=32))
-    target_id = fields.String(load_default=None, validate=validate.Length(max=64))

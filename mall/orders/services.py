@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from mall.accounts.models import Organization, Role, User
 from mall.audit.services import record
-from mall.catalog.models import AgreementSupplier, ItemCeiling, Offer
+from mall.catalog.models import AgreementSupplier, Offer
+from mall.catalog.services import offer_ceiling
 from mall.db import utcnow
 from mall.errors import Conflict, Forbidden, NotFound, RuleViolation
 from mall.orders.compliance.engine import decide, fall_back_to_approval, with_result
@@ -64,12 +65,23 @@ def get_cart(session: Session, user: User) -> Cart:
     return cart
 
 
+def _find_line(cart: Cart, offer_id: int) -> CartLine | None:
+    return next((li for li in cart.lines if li.offer_id == offer_id), None)
+
+
+def _cart_line(cart: Cart, offer_id: int) -> CartLine:
+    line = _find_line(cart, offer_id)
+    if line is None:
+        raise NotFound(f"Offer {offer_id} is not in the cart.", code="not_in_cart")
+    return line
+
+
 def add_to_cart(session: Session, user: User, offer_id: int, quantity: int) -> Cart:
     """Add ``quantity`` of an offer; adding the same offer again raises its quantity."""
     if session.get(Offer, offer_id) is None:
         raise NotFound(f"Offer {offer_id} does not exist.", code="offer_not_found")
     cart = get_cart(session, user)
-    line = next((li for li in cart.lines if li.offer_id == offer_id), None)
+    line = _find_line(cart, offer_id)
     if line is None:
         cart.lines.append(CartLine(offer_id=offer_id, quantity=quantity))
     else:
@@ -81,20 +93,14 @@ def add_to_cart(session: Session, user: User, offer_id: int, quantity: int) -> C
 
 def set_cart_quantity(session: Session, user: User, offer_id: int, quantity: int) -> Cart:
     cart = get_cart(session, user)
-    line = next((li for li in cart.lines if li.offer_id == offer_id), None)
-    if line is None:
-        raise NotFound(f"Offer {offer_id} is not in the cart.", code="not_in_cart")
-    line.quantity = quantity
+    _cart_line(cart, offer_id).quantity = quantity
     session.flush()
     return cart
 
 
 def remove_from_cart(session: Session, user: User, offer_id: int) -> Cart:
     cart = get_cart(session, user)
-    line = next((li for li in cart.lines if li.offer_id == offer_id), None)
-    if line is None:
-        raise NotFound(f"Offer {offer_id} is not in the cart.", code="not_in_cart")
-    cart.lines.remove(line)
+    cart.lines.remove(_cart_line(cart, offer_id))
     session.flush()
     return cart
 
@@ -124,12 +130,6 @@ def request_hash(path: str, body: Any) -> str:
     canonical = json.dumps({"path": path, "body": body}, sort_keys=True, separators=(",", ":"),
                            default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class Replay:
-    status: int
-    body: dict[str, Any]
 
 
 def claim_idempotency_key(
@@ -232,15 +232,6 @@ def earlier_spend(
             for rid, amount, at in session.execute(query)]
 
 
-def effective_ceiling(session: Session, offer: Offer) -> Decimal | None:
-    """The lower of the lot ceiling and the item ceiling for this supplier's SKU."""
-    item = session.scalar(select(ItemCeiling.ceiling_price).where(
-        ItemCeiling.agreement_id == offer.agreement_id,
-        ItemCeiling.supplier_id == offer.supplier_id, ItemCeiling.sku == offer.sku))
-    ceilings = [c for c in (offer.lot.ceiling_price, item) if c is not None]
-    return min(ceilings) if ceilings else None
-
-
 def line_facts(session: Session, offer: Offer, quantity: int,
                unit_price: Decimal | None = None) -> LineFacts:
     awarded = session.get(AgreementSupplier, (offer.agreement_id, offer.supplier_id)) is not None
@@ -252,7 +243,7 @@ def line_facts(session: Session, offer: Offer, quantity: int,
         supplier_status=offer.supplier.status, supplier_awarded=awarded,
         agreement_number=agreement.number, agreement_status=agreement.status,
         agreement_starts_on=agreement.starts_on, agreement_ends_on=agreement.ends_on,
-        ceiling=effective_ceiling(session, offer), regions=tuple(offer.regions or ()),
+        ceiling=offer_ceiling(session, offer), regions=tuple(offer.regions or ()),
         stock=offer.stock,
     )
 
@@ -390,6 +381,13 @@ def latest_decision(requisition: Requisition) -> ComplianceDecision | None:
     return requisition.decisions[-1] if requisition.decisions else None
 
 
+def requisitions_query(user: User) -> Select[Any]:
+    """The user's organization's requisitions, newest first."""
+    return (select(Requisition)
+            .where(Requisition.purchaser_organization_id == user.organization_id)
+            .order_by(Requisition.id.desc()))
+
+
 def requisition_for(session: Session, user: User, requisition_id: int,
                     lock: bool = False) -> Requisition:
     query = select(Requisition).where(Requisition.id == requisition_id)
@@ -517,13 +515,27 @@ class PlannedLine:
     currency: str
 
 
+def offer_quantities(lines: Iterable[PlannedLine | OrderLine]) -> dict[int, int]:
+    """Quantity per offer over the lines that reserve stock (those with an offer)."""
+    quantities: dict[int, int] = defaultdict(int)
+    for line in lines:
+        if line.offer_id is not None:
+            quantities[line.offer_id] += line.quantity
+    return dict(quantities)
+
+
+def _locked_offers(session: Session, offer_ids: Iterable[int]) -> Sequence[Offer]:
+    """Row locks taken in offer-id order, so two orders never deadlock on stock."""
+    return session.scalars(select(Offer).where(Offer.id.in_(offer_ids))
+                           .order_by(Offer.id).with_for_update(of=Offer, key_share=True)
+                           .execution_options(populate_existing=True)).all()
+
+
 def reserve_stock(session: Session, quantities: dict[int, int], reason: str) -> None:
-    """Decrement stock with row locks taken in offer-id order (no deadlocks between orders)."""
+    """Decrement stock under row locks; refused whole if any offer is short."""
     if not quantities:
         return
-    offers = session.scalars(select(Offer).where(Offer.id.in_(quantities))
-                             .order_by(Offer.id).with_for_update(of=Offer, key_share=True)
-                             .execution_options(populate_existing=True)).all()
+    offers = _locked_offers(session, quantities)
     short = [{"offer_id": o.id, "sku": o.sku, "stock": o.stock, "quantity": quantities[o.id]}
              for o in offers if o.stock < quantities[o.id]]
     if short:
@@ -538,9 +550,7 @@ def reserve_stock(session: Session, quantities: dict[int, int], reason: str) -> 
 def release_stock(session: Session, quantities: dict[int, int], reason: str) -> None:
     if not quantities:
         return
-    offers = session.scalars(select(Offer).where(Offer.id.in_(quantities))
-                             .order_by(Offer.id).with_for_update(of=Offer, key_share=True)
-                             .execution_options(populate_existing=True)).all()
+    offers = _locked_offers(session, quantities)
     for offer in offers:
         offer.stock += quantities[offer.id]
         offer.version += 1
@@ -551,12 +561,8 @@ def create_orders(session: Session, requisition: Requisition,
                   by_supplier: dict[int, list[PlannedLine]], actor: User,
                   competition_id: int | None = None) -> list[PurchaseOrder]:
     """One order per supplier with line snapshots; stock reserved in the same transaction."""
-    quantities: dict[int, int] = defaultdict(int)
-    for planned in by_supplier.values():
-        for line in planned:
-            if line.offer_id is not None:
-                quantities[line.offer_id] += line.quantity
-    reserve_stock(session, dict(quantities), "stock_reserved")
+    reserve_stock(session, offer_quantities(pl for planned in by_supplier.values()
+                                            for pl in planned), "stock_reserved")
     orders = []
     for supplier_id in sorted(by_supplier):
         lines = [OrderLine(
@@ -610,15 +616,26 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
 }
 
 
+def _owner_column(party: str) -> Any:
+    """The column naming the organization that is ``party`` ("supplier" or "purchaser")."""
+    return (PurchaseOrder.supplier_id if party == "supplier"
+            else PurchaseOrder.purchaser_organization_id)
+
+
+def orders_query(user: User, party: str) -> Select[Any]:
+    """The orders of the user's organization as ``party``, newest first."""
+    return (select(PurchaseOrder).where(_owner_column(party) == user.organization_id)
+            .order_by(PurchaseOrder.id.desc()))
+
+
 def order_for(session: Session, user: User, order_id: int, party: str,
               lock: bool = False) -> PurchaseOrder:
-    query = select(PurchaseOrder).where(PurchaseOrder.id == order_id)
+    query = select(PurchaseOrder).where(PurchaseOrder.id == order_id,
+                                        _owner_column(party) == user.organization_id)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     order = session.scalar(query)
-    owner = None if order is None else (
-        order.supplier_id if party == "supplier" else order.purchaser_organization_id)
-    if order is None or owner != user.organization_id:
+    if order is None:
         raise NotFound(f"Order {order_id} does not exist.", code="order_not_found")
     return order
 
@@ -640,11 +657,7 @@ def transition(session: Session, user: User, order_id: int, action: str, party: 
                                 "allowed_from": sorted(sources)})
     before = order.status
     if target in (OrderStatus.cancelled, OrderStatus.rejected):
-        quantities: dict[int, int] = defaultdict(int)
-        for line in order.lines:
-            if line.offer_id is not None:
-                quantities[line.offer_id] += line.quantity
-        release_stock(session, dict(quantities), "stock_released")
+        release_stock(session, offer_quantities(order.lines), "stock_released")
     order.status = target
     order.status_reason = reason
     order.updated_at = utcnow()

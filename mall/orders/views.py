@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from mall.accounts.models import Role, User
 from mall.accounts.permissions import CENTER, PURCHASER, SUPPLIER, api_guard
@@ -41,7 +42,8 @@ PURCHASING = (Role.buyer, Role.approver)
 READERS = (Role.buyer, Role.approver, Role.auditor, Role.finance)
 
 
-def _settings() -> svc.Settings:
+def order_settings() -> svc.Settings:
+    """The deployment's jurisdiction and SME deduction, as the order services take them."""
     share = current_app.config.get("MALL_SME_DEDUCTION")
     return svc.Settings(jurisdiction=current_app.config["MALL"].jurisdiction,
                         sme_deduction=Decimal(str(share)) if share is not None else None)
@@ -77,8 +79,6 @@ def requisition_json(requisition: Requisition, lang: str,
                      with_inputs: bool = False) -> dict[str, Any]:
     decision = svc.latest_decision(requisition)
     rules = decision.rules if decision else []
-    competition_id = db.session.scalar(select(Competition.id).where(
-        Competition.requisition_id == requisition.id))
     body: dict[str, Any] = {
         "id": requisition.id, "status": requisition.status, "route": requisition.route,
         "reasons": [reason_json(r, lang) for r in rules],
@@ -88,7 +88,7 @@ def requisition_json(requisition: Requisition, lang: str,
                    "line_total": money(li.line_total, li.currency)}
                   for li in requisition.lines],
         "orders": [order_json(o) for o in requisition.orders],
-        "competition_id": competition_id,
+        "competition_id": requisition.competition.id if requisition.competition else None,
         "required_approvals": requisition.required_approvals,
         "approvals": [{"approver_id": a.approver_id, "decision": a.decision,
                        "reason": a.reason, "decided_at": a.decided_at.isoformat()}
@@ -133,46 +133,43 @@ def competition_json(competition: Competition, quotes: list[Quote] | None) -> di
 
 # --- cart ---------------------------------------------------------------------------------
 
+def _saved_cart(cart: Cart, status: int = 200) -> Any:
+    """Commit the cart change and answer with the whole cart."""
+    db.session.commit()
+    return jsonify(cart_json(cart)), status
+
+
 @api.get("/cart")
 @api_guard(*PURCHASING, kinds=PURCHASER)
 def cart_show(user: User) -> Any:
-    cart = svc.get_cart(db.session(), user)
-    db.session.commit()
-    return jsonify(cart_json(cart))
+    return _saved_cart(svc.get_cart(db.session(), user))
 
 
 @api.post("/cart/lines")
 @api_guard(*PURCHASING, kinds=PURCHASER)
 def cart_add(user: User) -> Any:
     data = load(CartLineSchema(), json_body())
-    cart = svc.add_to_cart(db.session(), user, data["offer_id"], data["quantity"])
-    db.session.commit()
-    return jsonify(cart_json(cart)), 201
+    return _saved_cart(svc.add_to_cart(db.session(), user, data["offer_id"], data["quantity"]),
+                       201)
 
 
 @api.patch("/cart/lines/<int:offer_id>")
 @api_guard(*PURCHASING, kinds=PURCHASER)
 def cart_update(offer_id: int, user: User) -> Any:
     data = load(CartQuantitySchema(), json_body())
-    cart = svc.set_cart_quantity(db.session(), user, offer_id, data["quantity"])
-    db.session.commit()
-    return jsonify(cart_json(cart))
+    return _saved_cart(svc.set_cart_quantity(db.session(), user, offer_id, data["quantity"]))
 
 
 @api.delete("/cart/lines/<int:offer_id>")
 @api_guard(*PURCHASING, kinds=PURCHASER)
 def cart_remove(offer_id: int, user: User) -> Any:
-    cart = svc.remove_from_cart(db.session(), user, offer_id)
-    db.session.commit()
-    return jsonify(cart_json(cart))
+    return _saved_cart(svc.remove_from_cart(db.session(), user, offer_id))
 
 
 @api.delete("/cart")
 @api_guard(*PURCHASING, kinds=PURCHASER)
 def cart_clear(user: User) -> Any:
-    cart = svc.clear_cart(db.session(), user)
-    db.session.commit()
-    return jsonify(cart_json(cart))
+    return _saved_cart(svc.clear_cart(db.session(), user))
 
 
 # --- requisitions -------------------------------------------------------------------------
@@ -187,11 +184,11 @@ def requisition_create(user: User) -> Any:
 
     def create() -> tuple[int, dict[str, Any]]:
         if data.get("from_cart"):
-            requisition = svc.requisition_from_cart(session, _settings(), user,
+            requisition = svc.requisition_from_cart(session, order_settings(), user,
                                                     data.get("justification"))
         else:
             lines = [(li["offer_id"], li["quantity"]) for li in data["lines"]]
-            requisition = svc.create_requisition(session, _settings(), user, lines,
+            requisition = svc.create_requisition(session, order_settings(), user, lines,
                                                  data.get("justification"))
         return 201, requisition_json(requisition, lang)
 
@@ -205,9 +202,10 @@ def requisition_create(user: User) -> Any:
 @api.get("/requisitions")
 @api_guard(*READERS, kinds=PURCHASER)
 def requisition_list(user: User) -> Any:
-    query = (select(Requisition)
-             .where(Requisition.purchaser_organization_id == user.organization_id)
-             .order_by(Requisition.id.desc()))
+    # Everything requisition_json reads, loaded once per page rather than once per row.
+    query = svc.requisitions_query(user).options(
+        selectinload(Requisition.competition), selectinload(Requisition.decisions),
+        selectinload(Requisition.approvals), selectinload(Requisition.orders))
     status = request.args.get("status")
     if status:
         query = query.where(Requisition.status == status)
@@ -296,15 +294,24 @@ def competition_award(competition_id: int, user: User) -> Any:
 
 # --- purchase orders ----------------------------------------------------------------------
 
-@api.get("/orders")
-@api_guard(*READERS, kinds=PURCHASER)
-def order_list(user: User) -> Any:
-    query = (select(PurchaseOrder)
-             .where(PurchaseOrder.purchaser_organization_id == user.organization_id)
-             .order_by(PurchaseOrder.id.desc()))
+def _order_list(user: User, party: str) -> Any:
+    query = svc.orders_query(user, party)
     if request.args.get("status"):
         query = query.where(PurchaseOrder.status == request.args["status"])
     return jsonify(paginate(db.session(), query, order_json))
+
+
+def _order_action(user: User, order_id: int, action: str, party: str) -> Any:
+    data = load(ReasonSchema(), request.get_json(silent=True) or {})
+    order = svc.transition(db.session(), user, order_id, action, party, data.get("reason"))
+    db.session.commit()
+    return jsonify(order_json(order))
+
+
+@api.get("/orders")
+@api_guard(*READERS, kinds=PURCHASER)
+def order_list(user: User) -> Any:
+    return _order_list(user, "purchaser")
 
 
 @api.get("/orders/<int:order_id>")
@@ -316,21 +323,13 @@ def order_show(order_id: int, user: User) -> Any:
 @api.post("/orders/<int:order_id>/<any(accept, cancel):action>")
 @api_guard(*PURCHASING, kinds=PURCHASER)
 def order_action(order_id: int, action: str, user: User) -> Any:
-    data = load(ReasonSchema(), request.get_json(silent=True) or {})
-    order = svc.transition(db.session(), user, order_id, action, "purchaser",
-                           data.get("reason"))
-    db.session.commit()
-    return jsonify(order_json(order))
+    return _order_action(user, order_id, action, "purchaser")
 
 
 @api.get("/supplier/orders")
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def supplier_order_list(user: User) -> Any:
-    query = (select(PurchaseOrder).where(PurchaseOrder.supplier_id == user.organization_id)
-             .order_by(PurchaseOrder.id.desc()))
-    if request.args.get("status"):
-        query = query.where(PurchaseOrder.status == request.args["status"])
-    return jsonify(paginate(db.session(), query, order_json))
+    return _order_list(user, "supplier")
 
 
 @api.get("/supplier/orders/<int:order_id>")
@@ -342,11 +341,7 @@ def supplier_order_show(order_id: int, user: User) -> Any:
 @api.post("/supplier/orders/<int:order_id>/<any(confirm, ship, deliver, reject):action>")
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def supplier_order_action(order_id: int, action: str, user: User) -> Any:
-    data = load(ReasonSchema(), request.get_json(silent=True) or {})
-    order = svc.transition(db.session(), user, order_id, action, "supplier",
-                           data.get("reason"))
-    db.session.commit()
-    return jsonify(order_json(order))
+    return _order_action(user, order_id, action, "supplier")
 
 
 # --- center: flags and reports ------------------------------------------------------------

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from mall.accounts.models import OrganizationKind, Role, User
 from mall.audit.services import record
 from mall.errors import Conflict, Forbidden, NotFound, RuleViolation, ServiceUnavailable
+from mall.http import money
 from mall.orders.models import IdempotencyKey, OrderStatus, PurchaseOrder
-from mall.orders.services import claim_idempotency_key, request_hash
+from mall.orders.services import claim_idempotency_key, order_for, request_hash
 from mall.payments.gateway import GatewayUnavailable, PaymentDeclined, PaymentGateway
 from mall.payments.models import (
     GatewayEvent,
@@ -33,19 +34,17 @@ UNPAYABLE = (OrderStatus.cancelled, OrderStatus.rejected)
 
 
 def payment_json(payment: Payment) -> dict[str, Any]:
-    def money(amount: Decimal) -> dict[str, str]:
-        return {"amount": f"{amount:.2f}", "currency": payment.currency}
-
+    currency = payment.currency
     return {
         "id": payment.id,
         "order_id": payment.order_id,
         "method": payment.method,
         "status": payment.status,
-        "amount": money(payment.amount),
-        "refunded": money(payment.refunded_amount),
+        "amount": money(payment.amount, currency),
+        "refunded": money(payment.refunded_amount, currency),
         "reference": payment.reference,
         "failure_message": payment.failure_message,
-        "refunds": [{"id": r.id, "amount": money(r.amount), "status": r.status,
+        "refunds": [{"id": r.id, "amount": money(r.amount, currency), "status": r.status,
                      "reason": r.reason, "created_at": r.created_at.isoformat()}
                     for r in payment.refunds],
         "created_at": payment.created_at.isoformat(),
@@ -53,10 +52,7 @@ def payment_json(payment: Payment) -> dict[str, Any]:
 
 
 def _payer_order(session: Session, user: User, order_id: int) -> PurchaseOrder:
-    order = session.scalar(select(PurchaseOrder).where(PurchaseOrder.id == order_id)
-                           .with_for_update())
-    if order is None or order.purchaser_organization_id != user.organization_id:
-        raise NotFound(f"Order {order_id} does not exist.", code="order_not_found")
+    order = order_for(session, user, order_id, "purchaser", lock=True)
     if order.status in UNPAYABLE:
         raise RuleViolation(f"A {order.status} order cannot be paid.", code="order_not_payable",
                             details={"status": order.status})
@@ -143,7 +139,7 @@ def _charge(session: Session, gateway: PaymentGateway, user: User, payment: Paym
             payment.status = PaymentStatus.succeeded
         elif result.status == "failed":
             payment.status, payment.failure_message = PaymentStatus.failed, result.failure_message
-        status, body = (201 if payment.status == PaymentStatus.succeeded else 202), {}
+        status = 201 if payment.status == PaymentStatus.succeeded else 202
         body = payment_json(payment)
         if payment.status == PaymentStatus.failed:
             status = 422
@@ -207,8 +203,7 @@ def refund_payment(
         raise RuleViolation(
             f"At most {remaining:.2f} {payment.currency} can still be refunded.",
             code="refund_exceeds_payment",
-            details={"refundable": {"amount": f"{remaining:.2f}",
-                                    "currency": payment.currency}})
+            details={"refundable": money(remaining, payment.currency)})
     refund = Refund(payment_id=payment.id, amount=amount, reason=reason,
                     created_by_id=user.id)
     payment.refunded_amount = payment.refunded_amount + amount
@@ -265,8 +260,3 @@ def apply_gateway_event(session: Session, event: dict[str, Any]) -> str:
             outcome = "applied"
     session.commit()
     return outcome
-
-
-def order_payments(session: Session, order_id: int) -> list[Payment]:
-    return list(session.scalars(select(Payment).where(Payment.order_id == order_id)
-                                .order_by(Payment.id)))

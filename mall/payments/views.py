@@ -6,19 +6,20 @@ from typing import Any
 
 import stripe
 from flask import Blueprint, jsonify, request
+from sqlalchemy import select
 
 from mall.accounts.models import Role, User
 from mall.accounts.permissions import CENTER, PURCHASER, SUPPLIER, api_guard
 from mall.db import db
-from mall.errors import BadRequest, NotFound
-from mall.http import json_body, load
-from mall.orders.models import PurchaseOrder
+from mall.errors import BadRequest
+from mall.http import json_body, load, paginate
+from mall.orders.services import order_for
 from mall.payments import services
 from mall.payments.gateway import current_gateway
+from mall.payments.models import Payment
 from mall.payments.schemas import PaymentRequestSchema, RefundRequestSchema
 
 api = Blueprint("payments_api", __name__, url_prefix="/api/v1")
-pages = Blueprint("payments_pages", __name__)
 
 
 @api.post("/orders/<int:order_id>/payments")
@@ -37,11 +38,9 @@ def pay(order_id: int, user: User) -> Any:
 def list_payments(order_id: int, user: User) -> Any:
     """The payments of one of the organization's orders."""
     session = db.session()
-    order = session.get(PurchaseOrder, order_id)
-    if order is None or order.purchaser_organization_id != user.organization_id:
-        raise NotFound(f"Order {order_id} does not exist.", code="order_not_found")
-    items = [services.payment_json(p) for p in services.order_payments(session, order_id)]
-    return {"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)}
+    order_for(session, user, order_id, "purchaser")
+    query = select(Payment).where(Payment.order_id == order_id).order_by(Payment.id)
+    return paginate(session, query, services.payment_json)
 
 
 @api.post("/payments/<int:payment_id>/settle")
@@ -62,7 +61,7 @@ def refund(payment_id: int, user: User) -> Any:
     session = db.session()
     created = services.refund_payment(session, current_gateway(), user, payment_id,
                                       data["amount"], data["reason"])
-    payment = session.get(services.Payment, created.payment_id)
+    payment = session.get(Payment, created.payment_id)
     return services.payment_json(payment), 201
 
 

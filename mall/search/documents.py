@@ -38,7 +38,7 @@ def _attribute_entries(offer: Offer) -> tuple[list[dict[str, Any]], list[str]]:
                 words.append(str(value))
             else:
                 entry["number"] = number
-                entry["keyword"] = _number_keyword(number)
+                entry["keyword"] = number_keyword(number)
                 words.append(entry["keyword"])
                 if spec and spec.unit:
                     words.append(f"{entry['keyword']}{spec.unit}")
@@ -49,7 +49,8 @@ def _attribute_entries(offer: Offer) -> tuple[list[dict[str, Any]], list[str]]:
     return entries, words
 
 
-def _number_keyword(value: float) -> str:
+def number_keyword(value: float) -> str:
+    """A number as indexed and shown: 16.0 -> "16", 15.6 -> "15.6"."""
     return str(int(value)) if float(value).is_integer() else str(value)
 
 

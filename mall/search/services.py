@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from mall.catalog.models import Category, CategoryAttribute
 from mall.errors import BadRequest, ServiceUnavailable
 from mall.search.client import UNAVAILABLE_ERRORS, NotFoundError, SearchEngine, TransportError
+from mall.search.documents import number_keyword
 from mall.search.query import AttributeInfo, build_search_body, build_suggest_body, compact
 
 log = logging.getLogger(__name__)
@@ -139,15 +140,11 @@ def _buckets(agg: dict[str, Any]) -> list[dict[str, Any]]:
     return agg["v"]["buckets"]
 
 
-def _number_label(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
 def _attribute_buckets(info: AttributeInfo, buckets: list[dict[str, Any]]) -> list[dict]:
     out = []
     for b in buckets:
         if info.type == "number":
-            value = _number_label(b["key"])
+            value = number_keyword(b["key"])
             label = f"{value} {info.unit}" if info.unit else value
         elif info.type == "bool":
             value = "true" if b["key"] in (1, True, "true") else "false"
@@ -204,7 +201,10 @@ def search_offers(
     visible_regions: list[str] | None = None,
 ) -> dict[str, Any]:
     """Run one validated search request; the result is the API's JSON shape."""
-    scope = attribute_scope(session, request.get("category"))
+    if request.get("category") or request.get("attributes"):
+        scope = attribute_scope(session, request.get("category"))
+    else:  # nothing to type or count: skip reading every category's attributes
+        scope = AttributeScope({}, [])
     _check_attribute_filters(request, scope)
     body = build_search_body(request, visible_regions=visible_regions,
                              attributes=scope.known, facet_attributes=scope.facets)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
 import threading
 from datetime import date
 from decimal import Decimal
@@ -22,6 +21,7 @@ from mall.catalog.models import Offer
 from tests.factories.accounts import make_org
 from tests.factories.catalog import make_agreement, make_offer
 from tests.indexer.conftest import search_ids
+from tests.support import closed_port
 
 TODAY = date.today()
 COLUMNS = ["sku", "agreement_number", "lot_code", "category_code", "title", "brand", "model",
@@ -61,12 +61,6 @@ def _feed(offer: Offer, price: str, stock: int) -> bytes:
     return out.getvalue().encode()
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.postgres_only
 def test_refresh_prices_applies_each_source_and_reports_the_unreachable_one(
         session, opensearch, alias, app, tmp_path):
@@ -85,7 +79,7 @@ def test_refresh_prices_applies_each_source_and_reports_the_unreachable_one(
         {"supplier_id": suppliers[0].id,
          "url": f"http://127.0.0.1:{server.server_address[1]}/http.csv"},
         {"supplier_id": suppliers[1].id, "url": (tmp_path / "file.csv").as_uri()},
-        {"supplier_id": suppliers[2].id, "url": f"http://127.0.0.1:{_closed_port()}/x.csv"},
+        {"supplier_id": suppliers[2].id, "url": f"http://127.0.0.1:{closed_port()}/x.csv"},
     ]
     config = app.config["MALL"]
     env = {"MALL_DATABASE_URL": config.database_url, "MALL_SEARCH_ALIAS": alias,

@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
 from flask import Flask
-from opensearchpy import OpenSearch
 from sqlalchemy.orm import Session
 
 from mall.catalog.models import Offer
 from tests.factories.accounts import auth_headers, buyer
-from tests.search.relevance_data import PAPER, Catalog, build_catalog
-from tests.support import index_offers
-
-
-@pytest.fixture(scope="module")
-def catalog(module_session: Session, search_index: str, opensearch: OpenSearch
-            ) -> Iterator[Catalog]:
-    built = build_catalog(module_session)
-    index_offers(opensearch, search_index, built.offers)
-    yield built
+from tests.search.relevance_data import PAPER, Catalog
 
 
 def page(app: Flask, path: str, **params: str) -> tuple[int, str]:

@@ -6,26 +6,14 @@ defined by the offers' properties, not by what the engine returns.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-from opensearchpy import OpenSearch
-from sqlalchemy.orm import Session
 
-from tests.search.relevance_data import JUDGED, LAPTOP, NOTEBOOK, Catalog, build_catalog, ndcg_at_10
-from tests.support import index_offers
+from tests.search.relevance_data import JUDGED, LAPTOP, NOTEBOOK, Catalog, ndcg_at_10
 
 NDCG_FLOOR = 0.9
-
-
-@pytest.fixture(scope="module")
-def catalog(module_session: Session, search_index: str, opensearch: OpenSearch
-            ) -> Iterator[Catalog]:
-    built = build_catalog(module_session)
-    index_offers(opensearch, search_index, built.offers)
-    yield built
 
 
 def _search(app: Flask, q: str, **params: Any) -> list[dict[str, Any]]:

@@ -13,12 +13,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from mall import create_app
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]  # closed on exit: connections are refused
+from tests.support import closed_port
 
 
 @pytest.fixture
@@ -72,7 +67,7 @@ def _assert_unavailable(app: Flask) -> None:
 
 @pytest.mark.smoke
 def test_unreachable_engine(app: Flask, db_session: Session) -> None:
-    broken = _app(app, _closed_port())
+    broken = _app(app, closed_port())
     _assert_unavailable(broken)
     # The rest of the app keeps working.
     client = broken.test_client()
