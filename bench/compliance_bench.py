@@ -47,8 +47,8 @@ from mall.catalog.models import (
 )
 from mall.db import make_engine
 from mall.db_cli import upgrade
-from mall.orders import services as svc
 from mall.orders.compliance.profiles import CN_CENTRAL
+from mall.orders.services import facts, requisitions
 
 ORGS, CATEGORIES, SUPPLIERS = 200, 50, 3
 STATUSES = ["ordered"] * 70 + ["pending"] * 15 + ["blocked"] * 5 + ["rejected"] * 5 + \
@@ -196,7 +196,7 @@ def main() -> None:
     print(f"requisition lines in the database: {counted:,}")
 
     rng = random.Random(11)
-    settings = svc.Settings(jurisdiction="cn-central")
+    settings = facts.Settings(jurisdiction="cn-central")
     query_ms: list[float] = []
     decision_ms: list[float] = []
     routes: dict[str, int] = {}
@@ -207,14 +207,14 @@ def main() -> None:
         org, category = rng.choice(purchasers), rng.choice(categories)
         with Session(engine) as session:
             started = time.perf_counter()
-            earlier = svc.earlier_spend(session, org, category, since)
+            earlier = facts.earlier_spend(session, org, category, since)
             query_ms.append((time.perf_counter() - started) * 1000)
             counted_rows.append(len(earlier))
             session.rollback()
             user = session.get(User, buyer_of[org])
             assert user is not None
             started = time.perf_counter()
-            requisition = svc.create_requisition(
+            requisition = requisitions.create_requisition(
                 session, settings, user, [(rng.choice(offers[category]), rng.randint(1, 5))])
             decision_ms.append((time.perf_counter() - started) * 1000)
             routes[requisition.route] = routes.get(requisition.route, 0) + 1
@@ -228,7 +228,7 @@ def main() -> None:
           f"p50 {percentile(decision_ms, 50):.2f} ms, p95 {percentile(decision_ms, 95):.2f} ms"
           f"; routes {routes}")
     with Session(engine) as session:
-        compiled = svc.earlier_spend_query(purchasers[0], categories[0], since).compile(
+        compiled = facts.earlier_spend_query(purchasers[0], categories[0], since).compile(
             engine, compile_kwargs={"literal_binds": True})
         plan = session.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}")).scalars().all()
         print("EXPLAIN (ANALYZE, BUFFERS) of the cumulative query:")

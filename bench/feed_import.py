@@ -1,4 +1,4 @@
-"""Benchmark: import a 100,000-row CSV supplier feed through ``mall.catalog.feeds.import_feed``.
+"""Benchmark: import a 100,000-row CSV supplier feed (``mall.catalog.feeds.applying.import_feed``).
 
 Usage::
 
@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy.orm import Session
 
 from mall.accounts.models import Organization, User, UserRole
-from mall.catalog.feeds import import_feed
+from mall.catalog.feeds.applying import import_feed
 from mall.catalog.models import (
     Agreement,
     AgreementSupplier,

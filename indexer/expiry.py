@@ -1,6 +1,6 @@
 """Expiry: active offers whose ``valid_until`` passed become ``expired`` and leave the index.
 
-The rule lives in the catalog (``mall.catalog.services.expire_offers``: status, version,
+The rule lives in the catalog (``mall.catalog.services.offers.expire_offers``: status, version,
 outbox row and audit event per offer); this module runs it as an indexer job, on demand
 (``mall-indexer expire``) and on a schedule inside ``mall-indexer sync --watch``. The outbox
 rows it writes make the next sync batch delete the documents.
@@ -17,7 +17,7 @@ from mall.db import transaction
 
 def expire(session: Session, today: date) -> int:
     """Expire every active offer past its ``valid_until``; returns how many. Commits."""
-    from mall.catalog.services import expire_offers
+    from mall.catalog.services.offers import expire_offers
 
     with transaction(session):
         count = expire_offers(session, today)

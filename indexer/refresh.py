@@ -102,7 +102,9 @@ def fetch(url: str, timeout: float = 30.0) -> bytes:
 def refresh_prices(session: Session, sources: list[FeedSource],
                    timeout: float = 30.0) -> list[SourceOutcome]:
     """Import every source through the catalog's feed import; one outcome per source."""
-    from mall.catalog.feeds import import_feed  # the catalog's import (lazy: optional module)
+    from mall.catalog.feeds.applying import (
+        import_feed,  # the catalog's import (lazy: optional module)
+    )
 
     outcomes: list[SourceOutcome] = []
     for source in sources:

@@ -51,28 +51,24 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     return app
 
 
-def _register_blueprints(app: Flask) -> None:
-    from mall.accounts import views as accounts
-    from mall.audit import views as audit
-    from mall.catalog import pages as catalog_pages
-    from mall.catalog import views as catalog
-    from mall.extensions import csrf
-    from mall.health.views import bp as health
-    from mall.home.views import bp as home
-    from mall.openapi.views import bp as openapi
-    from mall.orders import pages as order_pages
-    from mall.orders import views as orders
-    from mall.payments import views as payments
-    from mall.search import views as search
+# Every area that serves HTTP: its ``views`` module holds the JSON blueprint ``api``, its
+# ``pages`` module the HTML blueprint ``pages``.
+API_AREAS = ("accounts", "audit", "catalog", "health", "openapi", "orders", "payments", "search")
+PAGE_AREAS = ("accounts", "catalog", "center", "home", "orders", "search")
 
-    for blueprint in (accounts.api, audit.api, catalog.api, orders.api, payments.api,
-                      search.api):
+
+def _register_blueprints(app: Flask) -> None:
+    from importlib import import_module
+
+    from mall.extensions import csrf
+
+    for area in API_AREAS:
+        blueprint = import_module(f"mall.{area}.views").api
         # The JSON API authenticates with bearer tokens, never cookies, so CSRF does not apply.
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
-    for blueprint in (accounts.pages, catalog_pages.bp, catalog_pages.center, order_pages.bp,
-                      search.pages, health, home, openapi):
-        app.register_blueprint(blueprint)
+    for area in PAGE_AREAS:
+        app.register_blueprint(import_module(f"mall.{area}.pages").pages)
 
 
 def _register_commands(app: Flask) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from typing import Any, TypeVar
 
 from flask import request
@@ -99,9 +98,3 @@ def paginate(
         "page": page,
         "per_page": per_page,
     }
-
-
-def money(amount: Decimal | None, currency: str) -> dict[str, str] | None:
-    if amount is None:
-        return None
-    return {"amount": f"{amount:.2f}", "currency": currency}

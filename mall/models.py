@@ -16,6 +16,7 @@ from mall.catalog.models import (
     Product,
 )
 from mall.db import Base
+from mall.idempotency import IdempotencyKey
 from mall.orders.models import (
     Approval,
     Cart,
@@ -24,7 +25,6 @@ from mall.orders.models import (
     CompetitionInvitation,
     ComplianceDecision,
     Flag,
-    IdempotencyKey,
     OrderLine,
     PurchaseOrder,
     Quote,

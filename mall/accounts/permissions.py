@@ -9,7 +9,7 @@ from typing import Any, TypeVar, cast
 from flask import redirect, request, url_for
 from flask_login import current_user
 
-from mall.accounts.models import OrganizationKind, User
+from mall.accounts.models import OrganizationKind, Role, User
 from mall.accounts.services import user_for_token
 from mall.db import db
 from mall.errors import Forbidden, Unauthorized
@@ -98,6 +98,9 @@ def page_guard(*roles: str, kinds: tuple[str, ...] = ()) -> Callable[[F], F]:
 CENTER = (OrganizationKind.center.value,)
 PURCHASER = (OrganizationKind.purchaser.value,)
 SUPPLIER = (OrganizationKind.supplier.value,)
+# Who may buy (cart, requisitions, orders) and who may read a purchaser's records.
+PURCHASING_ROLES = (Role.buyer.value, Role.approver.value)
+READER_ROLES = (Role.buyer.value, Role.approver.value, Role.auditor.value, Role.finance.value)
 
 
 def client_address() -> str:

@@ -28,6 +28,7 @@ from mall.audit import services as audit
 from mall.config import Config
 from mall.db import utcnow
 from mall.errors import Conflict, RuleViolation, TooManyRequests, Unauthorized
+from mall.outbox.services import enqueue
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the timing of "no such user" equal to "wrong password".
@@ -229,10 +230,11 @@ def create_center_admin(session: Session, email: str, password: str, name: str) 
 def update_organization(
     session: Session, actor: User, org: Organization, changes: dict[str, Any]
 ) -> Organization:
-    """Change status, limits or contacts; a supplier's status change reindexes its offers."""
-    from mall.catalog.models import Offer
-    from mall.outbox.services import enqueue
+    """Change status, limits or contacts; a supplier's status change reindexes its offers.
 
+    One outbox event names the supplier; the indexer expands it to every offer, so a
+    supplier with 50,000 offers costs one row here.
+    """
     before = organization_snapshot(org)
     reason = changes.pop("reason", None)
     limits = changes.pop("approval_limits", None)
@@ -243,8 +245,7 @@ def update_organization(
     for key, value in changes.items():
         setattr(org, key, value)
     if status_changed and org.kind == OrganizationKind.supplier:
-        offer_ids = session.scalars(select(Offer.id).where(Offer.supplier_id == org.id)).all()
-        enqueue(session, "offer", offer_ids, reason=f"supplier.{org.status}")
+        enqueue(session, "supplier", [org.id], reason=f"supplier.{org.status}")
     session.flush()
     audit.record(session, action="organization.update", target_type="organization",
                  target_id=org.id, actor=actor, before=before,

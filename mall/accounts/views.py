@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
+from flask import Blueprint, current_app, request
 from sqlalchemy import select
 
 from mall.accounts import services
@@ -26,11 +24,10 @@ from mall.accounts.schemas import (
 )
 from mall.accounts.serializers import organization_json, user_json
 from mall.db import db
-from mall.errors import ApiError, NotFound, RuleViolation
+from mall.errors import NotFound, RuleViolation
 from mall.http import json_body, load, paginate
 
 api = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
-pages = Blueprint("accounts_pages", __name__)
 
 
 @api.post("/auth/token")
@@ -118,37 +115,3 @@ def create_user(user: User) -> Any:
                                    organization=org, roles=data["roles"])
     session.commit()
     return user_json(created), 201
-
-
-def _safe_next(target: str | None) -> str:
-    # Only same-site relative paths, so the login form cannot be used as an open redirect.
-    if not target:
-        return url_for("home.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/"):
-        return url_for("home.index")
-    return target
-
-
-@pages.route("/login", methods=["GET", "POST"])
-def login() -> Any:
-    if request.method == "GET":
-        return render_template("accounts/login.html", next=request.args.get("next", ""))
-    email = request.form.get("email", "")
-    password = request.form.get("password", "")
-    session = db.session()
-    try:
-        user = services.authenticate(session, current_app.config["MALL"], email, password,
-                                     client_address())
-    except ApiError as exc:
-        flash(exc.message, "error")
-        return render_template("accounts/login.html", next=request.form.get("next", ""),
-                               email=email), exc.status
-    login_user(user)
-    return redirect(_safe_next(request.form.get("next")))
-
-
-@pages.post("/logout")
-def logout() -> Any:
-    logout_user()
-    return redirect(url_for("accounts_pages.login"))

@@ -10,15 +10,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from mall.audit.models import AuditEvent
 from mall.db import utcnow
+from mall.locks import lock_audit_chain
 
 GENESIS_HASH = "0" * 64
-# Any constant works; it names the PostgreSQL advisory lock that serialises appends.
-_CHAIN_LOCK_KEY = 7_302_001
 
 
 def _jsonable(value: Any) -> Any:
@@ -56,10 +55,10 @@ def _chain_head(session: Session) -> str:
     """Lock the chain for this transaction and return its last hash.
 
     Appends are serialised (an advisory lock on PostgreSQL; SQLite writes one at a time) so
-    the chain stays linear even with concurrent writers.
+    the chain stays linear even with concurrent writers. It is the last lock of
+    ``mall.locks``' order: record audit events after every row lock is taken.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    lock_audit_chain(session)
     session.flush()  # earlier events of this transaction come first in the chain
     prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     return prev or GENESIS_HASH

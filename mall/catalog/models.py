@@ -59,6 +59,14 @@ class PriceSource(enum.StrEnum):
     seed = "seed"
 
 
+class PriceChangeStatus(enum.StrEnum):
+    applied = "applied"
+    pending_review = "pending_review"
+    refused = "refused"
+    # A pending rise replaced by a newer price before the center decided.
+    superseded = "superseded"
+
+
 class Category(Base):
     __tablename__ = "categories"
     __table_args__ = (UniqueConstraint("code"),)
@@ -271,10 +279,7 @@ class PriceChange(Base):
     __table_args__ = (
         Index("ix_price_changes_offer_at", "offer_id", "changed_at"),
         CheckConstraint(f"source IN ({sql_values(PriceSource)})", name="source"),
-        # superseded: a pending rise replaced by a newer price before the center decided.
-        CheckConstraint(
-            "status IN ('applied', 'pending_review', 'refused', 'superseded')", name="status"
-        ),
+        CheckConstraint(f"status IN ({sql_values(PriceChangeStatus)})", name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -282,7 +287,7 @@ class PriceChange(Base):
     old_price: Mapped[Decimal | None]
     new_price: Mapped[Decimal]
     source: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="applied")
+    status: Mapped[str] = mapped_column(String(16), default=PriceChangeStatus.applied)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -1,4 +1,7 @@
-"""Supplier pages: own offers with price and stock edits, feed upload and its report."""
+"""Supplier pages (blueprint ``catalog_pages``, under /supplier).
+
+Own offers with price and stock edits, feed upload and its row-by-row report.
+"""
 
 from __future__ import annotations
 
@@ -17,19 +20,19 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from mall.accounts.models import Role, User
-from mall.accounts.permissions import CENTER, SUPPLIER, page_guard
-from mall.catalog import services
-from mall.catalog.feeds import import_upload, stored_report
+from mall.accounts.permissions import SUPPLIER, page_guard
+from mall.catalog.feeds.applying import import_upload, stored_report
 from mall.catalog.models import FeedImport, Offer, OfferStatus
 from mall.catalog.schemas import OfferPatchSchema
+from mall.catalog.services.offers import patch_offer
 from mall.db import db
 from mall.errors import ApiError
 
-bp = Blueprint("catalog_pages", __name__, url_prefix="/supplier")
+pages = Blueprint("catalog_pages", __name__, url_prefix="/supplier")
 PER_PAGE = 50
 
 
-@bp.get("/offers")
+@pages.get("/offers")
 @page_guard(Role.supplier_admin, kinds=SUPPLIER)
 def offers(user: User) -> Any:
     status = request.args.get("status") or None
@@ -48,7 +51,7 @@ def offers(user: User) -> Any:
                            statuses=[s.value for s in OfferStatus])
 
 
-@bp.post("/offers/<sku>")
+@pages.post("/offers/<sku>")
 @page_guard(Role.supplier_admin, kinds=SUPPLIER)
 def update_offer(sku: str, user: User) -> Any:
     """Change price or stock by hand; refusals are shown field by field."""
@@ -57,7 +60,7 @@ def update_offer(sku: str, user: User) -> Any:
     session = db.session()
     try:
         changes = OfferPatchSchema().load(form)
-        result = services.patch_offer(session, user.organization, user, sku, changes)
+        result = patch_offer(session, user.organization, user, sku, changes)
     except ValidationError as exc:
         flash(f"{sku}: {exc.messages}", "error")
     except ApiError as exc:
@@ -73,7 +76,7 @@ def update_offer(sku: str, user: User) -> Any:
     return redirect(request.referrer or url_for("catalog_pages.offers"))
 
 
-@bp.get("/feeds")
+@pages.get("/feeds")
 @page_guard(Role.supplier_admin, kinds=SUPPLIER)
 def feeds(user: User) -> Any:
     rows = db.session.scalars(select(FeedImport).where(
@@ -82,7 +85,7 @@ def feeds(user: User) -> Any:
     return render_template("catalog/feeds.html", feeds=rows)
 
 
-@bp.post("/feeds")
+@pages.post("/feeds")
 @page_guard(Role.supplier_admin, kinds=SUPPLIER)
 def upload_feed(user: User) -> Any:
     upload = request.files.get("feed")
@@ -102,7 +105,7 @@ def upload_feed(user: User) -> Any:
     return redirect(url_for("catalog_pages.feed", feed_id=feed_id))
 
 
-@bp.get("/feeds/<int:feed_id>")
+@pages.get("/feeds/<int:feed_id>")
 @page_guard(Role.supplier_admin, kinds=SUPPLIER)
 def feed(feed_id: int, user: User) -> Any:
     row = db.session.get(FeedImport, feed_id)
@@ -110,39 +113,3 @@ def feed(feed_id: int, user: User) -> Any:
         return render_template("error.html", status=404,
                                message="没有这个导入 No such feed import."), 404
     return render_template("catalog/feed.html", report=stored_report(db.session(), row))
-
-
-# --- the center ---------------------------------------------------------------------------
-
-center = Blueprint("center_pages", __name__, url_prefix="/center")
-
-
-@center.get("/price-reviews")
-@page_guard(Role.center_admin, Role.auditor, kinds=CENTER)
-def price_reviews(user: User) -> Any:
-    rows = db.session.execute(services.price_reviews_query().limit(100)).all()
-    reviews = [services.price_review_json(change, offer) for change, offer in rows]
-    return render_template("catalog/price_reviews.html", reviews=reviews,
-                           may_decide=user.has_role(Role.center_admin))
-
-
-@center.post("/price-reviews/<int:change_id>/<any(approve, refuse):decision>")
-@page_guard(Role.center_admin, kinds=CENTER)
-def decide_price(change_id: int, decision: str, user: User) -> Any:
-    session = db.session()
-    reason = (request.form.get("reason") or "").strip()[:2000] or None
-    try:
-        if decision == "approve":
-            services.approve_price(session, user, change_id, reason)
-        elif not reason:
-            flash("拒绝须说明理由。Give a reason for refusing.", "error")
-            return redirect(url_for("center_pages.price_reviews"))
-        else:
-            services.refuse_price(session, user, change_id, reason)
-    except ApiError as exc:
-        session.rollback()
-        flash(exc.message, "error")
-    else:
-        session.commit()
-        flash(f"#{change_id}: {decision} ✓", "ok")
-    return redirect(url_for("center_pages.price_reviews"))

@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 
 from mall.accounts.models import Role, User
 from mall.accounts.permissions import CENTER, SUPPLIER, api_guard, optional_user, purchaser_regions
-from mall.catalog import services
-from mall.catalog.feeds import feed_error_json, import_upload, stored_report
+from mall.catalog.feeds.applying import import_upload, stored_report
 from mall.catalog.models import (
     Agreement,
     Category,
@@ -30,10 +29,21 @@ from mall.catalog.schemas import (
     RefuseDecisionSchema,
     ReviewDecisionSchema,
 )
+from mall.catalog.serializers import (
+    agreement_json,
+    category_json,
+    feed_error_json,
+    offer_json,
+    price_review_json,
+    public_offer_json,
+)
+from mall.catalog.services import agreements, categories, offers, prices
+from mall.catalog.services.writes import today
 from mall.catalog.visibility import is_visible
 from mall.db import db
 from mall.errors import BadRequest, NotFound
-from mall.http import json_body, load, money, page_args, paginate
+from mall.http import json_body, load, page_args, paginate
+from mall.money import money
 
 api = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
 
@@ -53,9 +63,9 @@ def create_category(user: User) -> Any:
     """Create a category with its attribute template."""
     data = load(CategoryCreateSchema(), json_body())
     session = db.session()
-    category = services.create_category(session, user, data)
+    category = categories.create_category(session, user, data)
     session.commit()
-    return services.category_json(category), 201
+    return category_json(category), 201
 
 
 @api.get("/admin/categories")
@@ -65,7 +75,7 @@ def list_categories(user: User) -> Any:
     query = select(Category).order_by(Category.code)
     if parent := request.args.get("parent_code"):
         query = query.where(Category.path.like(f"%/{parent}/%"), Category.code != parent)
-    return paginate(db.session(), query, services.category_json)
+    return paginate(db.session(), query, category_json)
 
 
 @api.post("/admin/agreements")
@@ -74,9 +84,9 @@ def create_agreement(user: User) -> Any:
     """Create a framework agreement with its lots and awarded suppliers."""
     data = load(AgreementCreateSchema(), json_body())
     session = db.session()
-    agreement = services.create_agreement(session, user, data)
+    agreement = agreements.create_agreement(session, user, data)
     session.commit()
-    return services.agreement_json(agreement), 201
+    return agreement_json(agreement), 201
 
 
 @api.get("/admin/agreements")
@@ -85,13 +95,13 @@ def list_agreements(user: User) -> Any:
     query = select(Agreement).order_by(Agreement.number)
     if status := request.args.get("status"):
         query = query.where(Agreement.status == status)
-    return paginate(db.session(), query, services.agreement_json)
+    return paginate(db.session(), query, agreement_json)
 
 
 @api.get("/admin/agreements/<number>")
 @api_guard(Role.center_admin, Role.auditor, kinds=CENTER)
 def get_agreement(number: str, user: User) -> Any:
-    return services.agreement_json(services.get_agreement(db.session(), number))
+    return agreement_json(agreements.get_agreement(db.session(), number))
 
 
 @api.patch("/admin/agreements/<number>")
@@ -100,10 +110,10 @@ def update_agreement(number: str, user: User) -> Any:
     """Suspend or reactivate an agreement; its offers leave or rejoin search at once."""
     data = load(AgreementUpdateSchema(), json_body())
     session = db.session()
-    agreement = services.get_agreement(session, number, lock=True)
-    services.set_agreement_status(session, user, agreement, data["status"], data.get("reason"))
+    agreement = agreements.get_agreement(session, number, lock=True)
+    agreements.set_agreement_status(session, user, agreement, data["status"], data.get("reason"))
     session.commit()
-    return services.agreement_json(agreement)
+    return agreement_json(agreement)
 
 
 @api.put("/admin/agreements/<number>/ceilings")
@@ -116,8 +126,8 @@ def put_ceilings(number: str, user: User) -> Any:
                          code="invalid_json")
     rows = load(CeilingSchema(many=True), body)
     session = db.session()
-    agreement = services.get_agreement(session, number, lock=True)
-    saved = services.set_item_ceilings(session, user, agreement, rows)
+    agreement = agreements.get_agreement(session, number, lock=True)
+    saved = agreements.set_item_ceilings(session, user, agreement, rows)
     session.commit()
     return {"items": [{"supplier_id": c.supplier_id, "sku": c.sku,
                        "ceiling_price": money(c.ceiling_price, agreement.currency)}
@@ -129,12 +139,12 @@ def put_ceilings(number: str, user: User) -> Any:
 def list_price_reviews(user: User) -> Any:
     """Price rises held for review (``?status=`` for decided ones)."""
     # Not mall.http.paginate: each row is a (change, offer) pair, not one entity.
-    query = services.price_reviews_query(request.args.get("status", "pending_review"))
+    query = prices.price_reviews_query(request.args.get("status", "pending_review"))
     session = db.session()
     page, per_page = page_args()
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return {"items": [services.price_review_json(c, o) for c, o in rows], "total": total,
+    return {"items": [price_review_json(c, o) for c, o in rows], "total": total,
             "page": page, "per_page": per_page}
 
 
@@ -143,9 +153,9 @@ def list_price_reviews(user: User) -> Any:
 def approve_price(change_id: int, user: User) -> Any:
     data = load(ReviewDecisionSchema(), _optional_body())
     session = db.session()
-    change = services.approve_price(session, user, change_id, data.get("reason"))
+    change = prices.approve_price(session, user, change_id, data.get("reason"))
     session.commit()
-    return services.price_review_json(change, session.get(Offer, change.offer_id))
+    return price_review_json(change, session.get(Offer, change.offer_id))
 
 
 @api.post("/admin/price-reviews/<int:change_id>/refuse")
@@ -153,9 +163,9 @@ def approve_price(change_id: int, user: User) -> Any:
 def refuse_price(change_id: int, user: User) -> Any:
     data = load(RefuseDecisionSchema(), json_body())
     session = db.session()
-    change = services.refuse_price(session, user, change_id, data["reason"])
+    change = prices.refuse_price(session, user, change_id, data["reason"])
     session.commit()
-    return services.price_review_json(change, session.get(Offer, change.offer_id))
+    return price_review_json(change, session.get(Offer, change.offer_id))
 
 
 # --- supplier offers ----------------------------------------------------------------------
@@ -167,9 +177,9 @@ def upsert_offer(sku: str, user: User) -> Any:
     """Create or replace one offer; 422 with ``details.problems`` when it breaks a rule."""
     body = json_body()
     session = db.session()
-    result = services.upsert_offer(session, user.organization, user, sku, body)
+    result = offers.upsert_offer(session, user.organization, user, sku, body)
     session.commit()
-    return services.offer_json(result.offer), 201 if result.created else 200
+    return offer_json(result.offer), 201 if result.created else 200
 
 
 @api.get("/supplier/offers")
@@ -181,13 +191,13 @@ def list_offers(user: User) -> Any:
             raise BadRequest(f"status must be one of {', '.join(sorted(_OFFER_STATUSES))}.",
                              code="invalid_status")
         query = query.where(Offer.status == status)
-    return paginate(db.session(), query, services.offer_json)
+    return paginate(db.session(), query, offer_json)
 
 
 @api.get("/supplier/offers/<sku>")
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def get_offer(sku: str, user: User) -> Any:
-    return services.offer_json(services.own_offer(db.session(), user.organization, sku))
+    return offer_json(offers.own_offer(db.session(), user.organization, sku))
 
 
 @api.patch("/supplier/offers/<sku>")
@@ -196,18 +206,18 @@ def patch_offer(sku: str, user: User) -> Any:
     """Change price, stock or status (active | draft)."""
     data = load(OfferPatchSchema(), json_body())
     session = db.session()
-    result = services.patch_offer(session, user.organization, user, sku, data)
+    result = offers.patch_offer(session, user.organization, user, sku, data)
     session.commit()
-    return services.offer_json(result.offer)
+    return offer_json(result.offer)
 
 
 @api.delete("/supplier/offers/<sku>")
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def delist_offer(sku: str, user: User) -> Any:
     session = db.session()
-    offer = services.delist_offer(session, user.organization, user, sku)
+    offer = offers.delist_offer(session, user.organization, user, sku)
     session.commit()
-    return services.offer_json(offer)
+    return offer_json(offer)
 
 
 @api.post("/supplier/feeds")
@@ -272,9 +282,9 @@ def get_public_offer(offer_id: int) -> Any:
     """One offer purchasers may see; any other is 404."""
     session = db.session()
     offer = session.get(Offer, offer_id)
-    if offer is None or not is_visible(offer, services.today()):
+    if offer is None or not is_visible(offer, today()):
         raise NotFound("No such offer.")
-    return services.public_offer_json(session, offer)
+    return public_offer_json(offer, prices.recent_prices(session, offer))
 
 
 @api.get("/products/<int:product_id>/offers")
@@ -285,14 +295,14 @@ def get_product_offers(product_id: int) -> Any:
     if product is None:
         raise NotFound("No such product.")
     regions = purchaser_regions(optional_user())
-    offers = product_offers(session, product_id, services.today(), regions)
+    listed = product_offers(session, product_id, today(), regions)
     page, per_page = page_args()
-    window = offers[(page - 1) * per_page: page * per_page]
+    window = listed[(page - 1) * per_page: page * per_page]
     return {
         "product": {"id": product.id, "brand": product.brand, "model": product.model,
                     "gtin": product.gtin},
-        "items": [services.public_offer_json(session, o) for o in window],
-        "total": len(offers),
+        "items": [public_offer_json(o, prices.recent_prices(session, o)) for o in window],
+        "total": len(listed),
         "page": page,
         "per_page": per_page,
     }

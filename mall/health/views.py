@@ -8,10 +8,10 @@ from sqlalchemy import text
 from mall.db import db
 from mall.search.client import search_backend
 
-bp = Blueprint("health", __name__)
+api = Blueprint("health", __name__)
 
 
-@bp.get("/healthz")
+@api.get("/healthz")
 def healthz() -> Any:
     """Liveness of the backing services: 200 when all are ok, 503 otherwise."""
     checks: dict[str, str] = {}

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, current_app
 
-bp = Blueprint("openapi", __name__)
+api = Blueprint("openapi", __name__)
 
 # Routes anyone may call without a bearer token.
 PUBLIC_ENDPOINTS = {
@@ -124,7 +124,7 @@ def build_document() -> dict[str, Any]:
     }
 
 
-@bp.get("/api/v1/openapi.json")
+@api.get("/api/v1/openapi.json")
 def openapi_document() -> Any:
     """The OpenAPI 3.1 description of this API."""
     return build_document()

@@ -21,13 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mall.db import Base, sql_values, utcnow
-
-
-class Route(enum.StrEnum):
-    direct = "direct"
-    approval = "approval"
-    competition = "competition"
-    blocked = "blocked"
+from mall.orders.compliance.outcomes import Route
 
 
 class RequisitionStatus(enum.StrEnum):
@@ -125,6 +119,10 @@ class Requisition(Base):
     # Competition.requisition; competitions.requisition_id is unique).
     competition: Mapped[Competition | None] = relationship(viewonly=True)
 
+    @property
+    def latest_decision(self) -> ComplianceDecision | None:
+        return self.decisions[-1] if self.decisions else None
+
 
 class RequisitionLine(Base):
     __tablename__ = "requisition_lines"
@@ -174,11 +172,16 @@ class ComplianceDecision(Base):
     evaluated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class ApprovalDecision(enum.StrEnum):
+    approve = "approve"
+    reject = "reject"
+
+
 class Approval(Base):
     __tablename__ = "approvals"
     __table_args__ = (
         UniqueConstraint("requisition_id", "approver_id"),
-        CheckConstraint("decision IN ('approve', 'reject')", name="decision"),
+        CheckConstraint(f"decision IN ({sql_values(ApprovalDecision)})", name="decision"),
         CheckConstraint("decision = 'approve' OR reason IS NOT NULL", name="reject_has_reason"),
     )
 
@@ -320,18 +323,3 @@ class OrderLine(Base):
     unit_price: Mapped[Decimal]
     currency: Mapped[str] = mapped_column(String(3))
     line_total: Mapped[Decimal]
-
-
-class IdempotencyKey(Base):
-    """The first response to a (user, key); the unique constraint makes replays safe."""
-
-    __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("user_id", "key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(255))
-    request_hash: Mapped[str] = mapped_column(String(64))
-    response_status: Mapped[int | None] = mapped_column(Integer)
-    response_body: Mapped[dict[str, Any] | None]
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -6,19 +6,28 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from mall import idempotency
 from mall.accounts.models import Role, User
-from mall.accounts.permissions import PURCHASER, SUPPLIER, page_guard
+from mall.accounts.permissions import (
+    PURCHASER,
+    PURCHASING_ROLES,
+    READER_ROLES,
+    SUPPLIER,
+    page_guard,
+)
 from mall.catalog.models import Offer
 from mall.db import db
 from mall.errors import ApiError
-from mall.orders import services as svc
 from mall.orders.models import PurchaseOrder
-from mall.orders.views import PURCHASING, READERS, order_settings, requisition_json
+from mall.orders.serializers import requisition_json
+from mall.orders.services import approvals, carts, purchase_orders
+from mall.orders.services.facts import Settings
+from mall.orders.services.requisitions import requisition_for, requisitions_query
 
-bp = Blueprint("orders_pages", __name__)
+pages = Blueprint("orders_pages", __name__)
 
 
 def _quantity(raw: str | None) -> int | None:
@@ -29,8 +38,8 @@ def _quantity(raw: str | None) -> int | None:
     return value if 0 <= value <= 1_000_000 else None
 
 
-@bp.post("/cart/add")
-@page_guard(*PURCHASING, kinds=PURCHASER)
+@pages.post("/cart/add")
+@page_guard(*PURCHASING_ROLES, kinds=PURCHASER)
 def cart_add(user: User) -> Any:
     offer_id, quantity = _quantity(request.form.get("offer_id")), _quantity(
         request.form.get("quantity"))
@@ -38,7 +47,7 @@ def cart_add(user: User) -> Any:
         flash("请输入有效数量。Enter a quantity of at least 1.", "error")
         return redirect(request.referrer or url_for("orders_pages.cart"))
     try:
-        svc.add_to_cart(db.session(), user, offer_id, quantity)
+        carts.add_to_cart(db.session(), user, offer_id, quantity)
     except ApiError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -48,11 +57,11 @@ def cart_add(user: User) -> Any:
     return redirect(url_for("orders_pages.cart"))
 
 
-@bp.get("/cart")
-@page_guard(*PURCHASING, kinds=PURCHASER)
+@pages.get("/cart")
+@page_guard(*PURCHASING_ROLES, kinds=PURCHASER)
 def cart(user: User) -> Any:
     session = db.session()
-    cart = svc.get_cart(session, user)
+    cart = carts.get_cart(session, user)
     session.commit()
     offers = {o.id: o for o in session.scalars(
         select(Offer).where(Offer.id.in_([li.offer_id for li in cart.lines])))}
@@ -66,18 +75,18 @@ def cart(user: User) -> Any:
                            submit_key=uuid.uuid4().hex)
 
 
-@bp.post("/cart/lines/<int:offer_id>")
-@page_guard(*PURCHASING, kinds=PURCHASER)
+@pages.post("/cart/lines/<int:offer_id>")
+@page_guard(*PURCHASING_ROLES, kinds=PURCHASER)
 def cart_update(offer_id: int, user: User) -> Any:
     quantity = _quantity(request.form.get("quantity"))
     try:
         if quantity == 0 or request.form.get("remove"):
-            svc.remove_from_cart(db.session(), user, offer_id)
+            carts.remove_from_cart(db.session(), user, offer_id)
         elif quantity is None:
             flash("请输入有效数量。Enter a whole number.", "error")
             return redirect(url_for("orders_pages.cart"))
         else:
-            svc.set_cart_quantity(db.session(), user, offer_id, quantity)
+            carts.set_cart_quantity(db.session(), user, offer_id, quantity)
     except ApiError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -86,20 +95,22 @@ def cart_update(offer_id: int, user: User) -> Any:
     return redirect(url_for("orders_pages.cart"))
 
 
-@bp.post("/cart/submit")
-@page_guard(*PURCHASING, kinds=PURCHASER)
+@pages.post("/cart/submit")
+@page_guard(*PURCHASING_ROLES, kinds=PURCHASER)
 def cart_submit(user: User) -> Any:
     session = db.session()
     justification = (request.form.get("justification") or "").strip()[:2000] or None
     key = (request.form.get("submit_key") or "")[:64] or None
 
     def create() -> tuple[int, dict[str, Any]]:
-        requisition = svc.requisition_from_cart(session, order_settings(), user, justification)
+        requisition = carts.requisition_from_cart(
+            session, Settings.from_app_config(current_app.config), user, justification)
         return 201, {"id": requisition.id}
 
     try:
-        _, body = svc.idempotent(session, user, key and f"page:{key}",
-                                 svc.request_hash("/cart/submit", {"key": key}), create)
+        _, body = idempotency.idempotent(
+            session, user.id, key and f"page:{key}",
+            idempotency.request_hash("/cart/submit", {"key": key}), create)
     except ApiError as exc:
         session.rollback()
         flash(exc.message, "error")
@@ -108,37 +119,37 @@ def cart_submit(user: User) -> Any:
     return redirect(url_for("orders_pages.requisition", requisition_id=body["id"]))
 
 
-@bp.get("/requisitions")
-@page_guard(*READERS, kinds=PURCHASER)
+@pages.get("/requisitions")
+@page_guard(*READER_ROLES, kinds=PURCHASER)
 def requisitions(user: User) -> Any:
-    rows = db.session.scalars(svc.requisitions_query(user).limit(50)).all()
+    rows = db.session.scalars(requisitions_query(user).limit(50)).all()
     return render_template("orders/requisitions.html", requisitions=rows)
 
 
-@bp.get("/requisitions/<int:requisition_id>")
-@page_guard(*READERS, kinds=PURCHASER)
+@pages.get("/requisitions/<int:requisition_id>")
+@page_guard(*READER_ROLES, kinds=PURCHASER)
 def requisition(requisition_id: int, user: User) -> Any:
-    found = svc.requisition_for(db.session(), user, requisition_id)
+    found = requisition_for(db.session(), user, requisition_id)
     body = requisition_json(found, "zh")
     may_decide = (user.has_role(Role.approver) and found.requester_id != user.id
                   and found.route == "approval" and found.status == "pending")
     return render_template("orders/requisition.html", r=body, may_decide=may_decide)
 
 
-@bp.post("/requisitions/<int:requisition_id>/<any(approve, reject):decision>")
+@pages.post("/requisitions/<int:requisition_id>/<any(approve, reject):decision>")
 @page_guard(Role.approver, kinds=PURCHASER)
 def decide(requisition_id: int, decision: str, user: User) -> Any:
     session = db.session()
     try:
         if decision == "approve":
-            svc.approve(session, user, requisition_id)
+            approvals.approve(session, user, requisition_id)
         else:
             reason = (request.form.get("reason") or "").strip()[:2000]
             if not reason:
                 flash("驳回须说明理由。Give a reason for the rejection.", "error")
                 return redirect(url_for("orders_pages.requisition",
                                         requisition_id=requisition_id))
-            svc.reject(session, user, requisition_id, reason)
+            approvals.reject(session, user, requisition_id, reason)
     except ApiError as exc:
         session.rollback()
         flash(exc.message, "error")
@@ -151,12 +162,12 @@ def decide(requisition_id: int, decision: str, user: User) -> Any:
 
 def _actions_for(order: PurchaseOrder, party: str) -> list[str]:
     """The transitions this party may make from the order's current status."""
-    return [action for action, (sources, _, who) in svc.TRANSITIONS.items()
+    return [action for action, (sources, _, who) in purchase_orders.TRANSITIONS.items()
             if who == party and order.status in sources]
 
 
 def _orders_page(user: User, party: str) -> Any:
-    rows = db.session.scalars(svc.orders_query(user, party).limit(50)).all()
+    rows = db.session.scalars(purchase_orders.orders_query(user, party).limit(50)).all()
     return render_template("orders/orders.html", orders=rows, party=party,
                            actions={o.id: _actions_for(o, party) for o in rows})
 
@@ -165,7 +176,7 @@ def _transition(user: User, order_id: int, action: str, party: str) -> Any:
     session = db.session()
     reason = (request.form.get("reason") or "").strip()[:2000] or None
     try:
-        svc.transition(session, user, order_id, action, party, reason)
+        purchase_orders.transition(session, user, order_id, action, party, reason)
     except ApiError as exc:
         session.rollback()
         flash(exc.message, "error")
@@ -176,25 +187,25 @@ def _transition(user: User, order_id: int, action: str, party: str) -> Any:
     return redirect(url_for(f"orders_pages.{endpoint}"))
 
 
-@bp.get("/orders")
-@page_guard(*READERS, kinds=PURCHASER)
+@pages.get("/orders")
+@page_guard(*READER_ROLES, kinds=PURCHASER)
 def purchaser_orders(user: User) -> Any:
     return _orders_page(user, "purchaser")
 
 
-@bp.post("/orders/<int:order_id>/<any(accept, cancel):action>")
-@page_guard(*PURCHASING, kinds=PURCHASER)
+@pages.post("/orders/<int:order_id>/<any(accept, cancel):action>")
+@page_guard(*PURCHASING_ROLES, kinds=PURCHASER)
 def purchaser_order_action(order_id: int, action: str, user: User) -> Any:
     return _transition(user, order_id, action, "purchaser")
 
 
-@bp.get("/supplier/orders")
+@pages.get("/supplier/orders")
 @page_guard(Role.supplier_admin, kinds=SUPPLIER)
 def supplier_orders(user: User) -> Any:
     return _orders_page(user, "supplier")
 
 
-@bp.post("/supplier/orders/<int:order_id>/<any(confirm, ship, deliver, reject):action>")
+@pages.post("/supplier/orders/<int:order_id>/<any(confirm, ship, deliver, reject):action>")
 @page_guard(Role.supplier_admin, kinds=SUPPLIER)
 def supplier_order_action(order_id: int, action: str, user: User) -> Any:
     return _transition(user, order_id, action, "supplier")

@@ -9,21 +9,7 @@ from typing import Any, Protocol
 import stripe
 
 from mall.config import Config
-
-# Currencies whose smallest unit is the unit itself (Stripe's "zero-decimal" currencies).
-_ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "PYG", "UGX", "XAF", "XOF"}
-
-
-def to_minor_units(amount: Decimal, currency: str) -> int:
-    if currency.upper() in _ZERO_DECIMAL:
-        return int(amount)
-    return int((amount * 100).to_integral_exact())
-
-
-def from_minor_units(value: int, currency: str) -> Decimal:
-    if currency.upper() in _ZERO_DECIMAL:
-        return Decimal(value)
-    return (Decimal(value) / 100).quantize(Decimal("0.01"))
+from mall.money import to_minor_units
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from mall.accounts.models import OrganizationKind, Role, User
 from mall.audit.services import record
 from mall.errors import Conflict, Forbidden, NotFound, RuleViolation, ServiceUnavailable
-from mall.http import money
-from mall.orders.models import IdempotencyKey, OrderStatus, PurchaseOrder
-from mall.orders.services import claim_idempotency_key, order_for, request_hash
+from mall.idempotency import IdempotencyKey, claim_idempotency_key, request_hash
+from mall.money import money
+from mall.orders.models import OrderStatus, PurchaseOrder
+from mall.orders.services.purchase_orders import order_for
 from mall.payments.gateway import GatewayUnavailable, PaymentDeclined, PaymentGateway
 from mall.payments.models import (
     GatewayEvent,
@@ -70,7 +71,7 @@ def pay_order(
 ) -> tuple[int, dict[str, Any]]:
     """Pay an order by card or invoice; returns (HTTP status, body). Commits."""
     digest = request_hash(path, data)
-    claimed, existing = claim_idempotency_key(session, user, idempotency_key, digest)
+    claimed, existing = claim_idempotency_key(session, user.id, idempotency_key, digest)
     if existing is not None:
         if existing.response_status is not None:
             session.rollback()

@@ -13,7 +13,7 @@ from mall.accounts.permissions import CENTER, PURCHASER, SUPPLIER, api_guard
 from mall.db import db
 from mall.errors import BadRequest
 from mall.http import json_body, load, paginate
-from mall.orders.services import order_for
+from mall.orders.services.purchase_orders import order_for
 from mall.payments import services
 from mall.payments.gateway import current_gateway
 from mall.payments.models import Payment

@@ -77,7 +77,8 @@ def test_purchase_above_the_limit_waits_for_an_approver(
 def test_order_moves_from_supplier_confirmation_to_purchaser_acceptance(
     live_server: str, browser, csrf_on
 ) -> None:
-    from mall.orders.services import Settings, create_requisition
+    from mall.orders.services.facts import Settings
+    from mall.orders.services.requisitions import create_requisition
 
     session = db.session()
     purchaser = make_org(session, kind="purchaser", region="CN-BJ")

@@ -62,9 +62,11 @@ def offer_body(catalog: Catalog, **overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not ...}
 
 
-def outbox_count(session: Session, offer_id: int | None = None) -> int:
+def outbox_count(session: Session, offer_id: int | None = None,
+                 entity_type: str = "offer") -> int:
+    """Outbox rows about offers (or ``entity_type``), of one entity when ``offer_id`` is set."""
     query = select(func.count()).select_from(OutboxEvent).where(
-        OutboxEvent.entity_type == "offer")
+        OutboxEvent.entity_type == entity_type)
     if offer_id is not None:
         query = query.where(OutboxEvent.entity_id == offer_id)
     return session.scalar(query) or 0

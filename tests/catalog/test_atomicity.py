@@ -10,8 +10,8 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mall.catalog import services
 from mall.catalog.models import Offer
+from mall.catalog.services import offers
 from mall.db import transaction
 from mall.outbox.models import OutboxEvent
 from tests.factories.accounts import supplier_admin
@@ -40,7 +40,7 @@ def test_failure_after_the_write_leaves_neither_change_nor_outbox(committed_db: 
         with Session(committed_db) as session, pytest.raises(IntegrityError):  # noqa: SIM117
             with transaction(session):
                 org = session.get(type(supplier.organization), org_id)
-                services.patch_offer(session, org, ghost, offer.sku,  # type: ignore[arg-type]
+                offers.patch_offer(session, org, ghost, offer.sku,  # type: ignore[arg-type]
                                      {"stock": 3})
     finally:
         event.remove(committed_db, "before_cursor_execute", _seen)

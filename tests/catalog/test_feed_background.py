@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from mall.catalog import feeds as catalog_feeds
+from mall.catalog.feeds import applying as catalog_feeds
 from mall.catalog.models import Offer
 from mall.db import db
 from tests.catalog.conftest import Catalog

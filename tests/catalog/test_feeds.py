@@ -217,7 +217,7 @@ def test_feed_reports_are_private(app: Flask, client: FlaskClient, db_session: S
 
 def test_too_many_rows_is_refused(client: FlaskClient, db_session: Session, catalog: Catalog,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from mall.catalog import feeds
+    from mall.catalog.feeds import parsing as feeds
 
     monkeypatch.setattr(feeds, "MAX_ROWS", 3)
     rows = [_row(catalog, f"M-{i}") for i in range(4)]

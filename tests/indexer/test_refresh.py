@@ -64,7 +64,7 @@ def _feed(offer: Offer, price: str, stock: int) -> bytes:
 @pytest.mark.postgres_only
 def test_refresh_prices_applies_each_source_and_reports_the_unreachable_one(
         session, opensearch, alias, app, tmp_path):
-    pytest.importorskip("mall.catalog.feeds")  # the catalog issue's import
+    pytest.importorskip("mall.catalog.feeds.applying")  # the catalog issue's import
     suppliers = [make_org(session, kind="supplier") for _ in range(3)]
     agreement = make_agreement(session, suppliers=suppliers)
     by_http, by_file = (make_offer(session, agreement=agreement, supplier=s, price="5000.00")

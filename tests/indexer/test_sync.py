@@ -114,6 +114,26 @@ def test_events_for_a_supplier_reindex_all_its_offers(db_session, opensearch, al
     assert search_ids(opensearch, alias) == {}
 
 
+def test_suspending_an_agreement_is_one_event_that_removes_all_its_offers(
+        db_session, opensearch, alias):
+    from mall.catalog.services.agreements import set_agreement_status
+
+    supplier = make_org(db_session, kind="supplier")
+    agreement = make_agreement(db_session, suppliers=[supplier])
+    offers = [make_offer(db_session, agreement=agreement, supplier=supplier) for _ in range(4)]
+    enqueue(db_session, "offer", [o.id for o in offers], "created")
+    db_session.commit()
+    drain(opensearch, db_session, alias, TODAY)
+    assert set(search_ids(opensearch, alias)) == {o.id for o in offers}
+
+    set_agreement_status(db_session, None, agreement, "suspended", "audit")  # type: ignore[arg-type]
+    db_session.commit()
+    result = drain(opensearch, db_session, alias, TODAY)
+
+    assert (result.events, result.deleted) == (1, 4)
+    assert search_ids(opensearch, alias) == {}
+
+
 @pytest.mark.postgres_only
 def test_rows_stay_locked_until_marked_done_and_a_second_sync_skips_them(
         session, new_session, opensearch, alias):

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from mall.accounts.models import Organization, User
 from mall.catalog.models import Agreement, Category, Offer
-from mall.orders import services as svc
+from mall.orders.services import requisitions
+from mall.orders.services.facts import Settings
 from tests.factories.accounts import auth_headers, make_org, make_user
 from tests.factories.catalog import make_agreement, make_category, make_offer
 
@@ -29,7 +30,7 @@ class World:
     agreement: Agreement
     suppliers: list[Organization]
     offers: list[Offer]
-    settings: svc.Settings
+    settings: Settings
     _headers: dict[int, dict[str, str]] = field(default_factory=dict)
 
     def headers(self, user: User, **extra: str) -> dict[str, str]:
@@ -42,7 +43,7 @@ class World:
 
     def requisition(self, *lines: tuple[Offer, int], user: User | None = None,
                     **kwargs: Any) -> Any:
-        return svc.create_requisition(self.session, self.settings, user or self.buyer,
+        return requisitions.create_requisition(self.session, self.settings, user or self.buyer,
                                       [(o.id, q) for o, q in lines], **kwargs)
 
     def add_category(self, code: str | None = None) -> tuple[Agreement, Offer]:
@@ -80,7 +81,7 @@ def build_world(session: Session, app: Flask, *, jurisdiction: str = "cn-central
     offers = [make_offer(session, agreement, s, price=Decimal(price), stock=stock)
               for s in supplier_orgs]
     return World(session, app, purchaser, buyer, approvers, category, agreement,
-                 supplier_orgs, offers, svc.Settings(jurisdiction=jurisdiction))
+                 supplier_orgs, offers, Settings(jurisdiction=jurisdiction))
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from mall.db import utcnow
 from mall.errors import RuleViolation
-from mall.orders import services as svc
 from mall.orders.models import PurchaseOrder
+from mall.orders.services import approvals
 from tests.factories.accounts import approval_limits, make_user
 from tests.orders.conftest import World, build_world
 
@@ -86,7 +86,7 @@ def test_price_hold_honoured_for_seven_days(world: World) -> None:
     offer = world.offers[0]
     offer.price = Decimal("1.50")
     world.session.flush()
-    requisition = svc.approve(world.session, world.approvers[0], rid,
+    requisition = approvals.approve(world.session, world.approvers[0], rid,
                               now=utcnow() + timedelta(days=6))
     assert requisition.status == "ordered"
     assert requisition.orders[0].lines[0].unit_price == Decimal("1.00")
@@ -98,14 +98,14 @@ def test_after_the_hold_a_changed_price_is_refused(world: World) -> None:
     offer.price = Decimal("1.50")
     world.session.flush()
     with pytest.raises(RuleViolation) as refused:
-        svc.approve(world.session, world.approvers[0], rid, now=utcnow() + timedelta(days=8))
+        approvals.approve(world.session, world.approvers[0], rid, now=utcnow() + timedelta(days=8))
     assert refused.value.code == "price_hold_expired"
     assert refused.value.details["price_changes"][0]["current_price"] == "1.50"
 
 
 def test_after_the_hold_an_unchanged_eligible_offer_is_approved(world: World) -> None:
     rid = _pending(world)
-    requisition = svc.approve(world.session, world.approvers[0], rid,
+    requisition = approvals.approve(world.session, world.approvers[0], rid,
                               now=utcnow() + timedelta(days=8))
     assert requisition.status == "ordered"
 
@@ -115,7 +115,7 @@ def test_after_the_hold_an_ineligible_offer_is_refused(world: World) -> None:
     world.offers[0].status = "suspended"
     world.session.flush()
     with pytest.raises(RuleViolation) as refused:
-        svc.approve(world.session, world.approvers[0], rid, now=utcnow() + timedelta(days=8))
+        approvals.approve(world.session, world.approvers[0], rid, now=utcnow() + timedelta(days=8))
     assert refused.value.details["ineligible"]
 
 

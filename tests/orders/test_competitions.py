@@ -180,7 +180,7 @@ def test_award_without_quotes_is_refused(client: FlaskClient, world: World) -> N
 
 
 def test_configured_sme_deduction_is_used(db_session: Session, app: Flask) -> None:
-    from mall.orders.services import Settings
+    from mall.orders.services.facts import Settings
 
     world = build_world(db_session, app)
     world.settings = Settings(jurisdiction="cn-central", sme_deduction=Decimal("0.20"))

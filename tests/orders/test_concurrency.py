@@ -11,8 +11,8 @@ from sqlalchemy import Engine, select
 
 from mall.accounts.models import User
 from mall.db import db
-from mall.orders import services as svc
 from mall.orders.models import Requisition
+from mall.orders.services import requisitions
 from tests.orders.conftest import build_world
 
 
@@ -36,7 +36,7 @@ def test_twenty_concurrent_requisitions_against_one_limit(app: Flask,
                 user = own.get(User, buyer_id)
                 barrier.wait(timeout=30)
                 # 100,000 each against the 1,000,000 cn-central limit: exactly ten fit.
-                svc.create_requisition(own, settings, user, [(offer_id, 100_000)])
+                requisitions.create_requisition(own, settings, user, [(offer_id, 100_000)])
                 own.commit()
                 db.session.remove()
         except BaseException as exc:  # reported below; a thread must not die silently
@@ -117,7 +117,8 @@ def test_multi_category_requisitions_in_opposite_orders_do_not_deadlock(
                 user = own.get(User, buyer_id)
                 lines = [(first_id, 1), (second_id, 1)]
                 barrier.wait(timeout=30)
-                svc.create_requisition(own, settings, user, lines[::-1] if index % 2 else lines)
+                requisitions.create_requisition(own, settings, user,
+                                                lines[::-1] if index % 2 else lines)
                 own.commit()
                 db.session.remove()
         except BaseException as exc:  # reported below

@@ -6,7 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from mall.orders.models import OrderStatus, PurchaseOrder
-from mall.orders.services import TRANSITIONS
+from mall.orders.services.purchase_orders import TRANSITIONS
 from tests.orders.conftest import World, build_world
 
 SUPPLIER_ACTIONS = ("confirm", "ship", "deliver", "reject")

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mall.orders.models import PurchaseOrder
-from mall.orders.services import Settings, create_requisition
+from mall.orders.services.facts import Settings
+from mall.orders.services.requisitions import create_requisition
 from mall.payments.gateway import StripeGateway
 from mall.payments.models import Payment
 from tests.factories.accounts import auth_headers, make_user

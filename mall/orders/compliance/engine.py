@@ -5,12 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mall.orders.compliance.outcomes import STRICTNESS, Route
 from mall.orders.compliance.rules import (
-    APPROVAL,
-    BLOCKED,
-    COMPETE,
-    DIRECT,
-    STRICTNESS,
     Facts,
     RuleResult,
     approval_limits_rule,
@@ -23,7 +19,7 @@ from mall.orders.compliance.rules import (
 
 @dataclass(frozen=True)
 class Decision:
-    route: str
+    route: Route
     required_approvals: int
     results: tuple[RuleResult, ...]
 
@@ -37,31 +33,29 @@ def decide(facts: Facts) -> Decision:
     results: list[RuleResult] = []
     results += currency_rule(facts)
     results += eligibility_rule(facts)
-    ineligible = any(r.outcome == BLOCKED for r in results)
+    ineligible = any(r.outcome == Route.blocked for r in results)
     # Every rule is still evaluated and stored, so the record shows the whole picture.
     results += splitting_rule(facts)
     tiers = tier_rule(facts)
     results += tiers
     if ineligible:
-        return Decision(BLOCKED, 0, tuple(results))
-    route = max((t.outcome for t in tiers), key=STRICTNESS.__getitem__, default=DIRECT)
+        return Decision(Route.blocked, 0, tuple(results))
+    route = max((t.outcome for t in tiers), key=STRICTNESS.__getitem__, default=Route.direct)
     limits = approval_limits_rule(facts)
     required = int(limits.inputs.get("required_approvals") or 0)
-    if route == DIRECT:
+    if route == Route.direct:
         results.append(limits)
-        if limits.outcome == APPROVAL:
-            route = APPROVAL
-    return Decision(route, required if route in (APPROVAL, COMPETE) else 0, tuple(results))
+        if limits.outcome == Route.approval:
+            route = Route.approval
+    needs_approvers = route in (Route.approval, Route.competition)
+    return Decision(route, required if needs_approvers else 0, tuple(results))
 
 
 def fall_back_to_approval(decision: Decision, competitors: RuleResult) -> Decision:
     """A competition with too few suppliers goes to (at least one) approver instead."""
     required = max(1, decision.required_approvals)
-    return Decision(APPROVAL, required, (*decision.results, competitors))
+    return Decision(Route.approval, required, (*decision.results, competitors))
 
 
 def with_result(decision: Decision, result: RuleResult) -> Decision:
     return Decision(decision.route, decision.required_approvals, (*decision.results, result))
-
-
-__all__ = ["APPROVAL", "BLOCKED", "COMPETE", "DIRECT", "Decision", "decide"]

@@ -12,10 +12,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from mall.money import line_total
+from mall.orders.compliance.outcomes import PASS, Outcome, Route
 from mall.orders.compliance.profiles import COMPETITION, MICRO, Profile
-
-DIRECT, APPROVAL, COMPETE, BLOCKED, PASS = "direct", "approval", "competition", "blocked", "pass"
-STRICTNESS = {DIRECT: 0, APPROVAL: 1, COMPETE: 2, BLOCKED: 3}
 
 
 def fmt(amount: Decimal, currency: str) -> str:
@@ -25,7 +24,7 @@ def fmt(amount: Decimal, currency: str) -> str:
 @dataclass(frozen=True)
 class RuleResult:
     rule: str
-    outcome: str
+    outcome: Outcome
     message_zh: str
     message_en: str
     inputs: dict[str, Any] = field(default_factory=dict)
@@ -59,7 +58,7 @@ class LineFacts:
 
     @property
     def line_total(self) -> Decimal:
-        return (self.unit_price * self.quantity).quantize(Decimal("0.01"))
+        return line_total(self.unit_price, self.quantity)
 
 
 @dataclass(frozen=True)
@@ -106,7 +105,7 @@ def currency_rule(facts: Facts) -> list[RuleResult]:
     inputs = {"profile_currency": facts.profile.currency, "line_currencies": others}
     if others:
         return [RuleResult(
-            "currency", BLOCKED,
+            "currency", Route.blocked,
             f"本辖区规则以 {facts.profile.currency} 计价，不能评估以 {', '.join(others)} "
             "计价的商品。",
             f"This jurisdiction's thresholds are in {facts.profile.currency}; items priced in "
@@ -156,7 +155,7 @@ def eligibility_rule(facts: Facts) -> list[RuleResult]:
         }
         if problems:
             results.append(RuleResult(
-                "eligibility", BLOCKED,
+                "eligibility", Route.blocked,
                 f"商品 {line.sku} 不可购买：" + "；".join(p[1] for p in problems) + "。",
                 f"Offer {line.sku} cannot be bought: " + "; ".join(p[2] for p in problems)
                 + ".", inputs))
@@ -217,20 +216,20 @@ def tier_rule(facts: Facts) -> list[RuleResult]:
             fmt(ceiling.amount, ceiling.currency)
         if basis <= micro.amount:
             results.append(RuleResult(
-                "tier", DIRECT, f"类目 {spend.category_code} 金额 {b} 不超过直购限额 {m}，"
+                "tier", Route.direct, f"类目 {spend.category_code} 金额 {b} 不超过直购限额 {m}，"
                 "可直接采购。",
                 f"Category {spend.category_code}: {b} is within the direct-purchase limit {m}.",
                 inputs))
         elif basis <= ceiling.amount:
             results.append(RuleResult(
-                "tier", COMPETE,
+                "tier", Route.competition,
                 f"类目 {spend.category_code} 金额 {b} 超过直购限额 {m}，须在入围供应商中二次竞价。",
                 f"Category {spend.category_code}: {b} is above the direct-purchase limit {m}; "
                 "a second-stage competition among the agreement's suppliers is required.",
                 inputs))
         else:
             results.append(RuleResult(
-                "tier", BLOCKED,
+                "tier", Route.blocked,
                 f"类目 {spend.category_code} 金额 {b} 超过 {c}，不能在电子卖场采购，"
                 "须采用正式采购程序。",
                 f"Category {spend.category_code}: {b} is above {c}; it cannot be bought in "
@@ -255,7 +254,7 @@ def approval_limits_rule(facts: Facts) -> RuleResult:
         inputs["required_approvals"] = n
         limit = fmt(facts.collective_above, cur)
         return RuleResult(
-            "approval_limits", APPROVAL,
+            "approval_limits", Route.approval,
             f"金额 {total} 超过集体决策限额 {limit}，须由 {n} 名不同审批人批准。",
             f"{total} is above the collective-decision limit {limit}; {n} distinct approvers "
             "must approve.", inputs)
@@ -263,7 +262,8 @@ def approval_limits_rule(facts: Facts) -> RuleResult:
         inputs["required_approvals"] = 1
         limit = fmt(facts.one_approver_above, cur)
         return RuleResult(
-            "approval_limits", APPROVAL, f"金额 {total} 超过审批限额 {limit}，须由一名审批人批准。",
+            "approval_limits", Route.approval,
+            f"金额 {total} 超过审批限额 {limit}，须由一名审批人批准。",
             f"{total} is above the approval limit {limit}; one approver must approve.", inputs)
     inputs["required_approvals"] = 0
     return RuleResult("approval_limits", PASS, f"金额 {total} 无需审批。",
@@ -276,10 +276,10 @@ def competitors_rule(profile: Profile, supplier_ids: list[int]) -> RuleResult:
     inputs = {"eligible_suppliers": supplier_ids, "minimum": minimum}
     if n < minimum:
         return RuleResult(
-            "competition_suppliers", APPROVAL,
+            "competition_suppliers", Route.approval,
             f"仅有 {n} 家符合条件的入围供应商（少于 {minimum} 家），无法竞价，转审批人审批。",
             f"Only {n} eligible awarded suppliers (fewer than {minimum}); no competition is "
             "possible, so the requisition goes to an approver.", inputs)
     return RuleResult(
-        "competition_suppliers", COMPETE, f"邀请 {n} 家符合条件的入围供应商参加竞价。",
+        "competition_suppliers", Route.competition, f"邀请 {n} 家符合条件的入围供应商参加竞价。",
         f"{n} eligible awarded suppliers are invited to quote.", inputs)

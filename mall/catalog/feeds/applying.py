@@ -1,93 +1,60 @@
-"""Bulk supplier feeds: CSV or JSON Lines, up to 100,000 rows, in constant memory.
+"""Applying supplier feeds: every row through the single upsert's rules, in batches.
 
 ``import_feed`` reads the body once into a spooled temporary file (memory up to 1 MiB, then
-disk) and makes two streaming passes over it:
-
-1. **Structure**: decoding (UTF-8 with or without BOM; GB18030 for CSV when UTF-8 fails or
-   when ``charset=`` says so), CSV header and columns, every JSON line. Any failure refuses
-   the whole file (``FeedRefused``, 400) before a single row is applied. This pass also notes
-   a 64-bit hash of each row's SKU, so that repeated SKUs are known before applying.
-2. **Apply**: each row goes through ``validation.check_offer`` and
-   ``services.apply_checked_offer``, exactly the single upsert's code path, and rows are
-   committed in batches of ``BATCH_ROWS``. When a SKU repeats, only its last row is applied;
-   each earlier row is reported with code ``superseded`` and counted as neither ok nor
-   rejected (``rows_superseded``).
+disk); ``parsing`` checks the whole file's structure first; then each row goes through
+``validation.check_offer`` and ``services.offers.apply_checked_offer``, exactly the single
+upsert's code path, and rows are committed in batches of ``BATCH_ROWS``. When a SKU repeats,
+only its last row is applied; each earlier row is reported with code ``superseded`` and
+counted as neither ok nor rejected (``rows_superseded``).
 
 Memory stays flat: the only per-row state is 8 bytes of SKU hash, plus a dict of the SKUs that
 repeat. Every row problem is stored in ``feed_import_errors``; the report carries the first
-``REPORT_ERRORS`` of them and ``errors_total``.
+``REPORT_ERRORS`` of them and ``errors_total``. Each batch locks its offers in id order
+(``mall.locks``).
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import itertools
-import json
 import logging
 import os
 import tempfile
 import threading
-from array import array
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import IO, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
-from werkzeug.http import parse_options_header
 
 from mall.accounts.models import Organization, User
 from mall.audit import services as audit
+from mall.catalog.feeds.parsing import (
+    Record,
+    choose_encoding,
+    copy_stream,
+    feed_format,
+    read_records,
+)
 from mall.catalog.models import FeedImport, FeedImportError, FeedImportStatus, Offer
-from mall.catalog.services import (
+from mall.catalog.serializers import feed_error_json
+from mall.catalog.services.offers import (
     OfferWrites,
     ProductCache,
     apply_checked_offer,
-    review_share,
-    today,
+    lock_offers_by_sku,
 )
-from mall.catalog.validation import (
-    CatalogLookup,
-    OfferCheck,
-    Problem,
-    check_offer,
-    parse_attributes_cell,
-    problem,
-)
+from mall.catalog.services.prices import review_share
+from mall.catalog.services.writes import today
+from mall.catalog.validation import CatalogLookup, OfferCheck, Problem, check_offer, problem
 from mall.db import utcnow
-from mall.errors import ApiError, BadRequest
 
 log = logging.getLogger(__name__)
 
-MAX_ROWS = 100_000
 BATCH_ROWS = 500
 # Larger feeds are applied in the background so no request waits minutes (202).
 BACKGROUND_ROWS = 2000
 REPORT_ERRORS = 1000
-CHUNK_BYTES = 64 * 1024
 SPOOL_MEMORY_BYTES = 1024 * 1024
-
-CSV_TYPES = {"text/csv", "application/csv"}
-NDJSON_TYPES = {"application/x-ndjson", "application/jsonl", "application/x-jsonlines",
-                "application/json-lines"}
-REQUIRED_COLUMNS = ("sku", "agreement_number", "lot_code", "category_code", "title", "brand",
-                    "model", "unit", "price", "stock", "lead_time_days", "regions",
-                    "valid_until")
-OPTIONAL_COLUMNS = ("title_en", "gtin", "attributes", "description")
-
-
-class FeedRefused(BadRequest):
-    """The file as a whole cannot be read; nothing was applied."""
-
-    code = "feed_malformed"
-
-
-class UnsupportedFeedType(ApiError):
-    status, code = 415, "unsupported_media_type"
 
 
 @dataclass
@@ -126,167 +93,6 @@ class FeedReport:
             "errors_truncated": self.errors_total > len(self.errors),
             "message": self.message,
         }
-
-
-def feed_format(content_type: str | None) -> tuple[str, str | None]:
-    """("csv" | "ndjson", explicit charset or None) from a Content-Type header."""
-    mimetype, options = parse_options_header(content_type or "")
-    mimetype = mimetype.lower()
-    if mimetype in CSV_TYPES:
-        fmt = "csv"
-    elif mimetype in NDJSON_TYPES:
-        fmt = "ndjson"
-    else:
-        raise UnsupportedFeedType(
-            "Send a feed as text/csv or application/x-ndjson.",
-            details={"content_type": content_type or ""})
-    charset = options.get("charset")
-    if charset:
-        try:
-            charset = codecs.lookup(charset).name
-        except LookupError:
-            raise FeedRefused(f"Unknown charset {charset!r}.") from None
-    return fmt, charset
-
-
-def copy_stream(stream: IO[bytes], spool: IO[bytes]) -> None:
-    while chunk := stream.read(CHUNK_BYTES):
-        spool.write(chunk)
-    spool.seek(0)
-
-
-@dataclass
-class Record:
-    row: int
-    sku: str | None
-    raw: dict[str, Any]
-    problems: list[Problem]
-
-
-def _split_regions(value: Any) -> Any:
-    if isinstance(value, str):
-        return [r.strip() for r in value.split(";") if r.strip()]
-    return value
-
-
-def _csv_records(text: IO[str]) -> Iterator[Record]:
-    reader = csv.reader(text, strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise FeedRefused("The CSV file is empty; it needs a header row.") from None
-    columns = [c.strip().lower() for c in header]
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    unknown = [c for c in columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-    duplicated = sorted({c for c in columns if columns.count(c) > 1})
-    if missing or unknown or duplicated:
-        parts = []
-        if missing:
-            parts.append(f"missing columns: {', '.join(missing)}")
-        if unknown:
-            parts.append(f"unknown columns: {', '.join(unknown)}")
-        if duplicated:
-            parts.append(f"repeated columns: {', '.join(duplicated)}")
-        raise FeedRefused(f"The CSV header is not usable ({'; '.join(parts)}).",
-                          details={"missing": missing, "unknown": unknown,
-                                   "repeated": duplicated})
-    row = 0
-    for cells in reader:
-        if not cells or all(not c.strip() for c in cells):
-            continue
-        row += 1
-        problems: list[Problem] = []
-        if len(cells) != len(columns):
-            problems.append(problem("_row", "column_count",
-                                    f"The row has {len(cells)} cells; the header has "
-                                    f"{len(columns)}."))
-        raw: dict[str, Any] = {}
-        for name, cell in zip(columns, cells, strict=False):
-            cell = cell.strip()
-            if cell == "":
-                continue  # an empty cell is an absent value
-            if name == "regions":
-                raw[name] = _split_regions(cell)
-            elif name == "attributes":
-                value, issue = parse_attributes_cell(cell)
-                if issue:
-                    problems.append(issue)
-                else:
-                    raw[name] = value
-            else:
-                raw[name] = cell
-        sku = raw.get("sku")
-        yield Record(row, sku if isinstance(sku, str) else None, raw, problems)
-
-
-def _ndjson_records(text: IO[str]) -> Iterator[Record]:
-    row = 0
-    for line_no, line in enumerate(text, start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line, parse_float=Decimal)
-        except ValueError as exc:
-            raise FeedRefused(f"Line {line_no} is not valid JSON ({exc.msg}).",
-                              details={"line": line_no}) from None
-        if not isinstance(value, dict):
-            raise FeedRefused(f"Line {line_no} is not a JSON object.", details={"line": line_no})
-        row += 1
-        problems: list[Problem] = []
-        if "regions" in value:
-            value["regions"] = _split_regions(value["regions"])
-        for key in ("price", "stock", "lead_time_days"):
-            if isinstance(value.get(key), Decimal):
-                value[key] = str(value[key])  # exact, never through float
-        sku = value.get("sku")
-        yield Record(row, sku if isinstance(sku, str) else None, value, problems)
-
-
-def _records(spool: IO[bytes], fmt: str, encoding: str) -> Iterator[Record]:
-    """Every data record, in order; FeedRefused when the file is malformed anywhere."""
-    spool.seek(0)
-    text = io.TextIOWrapper(spool, encoding=encoding, errors="strict", newline="")  # type: ignore[arg-type]
-    try:
-        yield from (_csv_records(text) if fmt == "csv" else _ndjson_records(text))
-    except csv.Error as exc:
-        raise FeedRefused(f"The CSV file is malformed: {exc}.") from None
-    finally:
-        text.detach()  # keep the spool open for the next pass
-
-
-def _structure_pass(spool: IO[bytes], fmt: str, encoding: str) -> tuple[int, dict[int, int]]:
-    """(row count, {sku hash: last row} for repeated SKUs); raises FeedRefused."""
-    hashes = array("q")
-    rows = 0
-    for record in _records(spool, fmt, encoding):
-        rows += 1
-        if rows > MAX_ROWS:
-            raise FeedRefused(f"A feed holds at most {MAX_ROWS:,} rows.",
-                              code="feed_too_large")
-        hashes.append(hash(record.sku) if record.sku else 0)
-    ordered = sorted(hashes)
-    repeated = {h for h, nxt in itertools.pairwise(ordered) if h == nxt and h != 0}
-    del ordered
-    last: dict[int, int] = {}
-    if repeated:
-        for index, h in enumerate(hashes):
-            if h in repeated:
-                last[h] = index + 1
-    return rows, last
-
-
-def _choose_encoding(spool: IO[bytes], fmt: str,
-                     charset: str | None) -> tuple[str, int, dict[int, int]]:
-    candidates = [charset] if charset else (
-        ["utf-8-sig", "gb18030"] if fmt == "csv" else ["utf-8-sig"])
-    for encoding in candidates:
-        try:
-            rows, last = _structure_pass(spool, fmt, encoding)
-            return encoding, rows, last
-        except UnicodeDecodeError:
-            continue
-    names = " or ".join("UTF-8" if c == "utf-8-sig" else c.upper() for c in candidates)
-    raise FeedRefused(f"The file is not valid {names} text.", code="feed_undecodable")
 
 
 class _Importer:
@@ -350,9 +156,8 @@ class _Importer:
         totals = (self.report.rows_total, self.report.rows_ok, self.report.rows_rejected,
                   self.report.errors_total, len(self.report.errors))
         try:
-            existing = {o.sku: o for o in self.session.scalars(
-                select(Offer).where(Offer.supplier_id == self.supplier.id, Offer.sku.in_(skus))
-                .with_for_update(of=Offer))} if skus else {}
+            existing = {o.sku: o for o in lock_offers_by_sku(self.session, self.supplier.id,
+                                                             skus)}
             self._apply([(record, self._check(record)) for record in records], existing)
             self._flush_report()
             self.session.commit()
@@ -373,10 +178,8 @@ class _Importer:
     def _one(self, record: Record) -> None:
         totals = (self.report.rows_total, self.report.rows_ok, self.report.rows_rejected)
         try:
-            existing = {o.sku: o for o in self.session.scalars(
-                select(Offer).where(Offer.supplier_id == self.supplier.id,
-                                    Offer.sku == record.sku).with_for_update(of=Offer))
-                } if record.sku else {}
+            existing = {o.sku: o for o in lock_offers_by_sku(
+                self.session, self.supplier.id, [record.sku] if record.sku else [])}
             self._apply([(record, self._check(record))], existing)
         except SQLAlchemyError as exc:
             self.session.rollback()
@@ -428,7 +231,7 @@ def prepare_feed(
     A malformed file raises FeedRefused (400) and records nothing.
     """
     fmt, charset = feed_format(content_type)
-    encoding, rows, last_row = _choose_encoding(spool, fmt, charset)
+    encoding, rows, last_row = choose_encoding(spool, fmt, charset)
     label = "utf-8" if encoding == "utf-8-sig" else encoding
     feed = FeedImport(supplier_id=supplier.id, actor_user_id=getattr(actor, "id", None),
                       source=source, format=fmt, encoding=label,
@@ -453,7 +256,7 @@ def apply_feed(
     importer = _Importer(session, supplier, actor, source, report, feed)
     try:
         batch: list[Record] = []
-        for record in _records(prepared.spool, prepared.format, prepared.encoding):
+        for record in read_records(prepared.spool, prepared.format, prepared.encoding):
             wins = prepared.last_row.get(hash(record.sku)) if record.sku else None
             if wins is not None and wins != record.row:
                 importer.superseded(record, wins)
@@ -581,8 +384,3 @@ def stored_report(session: Session, feed: FeedImport, limit: int = REPORT_ERRORS
         report.errors = [feed_error_json(e) for e in session.scalars(
             query.order_by(FeedImportError.id).limit(limit))]
     return report
-
-
-def feed_error_json(error: FeedImportError) -> dict[str, Any]:
-    return {"row": error.row, "sku": error.sku, "field": error.field, "code": error.code,
-            "message": error.message}

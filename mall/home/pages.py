@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from mall.catalog.models import Category
 from mall.db import db
 
-bp = Blueprint("home", __name__)
+pages = Blueprint("home", __name__)
 
 
-@bp.get("/")
+@pages.get("/")
 def index() -> Any:
     top_categories = db.session.scalars(
         select(Category).where(Category.parent_id.is_(None)).order_by(Category.code)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from mall.accounts.models import Organization
 from mall.catalog.models import Category
-from mall.http import money
+from mall.money import money
 from mall.orders.models import OrderLine, OrderStatus, PurchaseOrder
 
 GROUPS = ("category", "supplier", "supplier_size")

@@ -16,12 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mall.accounts.models import Organization, Role, User
+from mall.accounts.models import Organization, OrganizationStatus, Role, User
 from mall.audit.services import record
 from mall.catalog.models import Lot, Offer, OfferStatus
 from mall.catalog.validation import CatalogLookup, effective_ceiling
 from mall.db import utcnow
 from mall.errors import Conflict, Forbidden, NotFound, RuleViolation
+from mall.money import line_total, to_cents
 from mall.orders.compliance.profiles import Profile
 from mall.orders.models import (
     Competition,
@@ -33,7 +34,7 @@ from mall.orders.models import (
     RequisitionLine,
     RequisitionStatus,
 )
-from mall.orders.services import CENT, PlannedLine, create_orders
+from mall.orders.services.purchase_orders import PlannedLine, create_orders
 
 SME_SIZES = ("small", "micro")
 
@@ -119,7 +120,7 @@ def submit_quote(session: Session, user: User, competition_id: int,
                        details={"deadline": _aware(competition.deadline).isoformat(),
                                 "status": competition.status})
     supplier = user.organization
-    if supplier.status != "active":
+    if supplier.status != OrganizationStatus.active:
         raise Forbidden("Only active suppliers may quote.", code="supplier_inactive")
     req_lines = {li.id: li for li in competition.requisition.lines}
     prices = {int(li["line_id"]): Decimal(li["unit_price"]) for li in lines}
@@ -149,13 +150,13 @@ def submit_quote(session: Session, user: User, competition_id: int,
     if session.scalar(select(Quote.id).where(Quote.competition_id == competition.id,
                                              Quote.supplier_id == supplier.id)):
         raise Conflict("You have already quoted; quotes are final.", code="quote_exists")
-    total = sum(((prices[lid] * li.quantity).quantize(CENT) for lid, li in req_lines.items()),
+    total = sum((line_total(prices[lid], li.quantity) for lid, li in req_lines.items()),
                 Decimal("0"))
     deduction = competition.sme_deduction if supplier.size in SME_SIZES else Decimal("0")
     quote = Quote(
         competition_id=competition.id, supplier_id=supplier.id, submitted_by_id=user.id,
         lines=[{"line_id": lid, "unit_price": str(prices[lid])} for lid in sorted(prices)],
-        total=total, evaluated_total=(total * (1 - deduction)).quantize(CENT),
+        total=total, evaluated_total=to_cents(total * (1 - deduction)),
         currency=competition.currency, submitted_at=now)
     try:
         with session.begin_nested():  # a concurrent duplicate loses on the unique constraint

@@ -1,0 +1,209 @@
+"""Reading supplier feeds: formats, encodings, records; no database, testable alone.
+
+A feed is CSV or JSON Lines. ``choose_encoding`` makes the structure pass over the whole file
+(decoding: UTF-8 with or without BOM, GB18030 for CSV when UTF-8 fails or when ``charset=``
+says so; the CSV header and columns; every JSON line). Any failure refuses the whole file
+(``FeedRefused``, 400) before a single row is applied. The pass also notes a 64-bit hash of
+each row's SKU, so repeated SKUs are known before applying (the last row wins).
+``records`` then yields each data row for ``applying``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+import json
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import IO, Any
+
+from werkzeug.http import parse_options_header
+
+from mall.catalog.validation import Problem, parse_attributes_cell, problem
+from mall.errors import ApiError, BadRequest
+
+MAX_ROWS = 100_000
+CHUNK_BYTES = 64 * 1024
+
+CSV_TYPES = {"text/csv", "application/csv"}
+NDJSON_TYPES = {"application/x-ndjson", "application/jsonl", "application/x-jsonlines",
+                "application/json-lines"}
+REQUIRED_COLUMNS = ("sku", "agreement_number", "lot_code", "category_code", "title", "brand",
+                    "model", "unit", "price", "stock", "lead_time_days", "regions",
+                    "valid_until")
+OPTIONAL_COLUMNS = ("title_en", "gtin", "attributes", "description")
+
+
+class FeedRefused(BadRequest):
+    """The file as a whole cannot be read; nothing was applied."""
+
+    code = "feed_malformed"
+
+
+class UnsupportedFeedType(ApiError):
+    status, code = 415, "unsupported_media_type"
+
+
+def feed_format(content_type: str | None) -> tuple[str, str | None]:
+    """("csv" | "ndjson", explicit charset or None) from a Content-Type header."""
+    mimetype, options = parse_options_header(content_type or "")
+    mimetype = mimetype.lower()
+    if mimetype in CSV_TYPES:
+        fmt = "csv"
+    elif mimetype in NDJSON_TYPES:
+        fmt = "ndjson"
+    else:
+        raise UnsupportedFeedType(
+            "Send a feed as text/csv or application/x-ndjson.",
+            details={"content_type": content_type or ""})
+    charset = options.get("charset")
+    if charset:
+        try:
+            charset = codecs.lookup(charset).name
+        except LookupError:
+            raise FeedRefused(f"Unknown charset {charset!r}.") from None
+    return fmt, charset
+
+
+def copy_stream(stream: IO[bytes], spool: IO[bytes]) -> None:
+    while chunk := stream.read(CHUNK_BYTES):
+        spool.write(chunk)
+    spool.seek(0)
+
+
+@dataclass
+class Record:
+    row: int
+    sku: str | None
+    raw: dict[str, Any]
+    problems: list[Problem]
+
+
+def _split_regions(value: Any) -> Any:
+    if isinstance(value, str):
+        return [r.strip() for r in value.split(";") if r.strip()]
+    return value
+
+
+def csv_records(text: IO[str]) -> Iterator[Record]:
+    reader = csv.reader(text, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise FeedRefused("The CSV file is empty; it needs a header row.") from None
+    columns = [c.strip().lower() for c in header]
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    unknown = [c for c in columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    duplicated = sorted({c for c in columns if columns.count(c) > 1})
+    if missing or unknown or duplicated:
+        parts = []
+        if missing:
+            parts.append(f"missing columns: {', '.join(missing)}")
+        if unknown:
+            parts.append(f"unknown columns: {', '.join(unknown)}")
+        if duplicated:
+            parts.append(f"repeated columns: {', '.join(duplicated)}")
+        raise FeedRefused(f"The CSV header is not usable ({'; '.join(parts)}).",
+                          details={"missing": missing, "unknown": unknown,
+                                   "repeated": duplicated})
+    row = 0
+    for cells in reader:
+        if not cells or all(not c.strip() for c in cells):
+            continue
+        row += 1
+        problems: list[Problem] = []
+        if len(cells) != len(columns):
+            problems.append(problem("_row", "column_count",
+                                    f"The row has {len(cells)} cells; the header has "
+                                    f"{len(columns)}."))
+        raw: dict[str, Any] = {}
+        for name, cell in zip(columns, cells, strict=False):
+            cell = cell.strip()
+            if cell == "":
+                continue  # an empty cell is an absent value
+            if name == "regions":
+                raw[name] = _split_regions(cell)
+            elif name == "attributes":
+                value, issue = parse_attributes_cell(cell)
+                if issue:
+                    problems.append(issue)
+                else:
+                    raw[name] = value
+            else:
+                raw[name] = cell
+        sku = raw.get("sku")
+        yield Record(row, sku if isinstance(sku, str) else None, raw, problems)
+
+
+def ndjson_records(text: IO[str]) -> Iterator[Record]:
+    row = 0
+    for line_no, line in enumerate(text, start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line, parse_float=Decimal)
+        except ValueError as exc:
+            raise FeedRefused(f"Line {line_no} is not valid JSON ({exc.msg}).",
+                              details={"line": line_no}) from None
+        if not isinstance(value, dict):
+            raise FeedRefused(f"Line {line_no} is not a JSON object.", details={"line": line_no})
+        row += 1
+        problems: list[Problem] = []
+        if "regions" in value:
+            value["regions"] = _split_regions(value["regions"])
+        for key in ("price", "stock", "lead_time_days"):
+            if isinstance(value.get(key), Decimal):
+                value[key] = str(value[key])  # exact, never through float
+        sku = value.get("sku")
+        yield Record(row, sku if isinstance(sku, str) else None, value, problems)
+
+
+def read_records(spool: IO[bytes], fmt: str, encoding: str) -> Iterator[Record]:
+    """Every data record, in order; FeedRefused when the file is malformed anywhere."""
+    spool.seek(0)
+    text = io.TextIOWrapper(spool, encoding=encoding, errors="strict", newline="")  # type: ignore[arg-type]
+    try:
+        yield from (csv_records(text) if fmt == "csv" else ndjson_records(text))
+    except csv.Error as exc:
+        raise FeedRefused(f"The CSV file is malformed: {exc}.") from None
+    finally:
+        text.detach()  # keep the spool open for the next pass
+
+
+def structure_pass(spool: IO[bytes], fmt: str, encoding: str) -> tuple[int, dict[int, int]]:
+    """(row count, {sku hash: last row} for repeated SKUs); raises FeedRefused."""
+    hashes = array("q")
+    rows = 0
+    for record in read_records(spool, fmt, encoding):
+        rows += 1
+        if rows > MAX_ROWS:
+            raise FeedRefused(f"A feed holds at most {MAX_ROWS:,} rows.",
+                              code="feed_too_large")
+        hashes.append(hash(record.sku) if record.sku else 0)
+    ordered = sorted(hashes)
+    repeated = {h for h, nxt in itertools.pairwise(ordered) if h == nxt and h != 0}
+    del ordered
+    last: dict[int, int] = {}
+    if repeated:
+        for index, h in enumerate(hashes):
+            if h in repeated:
+                last[h] = index + 1
+    return rows, last
+
+
+def choose_encoding(spool: IO[bytes], fmt: str,
+                     charset: str | None) -> tuple[str, int, dict[int, int]]:
+    candidates = [charset] if charset else (
+        ["utf-8-sig", "gb18030"] if fmt == "csv" else ["utf-8-sig"])
+    for encoding in candidates:
+        try:
+            rows, last = structure_pass(spool, fmt, encoding)
+            return encoding, rows, last
+        except UnicodeDecodeError:
+            continue
+    names = " or ".join("UTF-8" if c == "utf-8-sig" else c.upper() for c in candidates)
+    raise FeedRefused(f"The file is not valid {names} text.", code="feed_undecodable")

@@ -1,0 +1,1 @@
+"""The procurement center's and auditors' pages: reviews, agreements, organizations, audit."""

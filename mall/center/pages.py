@@ -1,0 +1,47 @@
+"""The center's pages (blueprint ``center_pages``, under /center): price reviews."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from mall.accounts.models import Role, User
+from mall.accounts.permissions import CENTER, page_guard
+from mall.catalog.serializers import price_review_json
+from mall.catalog.services import prices
+from mall.db import db
+from mall.errors import ApiError
+
+pages = Blueprint("center_pages", __name__, url_prefix="/center")
+
+
+@pages.get("/price-reviews")
+@page_guard(Role.center_admin, Role.auditor, kinds=CENTER)
+def price_reviews(user: User) -> Any:
+    rows = db.session.execute(prices.price_reviews_query().limit(100)).all()
+    reviews = [price_review_json(change, offer) for change, offer in rows]
+    return render_template("center/price_reviews.html", reviews=reviews,
+                           may_decide=user.has_role(Role.center_admin))
+
+
+@pages.post("/price-reviews/<int:change_id>/<any(approve, refuse):decision>")
+@page_guard(Role.center_admin, kinds=CENTER)
+def decide_price(change_id: int, decision: str, user: User) -> Any:
+    session = db.session()
+    reason = (request.form.get("reason") or "").strip()[:2000] or None
+    try:
+        if decision == "approve":
+            prices.approve_price(session, user, change_id, reason)
+        elif not reason:
+            flash("拒绝须说明理由。Give a reason for refusing.", "error")
+            return redirect(url_for("center_pages.price_reviews"))
+        else:
+            prices.refuse_price(session, user, change_id, reason)
+    except ApiError as exc:
+        session.rollback()
+        flash(exc.message, "error")
+    else:
+        session.commit()
+        flash(f"#{change_id}: {decision} ✓", "ok")
+    return redirect(url_for("center_pages.price_reviews"))

@@ -1,0 +1,90 @@
+"""The orders area's JSON shapes, one function each (API, pages and audit use them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mall.money import money
+from mall.orders.models import Cart, Competition, Flag, PurchaseOrder, Quote, Requisition
+
+
+def reason_json(rule: dict[str, Any], lang: str) -> dict[str, Any]:
+    return {"rule": rule["rule"], "outcome": rule["outcome"],
+            "message": rule["message_zh"] if lang == "zh" else rule["message_en"],
+            "message_zh": rule["message_zh"], "message_en": rule["message_en"]}
+
+
+def order_json(order: PurchaseOrder) -> dict[str, Any]:
+    return {
+        "id": order.id, "requisition_id": order.requisition_id,
+        "competition_id": order.competition_id,
+        "purchaser_organization_id": order.purchaser_organization_id,
+        "supplier_id": order.supplier_id, "status": order.status,
+        "status_reason": order.status_reason, "total": money(order.total, order.currency),
+        "lines": [{"id": li.id, "offer_id": li.offer_id, "title": li.title, "sku": li.sku,
+                   "quantity": li.quantity, "unit_price": money(li.unit_price, li.currency),
+                   "line_total": money(li.line_total, li.currency)} for li in order.lines],
+        "created_at": order.created_at.isoformat(), "updated_at": order.updated_at.isoformat(),
+    }
+
+
+def requisition_json(requisition: Requisition, lang: str,
+                     with_inputs: bool = False) -> dict[str, Any]:
+    decision = requisition.latest_decision
+    rules = decision.rules if decision else []
+    body: dict[str, Any] = {
+        "id": requisition.id, "status": requisition.status, "route": requisition.route,
+        "reasons": [reason_json(r, lang) for r in rules],
+        "total": money(requisition.total, requisition.currency),
+        "lines": [{"id": li.id, "offer_id": li.offer_id, "sku": li.sku, "title": li.title,
+                   "quantity": li.quantity, "unit_price": money(li.unit_price, li.currency),
+                   "line_total": money(li.line_total, li.currency)}
+                  for li in requisition.lines],
+        "orders": [order_json(o) for o in requisition.orders],
+        "competition_id": requisition.competition.id if requisition.competition else None,
+        "required_approvals": requisition.required_approvals,
+        "approvals": [{"approver_id": a.approver_id, "decision": a.decision,
+                       "reason": a.reason, "decided_at": a.decided_at.isoformat()}
+                      for a in requisition.approvals],
+        "justification": requisition.justification,
+        "jurisdiction": requisition.jurisdiction,
+        "price_hold_until": requisition.price_hold_until.isoformat(),
+        "created_at": requisition.created_at.isoformat(),
+    }
+    if with_inputs and decision is not None:
+        body["decision"] = {"profile": decision.profile, "route": decision.route,
+                            "evaluated_at": decision.evaluated_at.isoformat(),
+                            "rules": decision.rules}
+    return body
+
+
+def cart_json(cart: Cart) -> dict[str, Any]:
+    return {"id": cart.id, "lines": [{"offer_id": li.offer_id, "quantity": li.quantity}
+                                     for li in cart.lines]}
+
+
+def quote_json(quote: Quote) -> dict[str, Any]:
+    return {"id": quote.id, "supplier_id": quote.supplier_id, "lines": quote.lines,
+            "total": money(quote.total, quote.currency),
+            "evaluated_total": money(quote.evaluated_total, quote.currency),
+            "submitted_at": quote.submitted_at.isoformat()}
+
+
+def competition_json(competition: Competition, quotes: list[Quote] | None) -> dict[str, Any]:
+    requisition = competition.requisition
+    return {
+        "id": competition.id, "requisition_id": competition.requisition_id,
+        "status": competition.status, "deadline": competition.deadline.isoformat(),
+        "sme_deduction": str(competition.sme_deduction),
+        "lines": [{"id": li.id, "sku": li.sku, "title": li.title, "quantity": li.quantity,
+                   "category_id": li.category_id} for li in requisition.lines],
+        "invited_supplier_ids": [i.supplier_id for i in competition.invitations],
+        "awarded_quote_id": competition.awarded_quote_id,
+        "quotes": None if quotes is None else [quote_json(q) for q in quotes],
+    }
+
+
+def flag_json(flag: Flag) -> dict[str, Any]:
+    return {"id": flag.id, "kind": flag.kind, "competition_id": flag.competition_id,
+            "supplier_ids": flag.supplier_ids, "details": flag.details,
+            "created_at": flag.created_at.isoformat()}

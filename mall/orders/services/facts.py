@@ -1,0 +1,114 @@
+"""The facts the compliance engine decides on, gathered from the database.
+
+The rules themselves (``mall.orders.compliance``) are pure; this module reads what they need:
+each line's offer, supplier, agreement and ceiling, and the purchaser's earlier spend in the
+same category within the profile's window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from mall.accounts.models import Organization, OrganizationStatus
+from mall.catalog.models import AgreementSupplier, Offer
+from mall.catalog.services.prices import offer_ceiling
+from mall.money import to_cents
+from mall.orders.compliance.profiles import Profile, profile_for
+from mall.orders.compliance.rules import EarlierRequisition, LineFacts
+from mall.orders.models import COUNTED_STATUSES, Requisition, RequisitionLine
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the services need from the deployment's configuration."""
+
+    jurisdiction: str
+    sme_deduction: Decimal | None = None
+
+    @classmethod
+    def from_app_config(cls, config: Mapping[str, Any]) -> Settings:
+        """The deployment's jurisdiction and SME deduction, from a Flask app's config."""
+        share = config.get("MALL_SME_DEDUCTION")
+        return cls(jurisdiction=config["MALL"].jurisdiction,
+                   sme_deduction=Decimal(str(share)) if share is not None else None)
+
+
+def earlier_spend_query(organization_id: int, category_id: int, since: datetime,
+                        exclude_requisition: int | None = None) -> Select[Any]:
+    """Counted requisitions of the organization in the category since the window start.
+
+    No upper bound: a concurrent requisition committed just before this one acquired the
+    lock may carry a timestamp a moment later than this transaction's start. Served by the
+    index (purchaser organization, category, created_at) on requisition_lines.
+    """
+    query = (
+        select(RequisitionLine.requisition_id, func.sum(RequisitionLine.line_total),
+               func.min(RequisitionLine.created_at))
+        .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
+        .where(RequisitionLine.purchaser_organization_id == organization_id,
+               RequisitionLine.category_id == category_id,
+               RequisitionLine.created_at >= since,
+               Requisition.status.in_([s.value for s in COUNTED_STATUSES]))
+        .group_by(RequisitionLine.requisition_id)
+        .order_by(RequisitionLine.requisition_id)
+    )
+    if exclude_requisition is not None:
+        query = query.where(RequisitionLine.requisition_id != exclude_requisition)
+    return query
+
+
+def earlier_spend(
+    session: Session, organization_id: int, category_id: int, since: datetime,
+    exclude_requisition: int | None = None,
+) -> list[EarlierRequisition]:
+    query = earlier_spend_query(organization_id, category_id, since, exclude_requisition)
+    return [EarlierRequisition(rid, to_cents(Decimal(amount)),
+                               at.isoformat() if hasattr(at, "isoformat") else str(at))
+            for rid, amount, at in session.execute(query)]
+
+
+def line_facts(session: Session, offer: Offer, quantity: int,
+               unit_price: Decimal | None = None) -> LineFacts:
+    awarded = session.get(AgreementSupplier, (offer.agreement_id, offer.supplier_id)) is not None
+    agreement = offer.agreement
+    return LineFacts(
+        offer_id=offer.id, sku=offer.sku, category_id=offer.category_id, quantity=quantity,
+        unit_price=offer.price if unit_price is None else unit_price, currency=offer.currency,
+        offer_status=offer.status, offer_valid_until=offer.valid_until,
+        supplier_status=offer.supplier.status, supplier_awarded=awarded,
+        agreement_number=agreement.number, agreement_status=agreement.status,
+        agreement_starts_on=agreement.starts_on, agreement_ends_on=agreement.ends_on,
+        ceiling=offer_ceiling(session, offer), regions=tuple(offer.regions or ()),
+        stock=offer.stock,
+    )
+
+
+def profile_of(organization: Organization, jurisdiction: str,
+               sme_deduction: Decimal | None = None) -> Profile:
+    profile = profile_for(organization.jurisdiction, jurisdiction)
+    return profile.with_sme_deduction(sme_deduction) if sme_deduction is not None else profile
+
+
+def offers_category_code(offers: dict[int, Offer], category_id: int) -> str:
+    return next(o.category.code for o in offers.values() if o.category_id == category_id)
+
+
+def eligible_competitors(session: Session, offers: list[Offer]) -> list[int]:
+    """Active suppliers awarded under every agreement the requisition's lines come from."""
+    agreement_ids = {o.agreement_id for o in offers}
+    ids: set[int] | None = None
+    for agreement_id in agreement_ids:
+        awarded = set(session.scalars(
+            select(AgreementSupplier.supplier_id)
+            .join(Organization, Organization.id == AgreementSupplier.supplier_id)
+            .where(AgreementSupplier.agreement_id == agreement_id,
+                   Organization.status == OrganizationStatus.active)))
+        ids = awarded if ids is None else ids & awarded
+    return sorted(ids or ())

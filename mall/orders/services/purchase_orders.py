@@ -1,0 +1,196 @@
+"""Purchase orders: one per supplier with line snapshots, stock, and the order life cycle."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from mall.accounts.models import User
+from mall.audit.services import record
+from mall.catalog.services.offers import lock_offers
+from mall.db import utcnow
+from mall.errors import Conflict, Forbidden, NotFound, RuleViolation
+from mall.money import line_total
+from mall.orders.models import (
+    OrderLine,
+    OrderStatus,
+    PurchaseOrder,
+    Requisition,
+    RequisitionStatus,
+)
+from mall.outbox.services import enqueue
+
+
+@dataclass(frozen=True)
+class PlannedLine:
+    requisition_line_id: int | None
+    offer_id: int | None
+    category_id: int
+    title: str
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    currency: str
+
+
+def offer_quantities(lines: Iterable[PlannedLine | OrderLine]) -> dict[int, int]:
+    """Quantity per offer over the lines that reserve stock (those with an offer)."""
+    quantities: dict[int, int] = defaultdict(int)
+    for line in lines:
+        if line.offer_id is not None:
+            quantities[line.offer_id] += line.quantity
+    return dict(quantities)
+
+
+def reserve_stock(session: Session, quantities: dict[int, int], reason: str) -> None:
+    """Decrement stock under row locks; refused whole if any offer is short."""
+    if not quantities:
+        return
+    offers = lock_offers(session, quantities, key_share=True)
+    short = [{"offer_id": o.id, "sku": o.sku, "stock": o.stock, "quantity": quantities[o.id]}
+             for o in offers if o.stock < quantities[o.id]]
+    if short:
+        raise RuleViolation("Not enough stock to place the order.", code="insufficient_stock",
+                            details={"lines": short})
+    for offer in offers:
+        offer.stock -= quantities[offer.id]
+        offer.version += 1
+    enqueue(session, "offer", [o.id for o in offers], reason)
+
+
+def release_stock(session: Session, quantities: dict[int, int], reason: str) -> None:
+    if not quantities:
+        return
+    offers = lock_offers(session, quantities, key_share=True)
+    for offer in offers:
+        offer.stock += quantities[offer.id]
+        offer.version += 1
+    enqueue(session, "offer", [o.id for o in offers], reason)
+
+
+def create_orders(session: Session, requisition: Requisition,
+                  by_supplier: dict[int, list[PlannedLine]], actor: User,
+                  competition_id: int | None = None) -> list[PurchaseOrder]:
+    """One order per supplier with line snapshots; stock reserved in the same transaction."""
+    reserve_stock(session, offer_quantities(pl for planned in by_supplier.values()
+                                            for pl in planned), "stock_reserved")
+    orders = []
+    for supplier_id in sorted(by_supplier):
+        lines = [OrderLine(
+            requisition_line_id=pl.requisition_line_id, offer_id=pl.offer_id,
+            category_id=pl.category_id, title=pl.title, sku=pl.sku, quantity=pl.quantity,
+            unit_price=pl.unit_price, currency=pl.currency,
+            line_total=line_total(pl.unit_price, pl.quantity))
+            for pl in by_supplier[supplier_id]]
+        order = PurchaseOrder(
+            requisition_id=requisition.id, competition_id=competition_id,
+            purchaser_organization_id=requisition.purchaser_organization_id,
+            supplier_id=supplier_id, status=OrderStatus.placed, lines=lines,
+            total=sum((li.line_total for li in lines), Decimal("0")),
+            currency=lines[0].currency)
+        session.add(order)
+        orders.append(order)
+    session.flush()
+    for order in orders:
+        record(session, action="order.place", target_type="order", target_id=order.id,
+               actor=actor, after=order_snapshot(order))
+    return orders
+
+
+def place_orders(session: Session, requisition: Requisition, actor: User) -> list[PurchaseOrder]:
+    """Orders at the requisition's snapshot prices, one per supplier."""
+    by_supplier: dict[int, list[PlannedLine]] = defaultdict(list)
+    for line in requisition.lines:
+        by_supplier[line.supplier_id].append(PlannedLine(
+            line.id, line.offer_id, line.category_id, line.title, line.sku, line.quantity,
+            line.unit_price, line.currency))
+    return create_orders(session, requisition, by_supplier, actor)
+
+
+def order_snapshot(order: PurchaseOrder) -> dict[str, Any]:
+    return {"status": order.status, "supplier_id": order.supplier_id,
+            "total": str(order.total), "currency": order.currency,
+            "lines": [{"sku": li.sku, "title": li.title, "quantity": li.quantity,
+                       "unit_price": str(li.unit_price)} for li in order.lines]}
+
+
+TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
+    "confirm": (frozenset({OrderStatus.placed}), OrderStatus.confirmed, "supplier"),
+    "reject": (frozenset({OrderStatus.placed}), OrderStatus.rejected, "supplier"),
+    "ship": (frozenset({OrderStatus.confirmed}), OrderStatus.shipped, "supplier"),
+    # The supplier's carrier reports delivery; the purchaser then accepts (or not).
+    "deliver": (frozenset({OrderStatus.shipped}), OrderStatus.delivered, "supplier"),
+    "accept": (frozenset({OrderStatus.delivered}), OrderStatus.accepted, "purchaser"),
+    "cancel": (frozenset({OrderStatus.placed, OrderStatus.confirmed}), OrderStatus.cancelled,
+               "purchaser"),
+}
+
+
+def _owner_column(party: str) -> Any:
+    """The column naming the organization that is ``party`` ("supplier" or "purchaser")."""
+    return (PurchaseOrder.supplier_id if party == "supplier"
+            else PurchaseOrder.purchaser_organization_id)
+
+
+def orders_query(user: User, party: str) -> Select[Any]:
+    """The orders of the user's organization as ``party``, newest first."""
+    return (select(PurchaseOrder).where(_owner_column(party) == user.organization_id)
+            .order_by(PurchaseOrder.id.desc()))
+
+
+def order_for(session: Session, user: User, order_id: int, party: str,
+              lock: bool = False) -> PurchaseOrder:
+    query = select(PurchaseOrder).where(PurchaseOrder.id == order_id,
+                                        _owner_column(party) == user.organization_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    order = session.scalar(query)
+    if order is None:
+        raise NotFound(f"Order {order_id} does not exist.", code="order_not_found")
+    return order
+
+
+def transition(session: Session, user: User, order_id: int, action: str, party: str,
+               reason: str | None = None) -> PurchaseOrder:
+    """Move an order along its life cycle; anything else is a 409 illegal_transition."""
+    if action not in TRANSITIONS:
+        raise NotFound(f"Unknown order action {action!r}.", code="unknown_action")
+    sources, target, allowed_party = TRANSITIONS[action]
+    order = order_for(session, user, order_id, party, lock=True)
+    if party != allowed_party:
+        raise Forbidden(f"Only the {allowed_party} may {action} an order.",
+                        code="wrong_party")
+    if order.status not in sources:
+        raise Conflict(f"An order that is {order.status} cannot be {action}ed.",
+                       code="illegal_transition",
+                       details={"status": order.status, "action": action,
+                                "allowed_from": sorted(sources)})
+    before = order.status
+    if target in (OrderStatus.cancelled, OrderStatus.rejected):
+        release_stock(session, offer_quantities(order.lines), "stock_released")
+    order.status = target
+    order.status_reason = reason
+    order.updated_at = utcnow()
+    session.flush()
+    _close_requisition_if_void(session, order.requisition_id)
+    record(session, action=f"order.{action}", target_type="order", target_id=order.id,
+           actor=user, before={"status": before}, after={"status": order.status},
+           reason=reason)
+    return order
+
+
+def _close_requisition_if_void(session: Session, requisition_id: int) -> None:
+    """When every order of a requisition is cancelled or rejected it no longer counts."""
+    requisition = session.get(Requisition, requisition_id)
+    if requisition is None or requisition.status != RequisitionStatus.ordered:
+        return
+    statuses = set(session.scalars(select(PurchaseOrder.status).where(
+        PurchaseOrder.requisition_id == requisition_id)))
+    if statuses and statuses <= {OrderStatus.cancelled, OrderStatus.rejected}:
+        requisition.status = RequisitionStatus.cancelled

@@ -1,0 +1,174 @@
+"""Requisitions: evaluated by the compliance engine under the (purchaser, category) locks.
+
+A requisition is routed ``direct`` (orders placed at once), ``approval`` (see
+``approvals``), ``competition`` (see ``competitions``) or ``blocked``; the decision is
+stored with every rule's inputs and outcome.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from mall.accounts.models import User
+from mall.audit.services import record
+from mall.catalog.models import Offer
+from mall.db import utcnow
+from mall.errors import Conflict, NotFound, RuleViolation
+from mall.locks import lock_purchaser_categories
+from mall.money import line_total, to_cents
+from mall.orders.compliance.engine import decide, fall_back_to_approval, with_result
+from mall.orders.compliance.rules import CategorySpend, Facts, competitors_rule
+from mall.orders.models import (
+    ComplianceDecision,
+    Requisition,
+    RequisitionLine,
+    RequisitionStatus,
+    Route,
+)
+from mall.orders.services.competitions import cancel_competition_of, open_competition
+from mall.orders.services.facts import (
+    Settings,
+    earlier_spend,
+    eligible_competitors,
+    line_facts,
+    offers_category_code,
+    profile_of,
+)
+from mall.orders.services.purchase_orders import place_orders
+
+# Where a new requisition stands once routed (the others wait: pending).
+INITIAL_STATUS = {Route.direct: RequisitionStatus.ordered, Route.blocked: RequisitionStatus.blocked}
+
+
+def merge_lines(lines: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    quantities: dict[int, int] = defaultdict(int)
+    for offer_id, quantity in lines:
+        quantities[offer_id] += quantity
+    return list(quantities.items())
+
+
+def create_requisition(
+    session: Session, settings: Settings, user: User, lines: list[tuple[int, int]],
+    justification: str | None = None, now: datetime | None = None,
+) -> Requisition:
+    """Evaluate the rules under the (organization, category) locks and store the outcome."""
+    org = user.organization
+    merged = merge_lines(lines)
+    offers = {o.id: o for o in session.scalars(
+        select(Offer).where(Offer.id.in_([oid for oid, _ in merged])))}
+    missing = [oid for oid, _ in merged if oid not in offers]
+    if missing:
+        raise RuleViolation("Some offers do not exist.", code="offer_not_found",
+                            details={"offer_ids": missing})
+    profile = profile_of(org, settings.jurisdiction, settings.sme_deduction)
+    category_ids = sorted({offers[oid].category_id for oid, _ in merged})
+    lock_purchaser_categories(session, org.id, category_ids)
+    # The clock is read after the lock, so lines are stamped in lock order.
+    now = now or utcnow()
+
+    facts_lines = tuple(line_facts(session, offers[oid], qty) for oid, qty in merged)
+    own_by_category: dict[int, Decimal] = defaultdict(lambda: Decimal("0"))
+    for line in facts_lines:
+        own_by_category[line.category_id] += line.line_total
+    since = profile.window_start(now)
+    spends = tuple(
+        CategorySpend(cid, offers_category_code(offers, cid), own_by_category[cid],
+                      tuple(earlier_spend(session, org.id, cid, since)))
+        for cid in category_ids)
+    own_total = sum((li.line_total for li in facts_lines), Decimal("0"))
+    facts = Facts(
+        profile=profile, on=now.date(), currency=profile.currency,
+        purchaser_region=org.region, own_total=own_total, lines=facts_lines,
+        categories=spends, one_approver_above=org.approval_one_approver_above,
+        collective_above=org.approval_collective_above,
+        collective_approvers=org.approval_collective_approvers,
+    )
+    decision = decide(facts)
+    invitees: list[int] = []
+    if decision.route == Route.competition:
+        invitees = eligible_competitors(session, [offers[oid] for oid, _ in merged])
+        rule = competitors_rule(profile, invitees)
+        if rule.outcome == Route.approval:
+            decision = fall_back_to_approval(decision, rule)
+        else:
+            decision = with_result(decision, rule)
+
+    requisition = Requisition(
+        purchaser_organization_id=org.id, requester_id=user.id, route=decision.route,
+        status=INITIAL_STATUS.get(decision.route, RequisitionStatus.pending),
+        jurisdiction=profile.name, total=to_cents(own_total),
+        currency=facts_lines[0].currency, justification=justification,
+        required_approvals=decision.required_approvals if decision.route == Route.approval else 0,
+        price_hold_until=now + timedelta(days=profile.price_hold_days), created_at=now,
+        decided_at=now if decision.route in (Route.direct, Route.blocked) else None,
+        lines=[RequisitionLine(
+            purchaser_organization_id=org.id, category_id=offers[oid].category_id,
+            offer_id=oid, supplier_id=offers[oid].supplier_id,
+            agreement_id=offers[oid].agreement_id, lot_id=offers[oid].lot_id,
+            title=offers[oid].title, sku=offers[oid].sku, quantity=qty,
+            unit_price=offers[oid].price, currency=offers[oid].currency,
+            line_total=line_total(offers[oid].price, qty), created_at=now)
+            for oid, qty in merged],
+    )
+    session.add(requisition)
+    session.flush()
+    session.add(ComplianceDecision(requisition_id=requisition.id, profile=profile.name,
+                                   route=decision.route, rules=decision.rules_json(),
+                                   evaluated_at=now))
+    session.flush()
+    competition_id = None
+    if decision.route == Route.competition:
+        competition_id = open_competition(session, requisition, profile, invitees, now).id
+    elif decision.route == Route.direct:
+        place_orders(session, requisition, user)
+    record(session, action="requisition.create", target_type="requisition",
+           target_id=requisition.id, actor=user,
+           after={"route": decision.route, "status": requisition.status,
+                  "total": str(requisition.total), "currency": requisition.currency,
+                  "competition_id": competition_id,
+                  "rules": [{"rule": r.rule, "outcome": r.outcome, "inputs": r.inputs}
+                            for r in decision.results]})
+    session.refresh(requisition)
+    return requisition
+
+
+def requisitions_query(user: User) -> Select[Any]:
+    """The user's organization's requisitions, newest first."""
+    return (select(Requisition)
+            .where(Requisition.purchaser_organization_id == user.organization_id)
+            .order_by(Requisition.id.desc()))
+
+
+def requisition_for(session: Session, user: User, requisition_id: int,
+                    lock: bool = False) -> Requisition:
+    query = select(Requisition).where(Requisition.id == requisition_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    requisition = session.scalar(query)
+    if requisition is None or requisition.purchaser_organization_id != user.organization_id:
+        raise NotFound(f"Requisition {requisition_id} does not exist.",
+                       code="requisition_not_found")
+    return requisition
+
+
+def cancel_requisition(session: Session, user: User, requisition_id: int,
+                       reason: str | None = None) -> Requisition:
+    """A pending requisition can be withdrawn; it then stops counting towards thresholds."""
+    requisition = requisition_for(session, user, requisition_id, lock=True)
+    if requisition.status != RequisitionStatus.pending:
+        raise Conflict(f"Only pending requisitions can be cancelled (status "
+                       f"{requisition.status}).", code="illegal_transition")
+    requisition.status = RequisitionStatus.cancelled
+    cancel_competition_of(session, requisition)
+    record(session, action="requisition.cancel", target_type="requisition",
+           target_id=requisition.id, actor=user, before={"status": "pending"},
+           after={"status": "cancelled"}, reason=reason)
+    session.flush()
+    return requisition
