@@ -43,6 +43,8 @@ browser:
 
 test: services browser
 	@$(WITH_SERVICES) $(BIN)/ruff check . && \
+	$(BIN)/lint-imports && \
+	$(BIN)/mypy && \
 	$(BIN)/pytest -p no:cacheprovider -v $(PYTEST_ARGS) && \
 	MALL_DATABASE_URL=$$MALL_TEST_DATABASE_URL $(BIN)/alembic check && \
 	MALL_TEST_DATABASE_URL=sqlite:///$(CURDIR)/var/test-smoke.db \
@@ -56,6 +58,8 @@ test-smoke: services
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 check-migrations: services
 	@$(WITH_SERVICES) MALL_DATABASE_URL=$$MALL_TEST_DATABASE_URL $(BIN)/alembic check

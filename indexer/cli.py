@@ -7,20 +7,25 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import date
+from typing import TextIO
 
 import click
+from flask import Flask
 
 from mall import create_app
+from mall.config import Config
 from mall.db import db
 from mall.search.client import make_client
 
 
-def _context():  # type: ignore[no-untyped-def]
+def _context() -> tuple[Flask, Config]:
     app = create_app()
-    return app, app.config["MALL"]
+    config: Config = app.config["MALL"]
+    return app, config
 
 
-def progress_printer(stream=None, every: float = 2.0) -> Callable[[int, int], None]:  # type: ignore[no-untyped-def]
+def progress_printer(stream: TextIO | None = None,
+                     every: float = 2.0) -> Callable[[int, int], None]:
     """A bar with rate and ETA on a terminal; a plain log line every few seconds otherwise."""
     out = stream or sys.stderr
     started = time.monotonic()
@@ -203,12 +208,12 @@ def ensure() -> None:
     with app.app_context():
         version = current_mapping_version(client, config.search_alias)
         if version == MAPPING_VERSION:
-            result = drain(client, db.session(), config.search_alias, date.today())
-            click.echo(f"index is current (mapping v{version}); synced {result.events} events")
+            synced = drain(client, db.session(), config.search_alias, date.today())
+            click.echo(f"index is current (mapping v{version}); synced {synced.events} events")
             return
-        result = run_rebuild(client, db.session(), config.search_alias, date.today(),
-                             progress=progress_printer())
-        click.echo(f"built {result.index} with {result.documents} documents")
+        built = run_rebuild(client, db.session(), config.search_alias, date.today(),
+                            progress=progress_printer())
+        click.echo(f"built {built.index} with {built.documents} documents")
 
 
 def main() -> None:

@@ -19,10 +19,12 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
-# Arbitrary constants naming the locks (the audit chain uses 7_302_001).
-REBUILD = 7_305_001
-SYNC_GATE = 7_305_002
-ENTITY_NS = 7305
+from mall.locks import INDEXER_ENTITY_NS, INDEXER_REBUILD, INDEXER_SYNC_GATE
+
+# The keys are listed with every other lock of the system in ``mall.locks``.
+REBUILD = INDEXER_REBUILD
+SYNC_GATE = INDEXER_SYNC_GATE
+ENTITY_NS = INDEXER_ENTITY_NS
 
 
 def is_postgres(session_or_bind: Session | Connection | Engine) -> bool:

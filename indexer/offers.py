@@ -13,7 +13,7 @@ from mall.catalog.models import Agreement, Category, Offer
 from mall.catalog.visibility import visible_clause
 
 
-def _with_relations(query: Select) -> Select:  # type: ignore[type-arg]
+def _with_relations(query: Select[Offer]) -> Select[Offer]:
     # Only many-to-one joins in the streamed statement: a joined *collection* would need
     # ``.unique()``, which remembers every row and defeats streaming.
     return query.options(

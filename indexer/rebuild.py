@@ -68,6 +68,8 @@ def _actions(session: Session, index: str, today: date,
 
 
 def _send(client: OpenSearch, chunk: list[dict[str, Any]]) -> int:
+    # helpers.bulk is hinted as Any; it answers (number of successful operations, errors).
+    ok: int
     ok, _ = helpers.bulk(client, chunk, chunk_size=len(chunk), max_retries=3,
                          initial_backoff=1, raise_on_error=True, request_timeout=120)
     return ok
@@ -108,7 +110,8 @@ def _load(client: OpenSearch, actions: Iterator[dict[str, Any]], chunk_size: int
 
 def _db_now(session: Session) -> datetime:
     if is_postgres(session):
-        return session.execute(text("SELECT clock_timestamp()")).scalar_one()
+        now: datetime = session.execute(text("SELECT clock_timestamp()")).scalar_one()
+        return now
     return utcnow()
 
 

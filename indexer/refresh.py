@@ -91,7 +91,8 @@ def fetch(url: str, timeout: float = 30.0) -> bytes:
     parsed = urlparse(url)
     if parsed.scheme in ("http", "https"):
         with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.read()
+            body: bytes = response.read()
+            return body
     if parsed.scheme == "file":
         return Path(unquote(parsed.path)).read_bytes()
     if parsed.scheme == "":

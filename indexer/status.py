@@ -59,7 +59,8 @@ def status(session: Session, recent: int = 200, now: datetime | None = None) -> 
         .where(OutboxEvent.processed_at.is_not(None))
         .order_by(OutboxEvent.processed_at.desc(), OutboxEvent.id.desc()).limit(recent)
     ).all()
-    lags = [max(0.0, (_aware(p) - _aware(c)).total_seconds()) for c, p in rows]
+    # The query keeps only processed events; the check tells the type checker so.
+    lags = [max(0.0, (_aware(p) - _aware(c)).total_seconds()) for c, p in rows if p is not None]
     return Status(
         backlog=backlog,
         failing=failing,

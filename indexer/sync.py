@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from indexer.locks import enter_sync_gate, is_postgres, lock_entities
 from indexer.offers import load_offers, offer_ids_by_entity
+from mall.catalog.models import Offer
 from mall.db import utcnow
 from mall.outbox.models import OutboxEvent
 from mall.search.client import UNAVAILABLE_ERRORS, TransportError
@@ -42,6 +43,11 @@ _CURRENT_VERSION = re.compile(r"current version \[(\d+)\]")
 
 class IndexingError(RuntimeError):
     """OpenSearch refused some operations for a reason other than 'a newer one is there'."""
+
+
+# A batch's write failed: recorded on its events, then raised.
+WRITE_ERRORS: tuple[type[BaseException], ...] = (IndexingError, *UNAVAILABLE_ERRORS,
+                                                 TransportError)
 
 
 @dataclass
@@ -58,23 +64,24 @@ class WriteResult:
     rejected: dict[int, str] = field(default_factory=dict)
 
 
-def actions_for(offers: dict[int, Any], ids: Iterable[int], index: str,
+def actions_for(offers: dict[int, Offer], ids: Iterable[int], index: str,
                 today: date) -> list[dict[str, Any]]:
     """Bulk actions making the index agree with these offers' current rows."""
     actions: list[dict[str, Any]] = []
     for offer_id in sorted(set(ids)):
         offer = offers.get(offer_id)
-        document = document_or_none(offer, today) if offer is not None else None
+        if offer is None:  # the row is gone altogether
+            actions.append({"_op_type": "delete", "_index": index, "_id": str(offer_id)})
+            continue
+        document = document_or_none(offer, today)
         if document is not None:
             actions.append({"_op_type": "index", "_index": index, "_id": str(offer_id),
                             "_source": document, "version": offer.version,
                             "version_type": "external_gte"})
-        elif offer is not None:
+        else:
             # Versioned delete: a delete built from an older row cannot remove a newer doc.
             actions.append({"_op_type": "delete", "_index": index, "_id": str(offer_id),
                             "version": offer.version, "version_type": "external_gte"})
-        else:  # the row is gone altogether
-            actions.append({"_op_type": "delete", "_index": index, "_id": str(offer_id)})
     return actions
 
 
@@ -192,7 +199,7 @@ def sync_batch(
         all_ids = set().union(*affected.values()) if affected else set()
         try:
             written = write_offers(client, session, alias, all_ids, today, wait=False)
-        except (IndexingError, *UNAVAILABLE_ERRORS, TransportError) as exc:
+        except WRITE_ERRORS as exc:
             _record_failure(session, events, exc)
             raise
         unknown_ids = {u.id for u in unknown}

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app
 from sqlalchemy import JSON, MetaData, Numeric, create_engine, event
@@ -76,7 +76,9 @@ class Database:
 
     def __init__(self) -> None:
         self.bind_override: Connection | None = None
-        self.session: scoped_session[Session] = scoped_session(self._new_session)
+        # scoped_session takes any session factory (so its docs say), but SQLAlchemy's hint
+        # names only sessionmaker; ours picks the bind per call.
+        self.session: scoped_session[Session] = scoped_session(self._new_session)  # type: ignore[arg-type]
 
     def _new_session(self) -> Session:
         if self.bind_override is not None:
@@ -93,7 +95,7 @@ class Database:
 
     @property
     def engine(self) -> Engine:
-        return current_app.extensions["mall.db"]
+        return cast(Engine, current_app.extensions["mall.db"])  # set in init_app
 
 
 db = Database()

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
@@ -60,6 +60,26 @@ class RuleViolation(ApiError):
     """Valid shape, but it breaks a business rule."""
 
     status, code = 422, "rule_violation"
+
+
+class ConflictRetry(Conflict):
+    """The write lost a race with another one (several times); the client may resend it."""
+
+    code = "conflict_retry"
+
+
+# SQLSTATEs of a transaction that lost a race and may simply be run again.
+DEADLOCK_DETECTED = "40P01"
+SERIALIZATION_FAILURE = "40001"
+TRANSIENT_SQLSTATES = frozenset({DEADLOCK_DETECTED, SERIALIZATION_FAILURE})
+
+
+def is_transient_conflict(exc: BaseException) -> bool:
+    """A deadlock victim or serialization failure: the same work may succeed if run again."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return sqlstate in TRANSIENT_SQLSTATES
 
 
 class TooManyRequests(ApiError):
@@ -142,6 +162,13 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(PoolTimeoutError)
     def _database_down(exc: Exception) -> Any:
+        if is_transient_conflict(exc):
+            # A deadlock victim that was not (or could not be) run again: the database is
+            # fine, the client may simply resend (the guards retry most writes first).
+            log.warning("transient conflict on %s %s: %s", request.method, request.path, exc)
+            retry = ConflictRetry("The change collided with another one at the same moment; "
+                                  "nothing was saved. Send it again.")
+            return _respond(retry.status, retry.code, retry.message)
         log.exception("database unavailable")
         return _respond(503, "database_unavailable",
                         "The database is temporarily unavailable; try again shortly.")

@@ -34,7 +34,7 @@ from sqlalchemy import Select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from mall.errors import Conflict
+from mall.errors import ConflictRetry, is_transient_conflict
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,17 +46,7 @@ INDEXER_REBUILD = 7_305_001
 INDEXER_SYNC_GATE = 7_305_002
 INDEXER_ENTITY_NS = 7305
 
-# SQLSTATEs of a transaction that lost a race and may simply be run again.
-DEADLOCK_DETECTED = "40P01"
-SERIALIZATION_FAILURE = "40001"
-TRANSIENT_SQLSTATES = frozenset({DEADLOCK_DETECTED, SERIALIZATION_FAILURE})
 RETRY_ATTEMPTS = 3
-
-
-class ConflictRetry(Conflict):
-    """The write lost a race with another one several times; the client may retry it."""
-
-    code = "conflict_retry"
 
 
 def is_postgres(session: Session) -> bool:
@@ -98,15 +88,6 @@ def lock_audit_chain(session: Session) -> None:
     """Level 5: serialise audit appends for this transaction (always the last lock taken)."""
     if is_postgres(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN})
-
-
-def is_transient_conflict(exc: BaseException) -> bool:
-    """A deadlock victim or serialization failure: the same work may succeed if run again."""
-    if not isinstance(exc, DBAPIError):
-        return False
-    orig = exc.orig
-    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    return sqlstate in TRANSIENT_SQLSTATES
 
 
 def run_with_retry(work: Callable[[], T], rollback: Callable[[], None],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -13,6 +14,7 @@ from mall.accounts.models import OrganizationKind, Role, User
 from mall.accounts.services import user_for_token
 from mall.db import db
 from mall.errors import Forbidden, Unauthorized
+from mall.locks import run_with_retry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,7 +47,7 @@ def _session_user() -> User | None:
     """The user behind the session cookie, or None."""
     if not current_user.is_authenticated:
         return None
-    return cast(User, current_user._get_current_object())  # type: ignore[attr-defined]
+    return cast(User, current_user._get_current_object())
 
 
 def check_access(user: User, roles: tuple[str, ...], kinds: tuple[str, ...]) -> None:
@@ -60,6 +62,49 @@ def check_access(user: User, roles: tuple[str, ...], kinds: tuple[str, ...]) -> 
                         details={"required_roles": list(roles)})
 
 
+@dataclass(frozen=True)
+class Guard:
+    """What a view requires, kept on the view (``view.mall_guard``) for the OpenAPI document.
+
+    ``auth`` is ``"bearer"`` (API), ``"session"`` (pages), ``"optional"`` (public, but a
+    bearer token narrows what is shown, e.g. to the purchaser's region) or ``"none"``.
+    """
+
+    auth: str
+    roles: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+
+GUARD_ATTRIBUTE = "mall_guard"
+
+
+def guard_of(view: Callable[..., Any]) -> Guard | None:
+    """The guard a view declared, or None when it declared none."""
+    guard = getattr(view, GUARD_ATTRIBUTE, None)
+    return guard if isinstance(guard, Guard) else None
+
+
+def _declare(view: F, guard: Guard) -> F:
+    setattr(view, GUARD_ATTRIBUTE, guard)
+    return view
+
+
+def _replayable() -> bool:
+    """Whether the view may run again after a lost race: its request body can be re-read.
+
+    JSON and form bodies are cached once parsed; a streamed upload (a feed) is not, and feed
+    imports recover from conflicts row by row on their own.
+    """
+    return request.mimetype in ("", "application/json", "application/x-www-form-urlencoded")
+
+
+def _run_view(view: Callable[..., Any], args: Any, kwargs: Any, user: User) -> Any:
+    """Run the view; a deadlock victim is rolled back and run again (``mall.locks``)."""
+    if not _replayable():
+        return view(*args, user=user, **kwargs)
+    return run_with_retry(lambda: view(*args, user=user, **kwargs), db.session.rollback)
+
+
 def api_guard(*roles: str, kinds: tuple[str, ...] = ()) -> Callable[[F], F]:
     """Require a bearer token whose user holds one of ``roles`` in an organization of ``kinds``.
 
@@ -71,9 +116,9 @@ def api_guard(*roles: str, kinds: tuple[str, ...] = ()) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             user = api_user()
             check_access(user, roles, kinds)
-            return view(*args, user=user, **kwargs)
+            return _run_view(view, args, kwargs, user)
 
-        return cast(F, wrapper)
+        return _declare(cast(F, wrapper), Guard("bearer", tuple(roles), tuple(kinds)))
 
     return decorate
 
@@ -88,11 +133,31 @@ def page_guard(*roles: str, kinds: tuple[str, ...] = ()) -> Callable[[F], F]:
             if user is None:
                 return redirect(url_for("accounts_pages.login", next=request.full_path))
             check_access(user, roles, kinds)
-            return view(*args, user=user, **kwargs)
+            return _run_view(view, args, kwargs, user)
 
-        return cast(F, wrapper)
+        return _declare(cast(F, wrapper), Guard("session", tuple(roles), tuple(kinds)))
 
     return decorate
+
+
+def token_required(view: F) -> F:
+    """Any live bearer token, whatever its user's roles (e.g. to revoke that token)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return view(*args, user=api_user(), **kwargs)
+
+    return _declare(cast(F, wrapper), Guard("bearer"))
+
+
+def public(view: F) -> F:
+    """Anyone may call this view without a token."""
+    return _declare(view, Guard("none"))
+
+
+def optional_auth(view: F) -> F:
+    """Anyone may call this view; a bearer token (or session), if sent, narrows the answer."""
+    return _declare(view, Guard("optional"))
 
 
 CENTER = (OrganizationKind.center.value,)

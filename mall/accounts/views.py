@@ -12,9 +12,10 @@ from mall.accounts.models import Organization, Role, User
 from mall.accounts.permissions import (
     CENTER,
     api_guard,
-    api_user,
     bearer_token,
     client_address,
+    public,
+    token_required,
 )
 from mall.accounts.schemas import (
     OrganizationCreateSchema,
@@ -31,7 +32,9 @@ api = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
 
 
 @api.post("/auth/token")
+@public
 def create_token() -> Any:
+    """Exchange an email and password for a bearer token."""
     data = load(TokenRequestSchema(), json_body())
     session = db.session()
     config = current_app.config["MALL"]
@@ -42,8 +45,9 @@ def create_token() -> Any:
 
 
 @api.delete("/auth/token")
-def revoke_token() -> Any:
-    api_user()  # a 401 unless the token is live
+@token_required
+def revoke_token(user: User) -> Any:
+    """Revoke the bearer token this request carries."""
     services.revoke_token(db.session(), bearer_token() or "")
     return "", 204
 

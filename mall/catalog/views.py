@@ -8,7 +8,14 @@ from flask import Blueprint, current_app, request, url_for
 from sqlalchemy import func, select
 
 from mall.accounts.models import Role, User
-from mall.accounts.permissions import CENTER, SUPPLIER, api_guard, optional_user, purchaser_regions
+from mall.accounts.permissions import (
+    CENTER,
+    SUPPLIER,
+    api_guard,
+    optional_auth,
+    optional_user,
+    purchaser_regions,
+)
 from mall.catalog.feeds.applying import import_upload, stored_report
 from mall.catalog.models import (
     Agreement,
@@ -155,7 +162,7 @@ def approve_price(change_id: int, user: User) -> Any:
     session = db.session()
     change = prices.approve_price(session, user, change_id, data.get("reason"))
     session.commit()
-    return price_review_json(change, session.get(Offer, change.offer_id))
+    return price_review_json(change, session.get_one(Offer, change.offer_id))
 
 
 @api.post("/admin/price-reviews/<int:change_id>/refuse")
@@ -165,7 +172,7 @@ def refuse_price(change_id: int, user: User) -> Any:
     session = db.session()
     change = prices.refuse_price(session, user, change_id, data["reason"])
     session.commit()
-    return price_review_json(change, session.get(Offer, change.offer_id))
+    return price_review_json(change, session.get_one(Offer, change.offer_id))
 
 
 # --- supplier offers ----------------------------------------------------------------------
@@ -234,7 +241,7 @@ def post_feed(user: User) -> Any:
         current_app._get_current_object(),  # type: ignore[attr-defined]
         session, user.organization, user, request.stream,
         request.headers.get("Content-Type"))
-    report = stored_report(session, session.get(FeedImport, feed_id)).as_json()
+    report = stored_report(session, session.get_one(FeedImport, feed_id)).as_json()
     if not in_background:
         return report, 201
     return report, 202, {"Location": url_for("catalog_api.get_feed", feed_id=feed_id)}
@@ -278,6 +285,7 @@ def list_feed_errors(feed_id: int, user: User) -> Any:
 
 
 @api.get("/offers/<int:offer_id>")
+@optional_auth
 def get_public_offer(offer_id: int) -> Any:
     """One offer purchasers may see; any other is 404."""
     session = db.session()
@@ -288,6 +296,7 @@ def get_public_offer(offer_id: int) -> Any:
 
 
 @api.get("/products/<int:product_id>/offers")
+@optional_auth
 def get_product_offers(product_id: int) -> Any:
     """The same product from every supplier, cheapest first (the caller's region only)."""
     session = db.session()

@@ -565,10 +565,10 @@ def _write(session: Session, plan: DemoPlan, requested: int) -> SeedReport:
     session.add_all(categories.values())
     session.flush()
     for leaf in data.LEAVES:
-        parent = categories[leaf.code[:3]]
+        parent_category = categories[leaf.code[:3]]
         categories[leaf.code] = Category(
-            scheme=data.SCHEME, code=leaf.code, parent_id=parent.id,
-            path=f"{parent.path}{leaf.code}/", name_zh=leaf.name_zh, name_en=leaf.name_en,
+            scheme=data.SCHEME, code=leaf.code, parent_id=parent_category.id,
+            path=f"{parent_category.path}{leaf.code}/", name_zh=leaf.name_zh, name_en=leaf.name_en,
             attributes=category_attributes(leaf),
         )
         report.category_attributes += len(leaf.attributes)

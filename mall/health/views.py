@@ -5,6 +5,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
+from mall.accounts.permissions import public
 from mall.db import db
 from mall.search.client import search_backend
 
@@ -12,6 +13,7 @@ api = Blueprint("health", __name__)
 
 
 @api.get("/healthz")
+@public
 def healthz() -> Any:
     """Liveness of the backing services: 200 when all are ok, 503 otherwise."""
     checks: dict[str, str] = {}

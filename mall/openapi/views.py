@@ -1,7 +1,8 @@
 """``GET /api/v1/openapi.json``: the API described from the registered routes.
 
 Paths and methods come from the URL map, so the document cannot drift from the routes;
-summaries come from each view's docstring.
+summaries come from each view's docstring; security comes from the guard each view declares
+(``mall.accounts.permissions``), never from a list kept by hand.
 """
 
 from __future__ import annotations
@@ -11,19 +12,11 @@ from typing import Any
 
 from flask import Blueprint, current_app
 
-api = Blueprint("openapi", __name__)
+from mall.accounts.permissions import Guard, guard_of, public
 
-# Routes anyone may call without a bearer token.
-PUBLIC_ENDPOINTS = {
-    "accounts_api.create_token",
-    "search_api.search",
-    "search_api.suggest",
-    "catalog_api.get_offer",
-    "catalog_api.product_offers",
-    "payments_api.stripe_webhook",
-    "openapi.openapi_document",
-}
-_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+api = Blueprint("openapi", __name__)
+# <name>, <int:name>, <any(accept, cancel):name>
+_CONVERTER = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
 _ERROR_STATUSES = {
     "400": "Malformed request",
     "401": "Missing, invalid or expired bearer token",
@@ -77,37 +70,62 @@ def _components() -> dict[str, Any]:
     }
 
 
+class UndeclaredGuard(RuntimeError):
+    """An API view declares neither a guard nor that it is public."""
+
+
+def _security(endpoint: str, guard: Guard | None) -> dict[str, Any]:
+    """The operation's ``security`` (and the roles it needs) from the view's declared guard."""
+    if guard is None:
+        raise UndeclaredGuard(f"{endpoint} declares no guard: decorate it with api_guard, "
+                              f"token_required, optional_auth or public.")
+    if guard.auth == "bearer":
+        fields: dict[str, Any] = {"security": [{"bearer": []}]}
+        if guard.roles:
+            fields["x-required-roles"] = list(guard.roles)
+        if guard.kinds:
+            fields["x-organization-kinds"] = list(guard.kinds)
+        return fields
+    if guard.auth == "optional":  # anonymous, or a token that narrows the answer
+        return {"security": [{}, {"bearer": []}]}
+    return {"security": []}
+
+
+def expand_rule(rule: str) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """(OpenAPI path, operation suffix, path parameters) for a Werkzeug rule.
+
+    An ``any(a, b)`` segment is a fixed word, so it becomes one concrete path per word
+    (``/orders/{order_id}/accept`` and ``.../cancel``), as the API is documented.
+    """
+    expansions: list[tuple[str, str, list[dict[str, Any]]]] = [("", "", [])]
+    position = 0
+    for match in _CONVERTER.finditer(rule):
+        literal = rule[position:match.start()]
+        position = match.end()
+        converter, arguments, name = match.groups()
+        if converter == "any":
+            words = [w.strip().strip("'\"") for w in (arguments or "").split(",") if w.strip()]
+            expansions = [(path + literal + word, f"{suffix}.{word}", params)
+                          for path, suffix, params in expansions for word in words]
+            continue
+        parameter = {"name": name, "in": "path", "required": True,
+                     "schema": {"type": "integer" if converter == "int" else "string"}}
+        expansions = [(path + literal + "{" + name + "}", suffix, [*params, parameter])
+                      for path, suffix, params in expansions]
+    return [(path + rule[position:], suffix, params) for path, suffix, params in expansions]
+
+
 def build_document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.rule):
         if not (rule.rule.startswith("/api/v1") or rule.rule == "/healthz"):
             continue
-        path = _CONVERTER.sub(r"{\2}", rule.rule)
         view = current_app.view_functions[rule.endpoint]
         doc = (view.__doc__ or "").strip()
         summary = doc.splitlines()[0] if doc else rule.endpoint.split(".")[-1].replace("_", " ")
-        parameters = [
-            {"name": name, "in": "path", "required": True,
-             "schema": {"type": "integer" if conv == "int" else "string"}}
-            for conv, name in _CONVERTER.findall(rule.rule)
-        ]
-        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            operation: dict[str, Any] = {
-                "operationId": f"{rule.endpoint}.{method.lower()}",
-                "summary": summary,
-                "tags": [rule.endpoint.split(".")[0].removesuffix("_api")],
-                "parameters": parameters,
-                "responses": {
-                    "200": {"description": "OK"},
-                    **{s: {"$ref": f"#/components/responses/{s}"} for s in _ERROR_STATUSES},
-                },
-            }
-            if rule.endpoint not in PUBLIC_ENDPOINTS and rule.rule != "/healthz":
-                operation["security"] = [{"bearer": []}]
-            if method in ("POST", "PUT", "PATCH"):
-                operation["requestBody"] = {"content": {"application/json": {
-                    "schema": {"type": "object"}}}}
-            paths.setdefault(path, {})[method.lower()] = operation
+        for path, suffix, parameters in expand_rule(rule.rule):
+            _add_operations(paths, rule, path, suffix, parameters, summary,
+                            _security(rule.endpoint, guard_of(view)))
     return {
         "openapi": "3.1.0",
         "info": {
@@ -124,7 +142,29 @@ def build_document() -> dict[str, Any]:
     }
 
 
+def _add_operations(paths: dict[str, dict[str, Any]], rule: Any, path: str, suffix: str,
+                    parameters: list[dict[str, Any]], summary: str,
+                    security: dict[str, Any]) -> None:
+    for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+        operation: dict[str, Any] = {
+            "operationId": f"{rule.endpoint}{suffix}.{method.lower()}",
+            "summary": summary,
+            "tags": [rule.endpoint.split(".")[0].removesuffix("_api")],
+            "parameters": parameters,
+            "responses": {
+                "200": {"description": "OK"},
+                **{s: {"$ref": f"#/components/responses/{s}"} for s in _ERROR_STATUSES},
+            },
+        }
+        operation.update(security)
+        if method in ("POST", "PUT", "PATCH"):
+            operation["requestBody"] = {"content": {"application/json": {
+                "schema": {"type": "object"}}}}
+        paths.setdefault(path, {})[method.lower()] = operation
+
+
 @api.get("/api/v1/openapi.json")
+@public
 def openapi_document() -> Any:
     """The OpenAPI 3.1 description of this API."""
     return build_document()

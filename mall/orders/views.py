@@ -27,6 +27,7 @@ from mall.orders.models import (
     CompetitionInvitation,
     Flag,
     PurchaseOrder,
+    Quote,
     Requisition,
 )
 from mall.orders.schemas import (
@@ -203,6 +204,7 @@ def requisition_cancel(requisition_id: int, user: User) -> Any:
            kinds=PURCHASER + SUPPLIER)
 def competition_show(competition_id: int, user: User) -> Any:
     session = db.session()
+    quotes: list[Quote] | None
     if user.organization.kind == "supplier":
         competition = competitions.competition_for_supplier(session, user, competition_id)
         quotes = [q for q in competition.quotes if q.supplier_id == user.organization_id]

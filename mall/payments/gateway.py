@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import stripe
 
@@ -100,7 +100,9 @@ class StripeGateway:
 
     def parse_webhook(self, payload: bytes, signature: str) -> dict[str, Any]:
         """The verified event; raises ``stripe.SignatureVerificationError`` when forged."""
-        event = stripe.Webhook.construct_event(payload, signature, self.webhook_secret)
+        # construct_event is unannotated in stripe; it builds a (v1) stripe.Event.
+        event: stripe.Event = stripe.Webhook.construct_event(payload, signature,
+                                                             self.webhook_secret)
         return event.to_dict()
 
 
@@ -112,4 +114,4 @@ def init_app(app: Any) -> None:
 def current_gateway() -> PaymentGateway:
     from flask import current_app
 
-    return current_app.extensions["mall.payments"]
+    return cast(PaymentGateway, current_app.extensions["mall.payments"])  # set in init_app

@@ -29,27 +29,10 @@ from mall.payments.models import (
     PaymentStatus,
     Refund,
 )
+from mall.payments.serializers import payment_json
 
 PAYERS = (Role.buyer, Role.finance)
 UNPAYABLE = (OrderStatus.cancelled, OrderStatus.rejected)
-
-
-def payment_json(payment: Payment) -> dict[str, Any]:
-    currency = payment.currency
-    return {
-        "id": payment.id,
-        "order_id": payment.order_id,
-        "method": payment.method,
-        "status": payment.status,
-        "amount": money(payment.amount, currency),
-        "refunded": money(payment.refunded_amount, currency),
-        "reference": payment.reference,
-        "failure_message": payment.failure_message,
-        "refunds": [{"id": r.id, "amount": money(r.amount, currency), "status": r.status,
-                     "reason": r.reason, "created_at": r.created_at.isoformat()}
-                    for r in payment.refunds],
-        "created_at": payment.created_at.isoformat(),
-    }
 
 
 def _payer_order(session: Session, user: User, order_id: int) -> PurchaseOrder:
@@ -215,14 +198,14 @@ def refund_payment(
         result = gateway.refund(payment.reference or "", amount, payment.currency,
                                 idempotency_key=f"mall-refund-{refund.id}")
     except GatewayUnavailable as exc:
-        refund = session.get(Refund, refund.id)
-        payment = session.get(Payment, payment.id, with_for_update=True)
+        refund = session.get_one(Refund, refund.id)
+        payment = session.get_one(Payment, payment.id, with_for_update=True)
         refund.status = "failed"
         payment.refunded_amount = payment.refunded_amount - amount
         session.commit()
         raise ServiceUnavailable("The payment service did not answer; nothing was refunded.",
                                  code="payment_gateway_unavailable") from exc
-    refund = session.get(Refund, refund.id)
+    refund = session.get_one(Refund, refund.id)
     refund.reference = result.reference
     refund.status = "succeeded" if result.status == "succeeded" else "pending"
     record(session, action="payment.refund", target_type="order", target_id=payment.order_id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from flask import Flask, current_app
 from opensearchpy import OpenSearch
@@ -51,10 +51,12 @@ class OpenSearchEngine:
         return cls(make_client(config.opensearch_url, timeout or config.search_timeout))
 
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self.client.search(index=index, body=body)
+        response: dict[str, Any] = self.client.search(index=index, body=body)
+        return response
 
     def health(self) -> dict[str, Any]:
-        return self.client.cluster.health()
+        health: dict[str, Any] = self.client.cluster.health()
+        return health
 
 
 class SearchBackend:
@@ -66,7 +68,7 @@ class SearchBackend:
 
     @staticmethod
     def engine() -> OpenSearchEngine:
-        return current_app.extensions["mall.search"]
+        return cast(OpenSearchEngine, current_app.extensions["mall.search"])  # set in init_app
 
 
 search_backend = SearchBackend()

@@ -106,7 +106,8 @@ def _recall(text: str, model_words: list[str], plain: str, lenient: bool = True
     return clauses
 
 
-def _scoring(text: str, model_words: list[str], plain: str, weight: float) -> list[dict]:
+def _scoring(text: str, model_words: list[str], plain: str,
+             weight: float) -> list[dict[str, Any]]:
     def b(boost: float) -> float:
         return round(boost * weight, 3)
 
@@ -215,7 +216,7 @@ def filters_by_facet(
     return by_facet
 
 
-def _all_except(by_facet: dict[str, list], name: str) -> list[dict[str, Any]]:
+def _all_except(by_facet: dict[str, list[dict[str, Any]]], name: str) -> list[dict[str, Any]]:
     return [f for facet, filters in by_facet.items() if facet != name for f in filters]
 
 

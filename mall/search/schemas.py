@@ -50,8 +50,10 @@ class SearchRequestSchema(Schema):
                              load_default=dict)
 
     @pre_load
-    def _from_multidict(self, data: Any, **_: Any) -> dict[str, Any]:
-        """Accept a werkzeug MultiDict: repeated keys are lists, ``attr.<key>`` are attributes."""
+    def _from_multidict(self, data: Any, **_: Any) -> Any:
+        """Accept a werkzeug MultiDict: repeated keys are lists, ``attr.<key>`` are attributes.
+
+        Anything else is returned as given, for marshmallow to validate (or refuse)."""
         if not hasattr(data, "getlist"):
             return data
         out: dict[str, Any] = {}
@@ -90,7 +92,7 @@ def parse_search_args(args: Any) -> dict[str, Any]:
             code="query_too_long",
             details={"max_length": MAX_QUERY_LENGTH, "length": len(q)},
         )
-    data = load(SearchRequestSchema(), args)
+    data: dict[str, Any] = load(SearchRequestSchema(), args)  # one object: a dict
     if data["page"] * data["per_page"] > MAX_RESULT_WINDOW:
         raise BadRequest(
             f"Only the first {MAX_RESULT_WINDOW} results can be paged through; narrow the "

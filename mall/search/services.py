@@ -137,11 +137,13 @@ def _hit_json(hit: dict[str, Any]) -> dict[str, Any]:
 
 
 def _buckets(agg: dict[str, Any]) -> list[dict[str, Any]]:
-    return agg["v"]["buckets"]
+    buckets: list[dict[str, Any]] = agg["v"]["buckets"]  # the engine's response shape
+    return buckets
 
 
-def _attribute_buckets(info: AttributeInfo, buckets: list[dict[str, Any]]) -> list[dict]:
-    out = []
+def _attribute_buckets(info: AttributeInfo,
+                       buckets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     for b in buckets:
         if info.type == "number":
             value = number_keyword(b["key"])

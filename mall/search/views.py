@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, request
 
-from mall.accounts.permissions import optional_user, purchaser_regions
+from mall.accounts.permissions import optional_auth, optional_user, public, purchaser_regions
 from mall.db import db
 from mall.errors import BadRequest
 from mall.search import services
@@ -29,12 +29,16 @@ def run_search(args: Any) -> dict[str, Any]:
 
 
 @api.get("/search")
+@optional_auth
 def search() -> Any:
+    """Search visible offers with facets (a purchaser's token limits it to its region)."""
     return run_search(request.args)
 
 
 @api.get("/search/suggest")
+@public
 def suggest() -> Any:
+    """Completions for what is being typed: products, brands, categories."""
     q = request.args.get("q", "").strip()
     if not q:
         return {"suggestions": []}

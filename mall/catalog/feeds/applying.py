@@ -38,13 +38,12 @@ from mall.catalog.feeds.parsing import (
 from mall.catalog.models import FeedImport, FeedImportError, FeedImportStatus, Offer
 from mall.catalog.serializers import feed_error_json
 from mall.catalog.services.offers import (
-    OfferWrites,
     ProductCache,
     apply_checked_offer,
     lock_offers_by_sku,
 )
 from mall.catalog.services.prices import review_share
-from mall.catalog.services.writes import today
+from mall.catalog.services.writes import OfferWrites, today
 from mall.catalog.validation import CatalogLookup, OfferCheck, Problem, check_offer, problem
 from mall.db import utcnow
 
@@ -329,6 +328,8 @@ def apply_in_background(
             session = db.session()
             try:
                 supplier = session.get(Organization, supplier_id)
+                if supplier is None:
+                    raise LookupError(f"supplier organization {supplier_id} does not exist")
                 actor = session.get(User, actor_id) if actor_id else None
                 apply_feed(session, supplier, actor, prepared)
             except Exception:

@@ -146,8 +146,9 @@ def ndjson_records(text: IO[str]) -> Iterator[Record]:
             continue
         try:
             value = json.loads(line, parse_float=Decimal)
-        except ValueError as exc:
-            raise FeedRefused(f"Line {line_no} is not valid JSON ({exc.msg}).",
+        except ValueError as exc:  # JSONDecodeError, or e.g. an integer too long to convert
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            raise FeedRefused(f"Line {line_no} is not valid JSON ({reason}).",
                               details={"line": line_no}) from None
         if not isinstance(value, dict):
             raise FeedRefused(f"Line {line_no} is not a JSON object.", details={"line": line_no})
@@ -165,7 +166,7 @@ def ndjson_records(text: IO[str]) -> Iterator[Record]:
 def read_records(spool: IO[bytes], fmt: str, encoding: str) -> Iterator[Record]:
     """Every data record, in order; FeedRefused when the file is malformed anywhere."""
     spool.seek(0)
-    text = io.TextIOWrapper(spool, encoding=encoding, errors="strict", newline="")  # type: ignore[arg-type]
+    text = io.TextIOWrapper(spool, encoding=encoding, errors="strict", newline="")
     try:
         yield from (csv_records(text) if fmt == "csv" else ndjson_records(text))
     except csv.Error as exc:

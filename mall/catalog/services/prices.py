@@ -86,7 +86,7 @@ def apply_price(session: Session, offer: Offer, new_price: Decimal, actor: User 
 
 def price_reviews_query(
     status: str = PriceChangeStatus.pending_review,
-) -> Select[tuple[PriceChange, Offer]]:
+) -> Select[PriceChange, Offer]:
     """(change, offer) rows of the price changes in ``status``, oldest first."""
     return (select(PriceChange, Offer).join(Offer, Offer.id == PriceChange.offer_id)
             .where(PriceChange.status == status)

@@ -27,6 +27,13 @@ class Decision:
         return [r.as_dict() for r in self.results]
 
 
+def _route_of(result: RuleResult) -> Route:
+    """The route a routing rule (tier) asked for; such a rule never answers pass or counted."""
+    if not isinstance(result.outcome, Route):
+        raise ValueError(f"The {result.rule} rule gave {result.outcome!r}, not a route.")
+    return result.outcome
+
+
 def decide(facts: Facts) -> Decision:
     """Blocked if any line is ineligible or any category is over the top tier; otherwise the
     strictest tier over all categories; a direct route may still need approvers."""
@@ -40,7 +47,7 @@ def decide(facts: Facts) -> Decision:
     results += tiers
     if ineligible:
         return Decision(Route.blocked, 0, tuple(results))
-    route = max((t.outcome for t in tiers), key=STRICTNESS.__getitem__, default=Route.direct)
+    route = max((_route_of(t) for t in tiers), key=STRICTNESS.__getitem__, default=Route.direct)
     limits = approval_limits_rule(facts)
     required = int(limits.inputs.get("required_approvals") or 0)
     if route == Route.direct:

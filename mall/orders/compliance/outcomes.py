@@ -15,9 +15,11 @@ class Route(enum.StrEnum):
     blocked = "blocked"
 
 
-# A rule's outcome is the route it asks for, or PASS when it has nothing against the purchase.
+# A rule's outcome is the route it asks for, PASS when it has nothing against the purchase,
+# or COUNTED when it only notes what went into a total (earlier requisitions, for splitting).
 PASS: Final = "pass"
-Outcome = Route | Literal["pass"]
+COUNTED: Final = "counted"
+Outcome = Route | Literal["pass", "counted"]
 
 # Stricter routes win when rules disagree.
 STRICTNESS: Final = {Route.direct: 0, Route.approval: 1, Route.competition: 2, Route.blocked: 3}

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from mall.money import line_total
-from mall.orders.compliance.outcomes import PASS, Outcome, Route
+from mall.orders.compliance.outcomes import COUNTED, PASS, Outcome, Route
 from mall.orders.compliance.profiles import COMPETITION, MICRO, Profile
 
 
@@ -182,7 +182,7 @@ def splitting_rule(facts: Facts) -> list[RuleResult]:
         if spend.earlier:
             ids = ", ".join(f"#{e.id}" for e in spend.earlier)
             results.append(RuleResult(
-                "splitting", "counted",
+                "splitting", COUNTED,
                 f"类目 {spend.category_code} 在{zh_window}内已有采购申请 {ids} 计入累计金额；"
                 f"连同本次合计 {fmt(spend.cumulative, cur)}。",
                 f"Category {spend.category_code}: earlier requisitions {ids} in "

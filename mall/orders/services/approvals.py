@@ -15,9 +15,10 @@ from mall.audit.services import record
 from mall.catalog.models import Offer
 from mall.db import utcnow
 from mall.errors import Conflict, Forbidden, RuleViolation
+from mall.orders.compliance.outcomes import Route
 from mall.orders.compliance.profiles import profile_for
 from mall.orders.compliance.rules import Facts, eligibility_rule
-from mall.orders.models import Approval, ApprovalDecision, Requisition, RequisitionStatus, Route
+from mall.orders.models import Approval, ApprovalDecision, Requisition, RequisitionStatus
 from mall.orders.services.facts import line_facts
 from mall.orders.services.purchase_orders import place_orders
 from mall.orders.services.requisitions import requisition_for

@@ -40,8 +40,10 @@ class Settings:
                    sme_deduction=Decimal(str(share)) if share is not None else None)
 
 
-def earlier_spend_query(organization_id: int, category_id: int, since: datetime,
-                        exclude_requisition: int | None = None) -> Select[Any]:
+def earlier_spend_query(
+    organization_id: int, category_id: int, since: datetime,
+    exclude_requisition: int | None = None,
+) -> Select[int, Decimal, datetime]:
     """Counted requisitions of the organization in the category since the window start.
 
     No upper bound: a concurrent requisition committed just before this one acquired the

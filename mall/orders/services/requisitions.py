@@ -24,13 +24,13 @@ from mall.errors import Conflict, NotFound, RuleViolation
 from mall.locks import lock_purchaser_categories
 from mall.money import line_total, to_cents
 from mall.orders.compliance.engine import decide, fall_back_to_approval, with_result
+from mall.orders.compliance.outcomes import Route
 from mall.orders.compliance.rules import CategorySpend, Facts, competitors_rule
 from mall.orders.models import (
     ComplianceDecision,
     Requisition,
     RequisitionLine,
     RequisitionStatus,
-    Route,
 )
 from mall.orders.services.competitions import cancel_competition_of, open_competition
 from mall.orders.services.facts import (
