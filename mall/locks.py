@@ -84,6 +84,11 @@ def locked_in_id_order(session: Session, query: Select[Any], entity: Any,
         .execution_options(populate_existing=True)).all()
 
 
+def for_update(query: Select[Any]) -> Select[Any]:
+    """``query`` taking row locks, re-reading the rows so the caller sees what is stored now."""
+    return query.with_for_update().execution_options(populate_existing=True)
+
+
 def lock_audit_chain(session: Session) -> None:
     """Level 5: serialise audit appends for this transaction (always the last lock taken)."""
     if is_postgres(session):

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
-from mall.accounts.models import Role, User
+from mall.accounts.models import OrganizationKind, Role, User
 from mall.accounts.permissions import CENTER, PURCHASER, api_guard
 from mall.audit.models import AuditEvent
 from mall.audit.schemas import AuditQuerySchema
@@ -29,6 +29,6 @@ def audit_list(user: User) -> Any:
         query = query.where(AuditEvent.target_type == args["target_type"])
     if args["target_id"]:
         query = query.where(AuditEvent.target_id == args["target_id"])
-    if user.organization.kind == "purchaser":
+    if user.organization.kind == OrganizationKind.purchaser:
         query = query.where(AuditEvent.actor_organization_id == user.organization_id)
     return jsonify(paginate(db.session(), query, event_json))

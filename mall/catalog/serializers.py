@@ -48,19 +48,9 @@ def agreement_json(agreement: Agreement) -> dict[str, Any]:
     }
 
 
-def offer_json(offer: Offer) -> dict[str, Any]:
-    """The supplier's view of its own offer (includes what purchasers do not see)."""
+def _offer_content(offer: Offer) -> dict[str, Any]:
+    """What the supplier wrote about the item: shown alike to the supplier and purchasers."""
     return {
-        "id": offer.id,
-        "sku": offer.sku,
-        "status": offer.status,
-        "version": offer.version,
-        "price": money(offer.price, offer.currency),
-        "pending_price": money(offer.pending_price, offer.currency),
-        "agreement_number": offer.agreement.number,
-        "lot_code": offer.lot.code,
-        "category_code": offer.category.code,
-        "product_id": offer.product_id,
         "title": offer.title,
         "title_en": offer.title_en,
         "description": offer.description,
@@ -68,11 +58,28 @@ def offer_json(offer: Offer) -> dict[str, Any]:
         "model": offer.model,
         "gtin": offer.gtin,
         "unit": offer.unit,
+        "price": money(offer.price, offer.currency),
         "stock": offer.stock,
         "lead_time_days": offer.lead_time_days,
         "regions": list(offer.regions or []),
         "attributes": dict(offer.attributes or {}),
         "valid_until": offer.valid_until.isoformat(),
+    }
+
+
+def offer_json(offer: Offer) -> dict[str, Any]:
+    """The supplier's view of its own offer (includes what purchasers do not see)."""
+    return {
+        "id": offer.id,
+        "sku": offer.sku,
+        "status": offer.status,
+        "version": offer.version,
+        "pending_price": money(offer.pending_price, offer.currency),
+        "agreement_number": offer.agreement.number,
+        "lot_code": offer.lot.code,
+        "category_code": offer.category.code,
+        "product_id": offer.product_id,
+        **_offer_content(offer),
         "updated_at": offer.updated_at.isoformat() if offer.updated_at else None,
     }
 
@@ -89,20 +96,8 @@ def public_offer_json(offer: Offer,
         "offer_id": offer.id,
         "product_id": offer.product_id,
         "sku": offer.sku,
-        "title": offer.title,
-        "title_en": offer.title_en,
-        "description": offer.description,
-        "brand": offer.brand,
-        "model": offer.model,
-        "gtin": offer.gtin,
-        "unit": offer.unit,
-        "price": money(offer.price, offer.currency),
-        "stock": offer.stock,
+        **_offer_content(offer),
         "in_stock": offer.stock > 0,
-        "lead_time_days": offer.lead_time_days,
-        "regions": list(offer.regions or []),
-        "attributes": dict(offer.attributes or {}),
-        "valid_until": offer.valid_until.isoformat(),
         "supplier": {"id": offer.supplier.id, "name": offer.supplier.name,
                      "size": offer.supplier.size, "sme": offer.supplier.is_sme},
         "agreement": {"id": offer.agreement.id, "number": offer.agreement.number,

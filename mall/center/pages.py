@@ -11,7 +11,7 @@ from mall.accounts.permissions import CENTER, page_guard
 from mall.catalog.serializers import price_review_json
 from mall.catalog.services import prices
 from mall.db import db
-from mall.errors import ApiError
+from mall.forms import run_action
 
 pages = Blueprint("center_pages", __name__, url_prefix="/center")
 
@@ -30,18 +30,12 @@ def price_reviews(user: User) -> Any:
 def decide_price(change_id: int, decision: str, user: User) -> Any:
     session = db.session()
     reason = (request.form.get("reason") or "").strip()[:2000] or None
-    try:
-        if decision == "approve":
-            prices.approve_price(session, user, change_id, reason)
-        elif not reason:
-            flash("拒绝须说明理由。Give a reason for refusing.", "error")
-            return redirect(url_for("center_pages.price_reviews"))
-        else:
-            prices.refuse_price(session, user, change_id, reason)
-    except ApiError as exc:
-        session.rollback()
-        flash(exc.message, "error")
+    if decision == "approve":
+        run_action(session, lambda: prices.approve_price(session, user, change_id, reason),
+                   f"#{change_id}: {decision} ✓")
+    elif not reason:
+        flash("拒绝须说明理由。Give a reason for refusing.", "error")
     else:
-        session.commit()
-        flash(f"#{change_id}: {decision} ✓", "ok")
+        run_action(session, lambda: prices.refuse_price(session, user, change_id, reason),
+                   f"#{change_id}: {decision} ✓")
     return redirect(url_for("center_pages.price_reviews"))

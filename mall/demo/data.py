@@ -11,6 +11,9 @@ realistic values a generated product may take, for number/text/bool attributes) 
 brand's model series, ``fixed`` overrides that pin attributes a real model number implies.
 
 Supplier and purchaser contact data, credit codes and supplier names are fictitious.
+
+Long on purpose: it is one table of reference data (41 categories with their templates, brands
+and model series), read top to bottom, with no logic to split by.
 """
 
 from __future__ import annotations

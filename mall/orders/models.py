@@ -255,12 +255,24 @@ class Quote(Base):
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class FlagKind(enum.StrEnum):
+    identical_totals = "identical_totals"  # different suppliers quoted the same total
+    shared_contact = "shared_contact"  # quoting suppliers share an e-mail or phone
+
+
+class OrderParty(enum.StrEnum):
+    """The two sides of a purchase order; each may make some transitions."""
+
+    purchaser = "purchaser"
+    supplier = "supplier"
+
+
 class Flag(Base):
     """A suspicious pattern shown to the procurement center."""
 
     __tablename__ = "flags"
     __table_args__ = (
-        CheckConstraint("kind IN ('identical_totals', 'shared_contact')", name="kind"),
+        CheckConstraint(f"kind IN ({sql_values(FlagKind)})", name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -21,7 +21,9 @@ from mall.accounts.permissions import (
 from mall.catalog.models import Offer
 from mall.db import db
 from mall.errors import ApiError
-from mall.orders.models import PurchaseOrder
+from mall.forms import run_action
+from mall.orders.compliance.outcomes import Route
+from mall.orders.models import OrderParty, PurchaseOrder, RequisitionStatus
 from mall.orders.serializers import requisition_json
 from mall.orders.services import approvals, carts, purchase_orders
 from mall.orders.services.facts import Settings
@@ -46,14 +48,9 @@ def cart_add(user: User) -> Any:
     if not offer_id or not quantity:
         flash("请输入有效数量。Enter a quantity of at least 1.", "error")
         return redirect(request.referrer or url_for("orders_pages.cart"))
-    try:
-        carts.add_to_cart(db.session(), user, offer_id, quantity)
-    except ApiError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("orders_pages.cart"))
-    db.session.commit()
-    flash("已加入购物车。Added to the cart.", "ok")
+    session = db.session()
+    run_action(session, lambda: carts.add_to_cart(session, user, offer_id, quantity),
+               "已加入购物车。Added to the cart.")
     return redirect(url_for("orders_pages.cart"))
 
 
@@ -132,7 +129,8 @@ def requisition(requisition_id: int, user: User) -> Any:
     found = requisition_for(db.session(), user, requisition_id)
     body = requisition_json(found, "zh")
     may_decide = (user.has_role(Role.approver) and found.requester_id != user.id
-                  and found.route == "approval" and found.status == "pending")
+                  and found.route == Route.approval
+                  and found.status == RequisitionStatus.pending)
     return render_template("orders/requisition.html", r=body, may_decide=may_decide)
 
 
@@ -175,37 +173,32 @@ def _orders_page(user: User, party: str) -> Any:
 def _transition(user: User, order_id: int, action: str, party: str) -> Any:
     session = db.session()
     reason = (request.form.get("reason") or "").strip()[:2000] or None
-    try:
-        purchase_orders.transition(session, user, order_id, action, party, reason)
-    except ApiError as exc:
-        session.rollback()
-        flash(exc.message, "error")
-    else:
-        session.commit()
-        flash(f"订单 Order #{order_id}: {action} ✓", "ok")
-    endpoint = "supplier_orders" if party == "supplier" else "purchaser_orders"
+    run_action(session, lambda: purchase_orders.transition(session, user, order_id, action,
+                                                           party, reason),
+               f"订单 Order #{order_id}: {action} ✓")
+    endpoint = "supplier_orders" if party == OrderParty.supplier else "purchaser_orders"
     return redirect(url_for(f"orders_pages.{endpoint}"))
 
 
 @pages.get("/orders")
 @page_guard(*READER_ROLES, kinds=PURCHASER)
 def purchaser_orders(user: User) -> Any:
-    return _orders_page(user, "purchaser")
+    return _orders_page(user, OrderParty.purchaser)
 
 
 @pages.post("/orders/<int:order_id>/<any(accept, cancel):action>")
 @page_guard(*PURCHASING_ROLES, kinds=PURCHASER)
 def purchaser_order_action(order_id: int, action: str, user: User) -> Any:
-    return _transition(user, order_id, action, "purchaser")
+    return _transition(user, order_id, action, OrderParty.purchaser)
 
 
 @pages.get("/supplier/orders")
 @page_guard(Role.supplier_admin, kinds=SUPPLIER)
 def supplier_orders(user: User) -> Any:
-    return _orders_page(user, "supplier")
+    return _orders_page(user, OrderParty.supplier)
 
 
 @pages.post("/supplier/orders/<int:order_id>/<any(confirm, ship, deliver, reject):action>")
 @page_guard(Role.supplier_admin, kinds=SUPPLIER)
 def supplier_order_action(order_id: int, action: str, user: User) -> Any:
-    return _transition(user, order_id, action, "supplier")
+    return _transition(user, order_id, action, OrderParty.supplier)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from mall import idempotency
-from mall.accounts.models import Role, User
+from mall.accounts.models import OrganizationKind, Role, User
 from mall.accounts.permissions import (
     CENTER,
     PURCHASER,
@@ -26,6 +26,7 @@ from mall.orders.models import (
     Competition,
     CompetitionInvitation,
     Flag,
+    OrderParty,
     PurchaseOrder,
     Quote,
     Requisition,
@@ -205,7 +206,7 @@ def requisition_cancel(requisition_id: int, user: User) -> Any:
 def competition_show(competition_id: int, user: User) -> Any:
     session = db.session()
     quotes: list[Quote] | None
-    if user.organization.kind == "supplier":
+    if user.organization.kind == OrganizationKind.supplier:
         competition = competitions.competition_for_supplier(session, user, competition_id)
         quotes = [q for q in competition.quotes if q.supplier_id == user.organization_id]
     else:
@@ -263,37 +264,39 @@ def _order_action(user: User, order_id: int, action: str, party: str) -> Any:
 @api.get("/orders")
 @api_guard(*READER_ROLES, kinds=PURCHASER)
 def order_list(user: User) -> Any:
-    return _order_list(user, "purchaser")
+    return _order_list(user, OrderParty.purchaser)
 
 
 @api.get("/orders/<int:order_id>")
 @api_guard(*READER_ROLES, kinds=PURCHASER)
 def order_show(order_id: int, user: User) -> Any:
-    return jsonify(order_json(purchase_orders.order_for(db.session(), user, order_id, "purchaser")))
+    order = purchase_orders.order_for(db.session(), user, order_id, OrderParty.purchaser)
+    return jsonify(order_json(order))
 
 
 @api.post("/orders/<int:order_id>/<any(accept, cancel):action>")
 @api_guard(*PURCHASING_ROLES, kinds=PURCHASER)
 def order_action(order_id: int, action: str, user: User) -> Any:
-    return _order_action(user, order_id, action, "purchaser")
+    return _order_action(user, order_id, action, OrderParty.purchaser)
 
 
 @api.get("/supplier/orders")
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def supplier_order_list(user: User) -> Any:
-    return _order_list(user, "supplier")
+    return _order_list(user, OrderParty.supplier)
 
 
 @api.get("/supplier/orders/<int:order_id>")
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def supplier_order_show(order_id: int, user: User) -> Any:
-    return jsonify(order_json(purchase_orders.order_for(db.session(), user, order_id, "supplier")))
+    order = purchase_orders.order_for(db.session(), user, order_id, OrderParty.supplier)
+    return jsonify(order_json(order))
 
 
 @api.post("/supplier/orders/<int:order_id>/<any(confirm, ship, deliver, reject):action>")
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def supplier_order_action(order_id: int, action: str, user: User) -> Any:
-    return _order_action(user, order_id, action, "supplier")
+    return _order_action(user, order_id, action, OrderParty.supplier)
 
 
 # --- center: flags and reports ------------------------------------------------------------
@@ -311,9 +314,10 @@ def flag_list(user: User) -> Any:
 @api_guard(Role.center_admin, Role.auditor, kinds=CENTER + PURCHASER)
 def spend_report(user: User) -> Any:
     args = load(SpendQuerySchema(), request.args.to_dict())
-    if user.organization.kind == "purchaser" and not user.has_role(Role.auditor):
+    purchaser = user.organization.kind == OrganizationKind.purchaser
+    if purchaser and not user.has_role(Role.auditor):
         raise Forbidden("This needs the role auditor.", code="role_required")
     # An agency's auditor sees its own organization's spend; the center sees everyone's.
-    own = user.organization_id if user.organization.kind == "purchaser" else None
+    own = user.organization_id if purchaser else None
     return jsonify(reports.spend(db.session(), args["group_by"], args["from_"], args["to"],
                                  purchaser_organization_id=own))

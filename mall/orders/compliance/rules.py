@@ -12,6 +12,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from mall.accounts.models import OrganizationStatus
+from mall.catalog.models import AgreementStatus, OfferStatus
 from mall.money import line_total
 from mall.orders.compliance.outcomes import COUNTED, PASS, Outcome, Route
 from mall.orders.compliance.profiles import COMPETITION, MICRO, Profile
@@ -119,17 +121,17 @@ def eligibility_rule(facts: Facts) -> list[RuleResult]:
     results: list[RuleResult] = []
     for line in facts.lines:
         problems: list[tuple[str, str, str]] = []
-        if line.agreement_status != "active":
+        if line.agreement_status != AgreementStatus.active:
             problems.append(("agreement_inactive", f"框架协议 {line.agreement_number} 未生效",
                              f"agreement {line.agreement_number} is not active"))
         if not line.agreement_starts_on <= facts.on <= line.agreement_ends_on:
             problems.append(("agreement_out_of_date",
                              f"框架协议 {line.agreement_number} 不在有效期内",
                              f"agreement {line.agreement_number} is not in date"))
-        if line.supplier_status != "active" or not line.supplier_awarded:
+        if line.supplier_status != OrganizationStatus.active or not line.supplier_awarded:
             problems.append(("supplier_inactive", "供应商未处于有效入围状态",
                              "the supplier is not an active awarded supplier"))
-        if line.offer_status != "active" or line.offer_valid_until < facts.on:
+        if line.offer_status != OfferStatus.active or line.offer_valid_until < facts.on:
             problems.append(("offer_inactive", "商品未上架或已过有效期",
                              "the offer is not active or has expired"))
         if line.ceiling is not None and line.unit_price > line.ceiling:

@@ -22,6 +22,7 @@ from mall.catalog.models import Lot, Offer, OfferStatus
 from mall.catalog.validation import CatalogLookup, effective_ceiling
 from mall.db import utcnow
 from mall.errors import Conflict, Forbidden, NotFound, RuleViolation
+from mall.locks import for_update
 from mall.money import line_total, to_cents
 from mall.orders.compliance.profiles import Profile
 from mall.orders.models import (
@@ -29,6 +30,7 @@ from mall.orders.models import (
     CompetitionInvitation,
     CompetitionStatus,
     Flag,
+    FlagKind,
     Quote,
     Requisition,
     RequisitionLine,
@@ -102,7 +104,7 @@ def competition_for_purchaser(session: Session, user: User, competition_id: int,
                               lock: bool = False) -> Competition:
     query = select(Competition).where(Competition.id == competition_id)
     if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
+        query = for_update(query)
     competition = session.scalar(query)
     if competition is None or (competition.requisition.purchaser_organization_id
                                != user.organization_id):
@@ -233,7 +235,7 @@ def raise_flags(session: Session, competition: Competition) -> list[Flag]:
         by_total[quote.total].add(quote.supplier_id)
     for total, suppliers in sorted(by_total.items()):
         if len(suppliers) > 1:
-            flags.append(Flag(kind="identical_totals", competition_id=competition.id,
+            flags.append(Flag(kind=FlagKind.identical_totals, competition_id=competition.id,
                               supplier_ids=sorted(suppliers),
                               details={"total": str(total), "currency": competition.currency}))
     orgs = session.scalars(select(Organization).where(
@@ -246,7 +248,7 @@ def raise_flags(session: Session, competition: Competition) -> list[Flag]:
                 shared[value.strip().lower()].add(org.id)
         for value, suppliers in sorted(shared.items()):
             if len(suppliers) > 1:
-                flags.append(Flag(kind="shared_contact", competition_id=competition.id,
+                flags.append(Flag(kind=FlagKind.shared_contact, competition_id=competition.id,
                                   supplier_ids=sorted(suppliers),
                                   details={"field": attribute, "value": value}))
     session.add_all(flags)

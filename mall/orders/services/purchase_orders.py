@@ -16,9 +16,11 @@ from mall.audit.services import record
 from mall.catalog.services.offers import lock_offers
 from mall.db import utcnow
 from mall.errors import Conflict, Forbidden, NotFound, RuleViolation
+from mall.locks import for_update
 from mall.money import line_total
 from mall.orders.models import (
     OrderLine,
+    OrderParty,
     OrderStatus,
     PurchaseOrder,
     Requisition,
@@ -120,21 +122,21 @@ def order_snapshot(order: PurchaseOrder) -> dict[str, Any]:
                        "unit_price": str(li.unit_price)} for li in order.lines]}
 
 
-TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
-    "confirm": (frozenset({OrderStatus.placed}), OrderStatus.confirmed, "supplier"),
-    "reject": (frozenset({OrderStatus.placed}), OrderStatus.rejected, "supplier"),
-    "ship": (frozenset({OrderStatus.confirmed}), OrderStatus.shipped, "supplier"),
+TRANSITIONS: dict[str, tuple[frozenset[str], str, OrderParty]] = {
+    "confirm": (frozenset({OrderStatus.placed}), OrderStatus.confirmed, OrderParty.supplier),
+    "reject": (frozenset({OrderStatus.placed}), OrderStatus.rejected, OrderParty.supplier),
+    "ship": (frozenset({OrderStatus.confirmed}), OrderStatus.shipped, OrderParty.supplier),
     # The supplier's carrier reports delivery; the purchaser then accepts (or not).
-    "deliver": (frozenset({OrderStatus.shipped}), OrderStatus.delivered, "supplier"),
-    "accept": (frozenset({OrderStatus.delivered}), OrderStatus.accepted, "purchaser"),
+    "deliver": (frozenset({OrderStatus.shipped}), OrderStatus.delivered, OrderParty.supplier),
+    "accept": (frozenset({OrderStatus.delivered}), OrderStatus.accepted, OrderParty.purchaser),
     "cancel": (frozenset({OrderStatus.placed, OrderStatus.confirmed}), OrderStatus.cancelled,
-               "purchaser"),
+               OrderParty.purchaser),
 }
 
 
 def _owner_column(party: str) -> Any:
-    """The column naming the organization that is ``party`` ("supplier" or "purchaser")."""
-    return (PurchaseOrder.supplier_id if party == "supplier"
+    """The column naming the organization that is ``party``."""
+    return (PurchaseOrder.supplier_id if party == OrderParty.supplier
             else PurchaseOrder.purchaser_organization_id)
 
 
@@ -149,7 +151,7 @@ def order_for(session: Session, user: User, order_id: int, party: str,
     query = select(PurchaseOrder).where(PurchaseOrder.id == order_id,
                                         _owner_column(party) == user.organization_id)
     if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
+        query = for_update(query)
     order = session.scalar(query)
     if order is None:
         raise NotFound(f"Order {order_id} does not exist.", code="order_not_found")

@@ -21,7 +21,7 @@ from mall.audit.services import record
 from mall.catalog.models import Offer
 from mall.db import utcnow
 from mall.errors import Conflict, NotFound, RuleViolation
-from mall.locks import lock_purchaser_categories
+from mall.locks import for_update, lock_purchaser_categories
 from mall.money import line_total, to_cents
 from mall.orders.compliance.engine import decide, fall_back_to_approval, with_result
 from mall.orders.compliance.outcomes import Route
@@ -150,7 +150,7 @@ def requisition_for(session: Session, user: User, requisition_id: int,
                     lock: bool = False) -> Requisition:
     query = select(Requisition).where(Requisition.id == requisition_id)
     if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
+        query = for_update(query)
     requisition = session.scalar(query)
     if requisition is None or requisition.purchaser_organization_id != user.organization_id:
         raise NotFound(f"Requisition {requisition_id} does not exist.",
