@@ -76,6 +76,7 @@ def _register_commands(app: Flask) -> None:
     from mall.audit.cli import audit
     from mall.db_cli import db_group
     from mall.demo.cli import seed_demo
+    from mall.jobs.cli import worker
 
-    for command in (admin, audit, db_group, seed_demo):
+    for command in (admin, audit, db_group, seed_demo, worker):
         app.cli.add_command(command)

@@ -7,6 +7,7 @@ from mall.catalog.models import (
     AgreementSupplier,
     Category,
     CategoryAttribute,
+    FeedChunk,
     FeedImport,
     FeedImportError,
     ItemCeiling,
@@ -17,6 +18,7 @@ from mall.catalog.models import (
 )
 from mall.db import Base
 from mall.idempotency import IdempotencyKey
+from mall.jobs.models import Job, PeriodicTask
 from mall.orders.models import (
     Approval,
     Cart,
@@ -48,12 +50,14 @@ __all__ = [
     "Competition",
     "CompetitionInvitation",
     "ComplianceDecision",
+    "FeedChunk",
     "FeedImport",
     "FeedImportError",
     "Flag",
     "GatewayEvent",
     "IdempotencyKey",
     "ItemCeiling",
+    "Job",
     "LoginAttempt",
     "Lot",
     "Offer",
@@ -61,6 +65,7 @@ __all__ = [
     "Organization",
     "OutboxEvent",
     "Payment",
+    "PeriodicTask",
     "PriceChange",
     "Product",
     "PurchaseOrder",

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -295,6 +297,7 @@ class PriceChange(Base):
 
 
 class FeedImportStatus(enum.StrEnum):
+    queued = "queued"  # stored, waiting for a worker
     processing = "processing"
     completed = "completed"
     failed = "failed"
@@ -329,6 +332,23 @@ class FeedImport(Base):
     message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Rows in the file (known after the structure pass); rows_total counts those handled.
+    rows_expected: Mapped[int | None] = mapped_column(Integer)
+    # The last data row whose batch is committed: a resumed import starts after it.
+    resume_after_row: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    content_type: Mapped[str | None] = mapped_column(String(128))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class FeedChunk(Base):
+    """A stored feed upload in order, so any worker on any host can read it."""
+
+    __tablename__ = "feed_chunks"
+
+    feed_import_id: Mapped[int] = mapped_column(
+        ForeignKey("feed_imports.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class FeedImportError(Base):

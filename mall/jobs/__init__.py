@@ -1,0 +1,1 @@
+"""Background work: durable jobs claimed by ``mall worker``, and the periodic schedule."""
