@@ -24,16 +24,15 @@ services: install
 services-stop:
 	devservices/services.sh stop
 
-# The web app on the zero-setup defaults (SQLite under var/) with a real local OpenSearch node.
+# The web app and the worker on the zero-setup defaults (SQLite under var/) with a real local
+# OpenSearch node; Ctrl-C stops both (devservices/serve.sh, settings in gunicorn.conf.py).
 run: install
 	SERVICES=opensearch devservices/services.sh start
 	@$(WITH_SERVICES) \
 	$(BIN)/mall db upgrade && \
 	$(BIN)/mall seed-demo && \
 	$(BIN)/mall-indexer ensure && \
-	echo "serving on http://127.0.0.1:5000 (demo logins in README.md)" && \
-	exec $(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --threads 4 --timeout 120 \
-	     --access-logfile var/log/access.log --error-logfile - 'wsgi:app'
+	exec devservices/serve.sh
 
 # Debian's Chromium and its driver for the browser tests (never a downloaded browser).
 browser:

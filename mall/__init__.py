@@ -22,10 +22,17 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         SECRET_KEY=config.secret_key,
         TESTING=config.testing,
         JSON_SORT_KEYS=False,
+        # The backstop; each route's own limit is checked first (mall.http.body_limit).
         MAX_CONTENT_LENGTH=200 * 1024 * 1024,  # supplier feeds up to 100,000 rows
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_SECURE=config.https,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=config.https,
+        # A session cookie is refused this long after it was last signed, and CSRF tokens
+        # expire with it.
+        PERMANENT_SESSION_LIFETIME=config.session_lifetime_seconds,
+        WTF_CSRF_TIME_LIMIT=config.session_lifetime_seconds,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.basicConfig(
@@ -42,10 +49,14 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     csrf.init_app(app)
     search_backend.init_app(app)
     gateway.init_app(app)
+    from mall.payments import cancellation
+    cancellation.init_app(app)  # a cancelled paid order is refunded, or refused
 
     from mall.errors import register_error_handlers
+    from mall.http import register_request_hooks
 
     register_error_handlers(app)
+    register_request_hooks(app)
     _register_blueprints(app)
     _register_commands(app)
     return app

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -21,7 +20,8 @@ from sqlalchemy import func, select
 
 from mall.accounts.models import Role, User
 from mall.accounts.permissions import SUPPLIER, page_guard
-from mall.catalog.feeds.applying import import_upload, stored_report
+from mall.catalog.feeds.applying import stored_report
+from mall.catalog.feeds.queued import import_upload
 from mall.catalog.models import FeedImport, Offer, OfferStatus
 from mall.catalog.schemas import OfferPatchSchema
 from mall.catalog.services.offers import patch_offer
@@ -96,8 +96,7 @@ def upload_feed(user: User) -> Any:
     content_type = "application/x-ndjson" if name.endswith((".jsonl", ".ndjson")) \
         else "text/csv"
     try:
-        feed_id, _ = import_upload(current_app._get_current_object(),  # type: ignore[attr-defined]
-                                   db.session(), user.organization, user, upload.stream,
+        feed_id, _ = import_upload(db.session(), user.organization, user, upload.stream,
                                    content_type)
     except ApiError as exc:
         flash(f"文件被拒绝 The file was refused: {exc.message}", "error")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, request, url_for
 from sqlalchemy import func, select
 
 from mall.accounts.models import Role, User
@@ -16,7 +16,8 @@ from mall.accounts.permissions import (
     optional_user,
     purchaser_regions,
 )
-from mall.catalog.feeds.applying import import_upload, stored_report
+from mall.catalog.feeds.applying import stored_report
+from mall.catalog.feeds.queued import import_upload
 from mall.catalog.models import (
     Agreement,
     Category,
@@ -233,14 +234,13 @@ def post_feed(user: User) -> Any:
     """Import a CSV or JSON Lines feed; answers with the per-row report.
 
     The file's structure is checked before answering (a malformed file is a 400). Feeds of
-    up to ``feeds.BACKGROUND_ROWS`` (2,000) rows are applied at once (201); larger ones in
-    the background (202 with status ``processing``; poll the Location).
+    up to ``queued.BACKGROUND_ROWS`` (2,000) rows are applied at once (201); larger ones are
+    stored and applied by ``mall worker`` (202 with status ``queued``, then ``processing``
+    with ``progress``; poll the Location).
     """
     session = db.session()
-    feed_id, in_background = import_upload(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
-        session, user.organization, user, request.stream,
-        request.headers.get("Content-Type"))
+    feed_id, in_background = import_upload(session, user.organization, user, request.stream,
+                                           request.headers.get("Content-Type"))
     report = stored_report(session, session.get_one(FeedImport, feed_id)).as_json()
     if not in_background:
         return report, 201

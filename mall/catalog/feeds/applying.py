@@ -16,9 +16,8 @@ repeat. Every row problem is stored in ``feed_import_errors``; the report carrie
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -50,8 +49,6 @@ from mall.db import utcnow
 log = logging.getLogger(__name__)
 
 BATCH_ROWS = 500
-# Larger feeds are applied in the background so no request waits minutes (202).
-BACKGROUND_ROWS = 2000
 REPORT_ERRORS = 1000
 SPOOL_MEMORY_BYTES = 1024 * 1024
 
@@ -69,6 +66,7 @@ class FeedReport:
     errors: list[dict[str, Any]] = field(default_factory=list)
     errors_total: int = 0
     message: str | None = None
+    rows_expected: int | None = None
 
     def add_error(self, row: int, sku: str | None, p: Problem) -> dict[str, Any]:
         entry = {"row": row, "sku": sku, **p}
@@ -91,6 +89,10 @@ class FeedReport:
             "errors_total": self.errors_total,
             "errors_truncated": self.errors_total > len(self.errors),
             "message": self.message,
+            # How far a queued or running import has got (rows_total once it is done).
+            "progress": {"rows_done": self.rows_total,
+                         "rows_total": (self.rows_expected if self.rows_expected is not None
+                                        else self.rows_total)},
         }
 
 
@@ -108,6 +110,8 @@ class _Importer:
         self.share = review_share()
         self.today = today()
         self.pending_errors: list[dict[str, Any]] = []
+        # The last data row handled so far; committed with each batch as the resume point.
+        self.through_row = feed.resume_after_row
 
     def _error(self, record: Record, p: Problem) -> None:
         entry = self.report.add_error(record.row, record.sku, p)
@@ -148,8 +152,11 @@ class _Importer:
         self.feed.rows_ok = self.report.rows_ok
         self.feed.rows_rejected = self.report.rows_rejected
         self.feed.rows_superseded = self.report.rows_superseded
+        self.feed.resume_after_row = self.through_row
 
-    def batch(self, records: list[Record]) -> None:
+    def batch(self, records: list[Record], through_row: int) -> None:
+        """Apply and commit one batch; ``through_row`` is the last row read before it."""
+        self.through_row = through_row
         skus = sorted({r.sku for r in records if r.sku})
         errors_before = len(self.pending_errors)
         totals = (self.report.rows_total, self.report.rows_ok, self.report.rows_rejected,
@@ -172,9 +179,10 @@ class _Importer:
              self.report.errors_total, kept) = totals
             del self.report.errors[kept:]
             for record in records:
-                self._one(record)
+                self._one(record, through_row if record is records[-1] else record.row)
 
-    def _one(self, record: Record) -> None:
+    def _one(self, record: Record, through_row: int) -> None:
+        self.through_row = through_row
         totals = (self.report.rows_total, self.report.rows_ok, self.report.rows_rejected)
         try:
             existing = {o.sku: o for o in lock_offers_by_sku(
@@ -234,7 +242,8 @@ def prepare_feed(
     label = "utf-8" if encoding == "utf-8-sig" else encoding
     feed = FeedImport(supplier_id=supplier.id, actor_user_id=getattr(actor, "id", None),
                       source=source, format=fmt, encoding=label,
-                      status=FeedImportStatus.processing)
+                      status=FeedImportStatus.processing, rows_expected=rows,
+                      content_type=(content_type or "")[:128] or None)
     session.add(feed)
     session.commit()
     return PreparedFeed(spool, fmt, encoding, rows, last_row, feed.id)
@@ -246,26 +255,45 @@ def apply_feed(
     actor: User | None,
     prepared: PreparedFeed,
     source: str = "feed",
+    on_batch: Callable[[], None] | None = None,
+    fail_on_error: bool = True,
 ) -> FeedReport:
-    """Apply a prepared feed row by row, committing per batch; returns the stored report."""
+    """Apply a prepared feed row by row, committing per batch; returns the stored report.
+
+    An import that was interrupted resumes after the last row its committed batches covered
+    (``resume_after_row``), with the counts it had stored, so nothing is applied twice.
+    ``on_batch`` runs after each commit (a job renews its lease there). With
+    ``fail_on_error`` an exception marks the import failed; a job leaves it to be retried.
+    """
     feed = session.get(FeedImport, prepared.feed_id)
     assert feed is not None
-    report = FeedReport(id=feed.id, status=feed.status, format=feed.format,
-                        encoding=feed.encoding)
+    report = FeedReport(id=feed.id, status=FeedImportStatus.processing, format=feed.format,
+                        encoding=feed.encoding, rows_total=feed.rows_total,
+                        rows_ok=feed.rows_ok, rows_rejected=feed.rows_rejected,
+                        rows_superseded=feed.rows_superseded, rows_expected=prepared.rows)
+    feed.status = FeedImportStatus.processing
     importer = _Importer(session, supplier, actor, source, report, feed)
+    resume_after = feed.resume_after_row
     try:
         batch: list[Record] = []
+        seen = resume_after
         for record in read_records(prepared.spool, prepared.format, prepared.encoding):
+            if record.row <= resume_after:
+                continue  # applied by an earlier, interrupted run
+            seen = record.row
             wins = prepared.last_row.get(hash(record.sku)) if record.sku else None
             if wins is not None and wins != record.row:
                 importer.superseded(record, wins)
                 continue
             batch.append(record)
             if len(batch) >= BATCH_ROWS:
-                importer.batch(batch)
+                importer.batch(batch, seen)
                 batch = []
+                if on_batch:
+                    on_batch()
         if batch:
-            importer.batch(batch)
+            importer.batch(batch, seen)
+        importer.through_row = seen
         report.status = FeedImportStatus.completed
         feed.status = report.status
         feed.finished_at = utcnow()
@@ -279,6 +307,8 @@ def apply_feed(
         session.commit()
     except Exception as exc:
         session.rollback()
+        if not fail_on_error:
+            raise
         failed = session.get(FeedImport, report.id)
         if failed is not None:
             failed.status = report.status = FeedImportStatus.failed
@@ -286,7 +316,7 @@ def apply_feed(
             failed.finished_at = utcnow()
             session.commit()
         raise
-    if prepared.rows != report.rows_total:  # both passes read the same spooled bytes
+    if prepared.rows != report.rows_total:  # both passes read the same bytes
         log.error("feed %s: %s rows read, %s reported", report.id, prepared.rows,
                   report.rows_total)
     return report
@@ -311,73 +341,13 @@ def import_feed(
         return apply_feed(session, supplier, actor, prepared, source)
 
 
-def apply_in_background(
-    app: Any, supplier_id: int, actor_id: int | None, prepared: PreparedFeed, path: str
-) -> threading.Thread:
-    """Apply a large prepared feed on a thread with its own session; removes ``path`` after.
-
-    The import is already recorded as ``processing``; the report is stored as rows are
-    committed, so ``GET /api/v1/supplier/feeds/{id}`` shows progress and the outcome. If
-    the process dies midway the import stays ``processing`` with the rows committed so far.
-    """
-
-    def run() -> None:
-        from mall.db import db
-
-        with app.app_context():
-            session = db.session()
-            try:
-                supplier = session.get(Organization, supplier_id)
-                if supplier is None:
-                    raise LookupError(f"supplier organization {supplier_id} does not exist")
-                actor = session.get(User, actor_id) if actor_id else None
-                apply_feed(session, supplier, actor, prepared)
-            except Exception:
-                log.exception("background feed import %s failed", prepared.feed_id)
-            finally:
-                prepared.spool.close()
-                os.unlink(path)
-                db.session.remove()
-
-    thread = threading.Thread(target=run, name=f"feed-import-{prepared.feed_id}", daemon=True)
-    thread.start()
-    return thread
-
-
-def import_upload(
-    app: Any, session: Session, supplier: Organization, actor: User,
-    stream: IO[bytes], content_type: str | None,
-) -> tuple[int, bool]:
-    """An uploaded feed (API or page): checked now, applied now or in the background.
-
-    Returns (feed import id, applied in the background). A malformed file raises
-    FeedRefused and records nothing.
-    """
-    upload = tempfile.NamedTemporaryFile(prefix="mall-feed-", delete=False)  # noqa: SIM115
-    try:
-        copy_stream(stream, upload)
-        prepared = prepare_feed(session, supplier, actor, upload, content_type)
-    except BaseException:
-        upload.close()
-        os.unlink(upload.name)
-        raise
-    if prepared.rows > BACKGROUND_ROWS:
-        apply_in_background(app, supplier.id, actor.id, prepared, upload.name)
-        return prepared.feed_id, True
-    try:
-        apply_feed(session, supplier, actor, prepared)
-    finally:
-        upload.close()
-        os.unlink(upload.name)
-    return prepared.feed_id, False
-
-
 def stored_report(session: Session, feed: FeedImport, limit: int = REPORT_ERRORS) -> FeedReport:
     """A stored import's report, with its first ``limit`` row problems."""
     report = FeedReport(id=feed.id, status=feed.status, format=feed.format,
                         encoding=feed.encoding, rows_total=feed.rows_total,
                         rows_ok=feed.rows_ok, rows_rejected=feed.rows_rejected,
-                        rows_superseded=feed.rows_superseded, message=feed.message)
+                        rows_superseded=feed.rows_superseded, message=feed.message,
+                        rows_expected=feed.rows_expected)
     query = select(FeedImportError).where(FeedImportError.feed_import_id == feed.id)
     report.errors_total = session.scalar(
         select(func.count()).select_from(query.subquery())) or 0
