@@ -64,8 +64,9 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
 
 # Every area that serves HTTP: its ``views`` module holds the JSON blueprint ``api``, its
 # ``pages`` module the HTML blueprint ``pages``.
-API_AREAS = ("accounts", "audit", "catalog", "health", "openapi", "orders", "payments", "search")
-PAGE_AREAS = ("accounts", "catalog", "center", "home", "orders", "search")
+API_AREAS = ("accounts", "audit", "catalog", "health", "openapi", "orders", "payments", "search",
+             "standards")
+PAGE_AREAS = ("accounts", "catalog", "center", "home", "orders", "search", "standards")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -36,6 +36,16 @@ class ConfigError(ValueError):
     """A MALL_* variable holds a value the app cannot run with."""
 
 
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _flag(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered not in _TRUE + _FALSE:
+        raise ValueError(f"{value!r} is not a yes/no value (use true or false)")
+    return lowered in _TRUE
+
+
 @dataclass(frozen=True)
 class Config:
     database_url: str = field(default_factory=_default_database_url)
@@ -49,9 +59,18 @@ class Config:
     stripe_webhook_secret: str = ""
     token_ttl_hours: int = 24
     price_rise_review_share: Decimal = Decimal("0.30")
-    login_max_failures_per_account: int = 5
+    # Login throttling: one (account, address) pair and one address are refused for the
+    # rest of the window after this many failures; an account's failures from everywhere
+    # only slow down the addresses that failed (growing Retry-After), never lock it out.
+    login_max_failures_per_pair: int = 5
     login_max_failures_per_address: int = 20
+    login_max_failures_per_account: int = 5
+    login_slowdown_max_seconds: int = 300
     login_failure_window_minutes: int = 15
+    # A signed-in browser session (and its CSRF tokens) expires this long after it changed.
+    session_lifetime_hours: int = 12
+    # Served over HTTPS: Secure cookies and Strict-Transport-Security.
+    https: bool = False
     feed_sources: str = ""
     # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
     proxy_hops: int = 0
@@ -82,15 +101,25 @@ class Config:
                 ),
                 feed_sources=get("FEED_SOURCES", ""),
                 proxy_hops=int(get("PROXY_HOPS", cls.proxy_hops)),
+                session_lifetime_hours=int(
+                    get("SESSION_LIFETIME_HOURS", cls.session_lifetime_hours)
+                ),
+                https=_flag(get("HTTPS", "false")),
             )
         except (ValueError, ArithmeticError) as exc:
             raise ConfigError(f"invalid MALL_* setting: {exc}") from exc
+        if config.session_lifetime_hours < 1:
+            raise ConfigError("MALL_SESSION_LIFETIME_HOURS must be at least 1")
         if config.jurisdiction not in JURISDICTIONS:
             raise ConfigError(
                 f"MALL_JURISDICTION must be one of {', '.join(JURISDICTIONS)}, "
                 f"not {config.jurisdiction!r}"
             )
         return config
+
+    @property
+    def session_lifetime_seconds(self) -> int:
+        return self.session_lifetime_hours * 3600
 
     def replace(self, **changes: Any) -> Config:
         from dataclasses import replace

@@ -83,7 +83,13 @@ def is_transient_conflict(exc: BaseException) -> bool:
 
 
 class TooManyRequests(ApiError):
+    """Answered with Retry-After when ``details["retry_after_seconds"]`` is set."""
+
     status, code = 429, "too_many_requests"
+
+
+class PayloadTooLarge(ApiError):
+    status, code = 413, "payload_too_large"
 
 
 class ServiceUnavailable(ApiError):
@@ -101,6 +107,15 @@ def error_response(
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="mall"'
+    add_retry_after(response, details)
+    return response
+
+
+def add_retry_after(response: Response, details: dict[str, Any] | None) -> Response:
+    """Retry-After from ``details["retry_after_seconds"]``, when an error names one."""
+    seconds = (details or {}).get("retry_after_seconds")
+    if isinstance(seconds, int) and seconds > 0:
+        response.headers["Retry-After"] = str(seconds)
     return response
 
 
@@ -131,7 +146,9 @@ def _respond(status: int, code: str, message: str,
     """The error shape for API callers, the error page for browsers."""
     if _wants_json():
         return error_response(status, code, message, details)
-    return render_template("error.html", status=status, message=message), status
+    page = Response(render_template("error.html", status=status, message=message),
+                    status=status, mimetype="text/html")
+    return add_retry_after(page, details)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -158,6 +175,14 @@ def register_error_handlers(app: Flask) -> None:
                  exc.orig)
         return _respond(400, "invalid_value",
                         "The request contains a value that cannot be stored or searched for.")
+
+    @app.errorhandler(UnicodeEncodeError)
+    def _unencodable_text(exc: UnicodeEncodeError) -> Any:
+        # Text that is not a sequence of characters (a lone surrogate from a \u escape) that
+        # got past the body checks: the client's input, refused before anything was stored.
+        log.info("refused unencodable text on %s %s: %s", request.method, request.path, exc)
+        return _respond(400, "invalid_value",
+                        "The request contains text that is not valid Unicode.")
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(PoolTimeoutError)

@@ -1,21 +1,70 @@
-"""Small helpers shared by the JSON views: body parsing, validation and pagination."""
+"""Small helpers shared by the JSON views: body parsing, validation and pagination; and the
+request hooks every response goes through (body limits, security headers)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from flask import request
+from flask import Flask, Response, request, session
 from marshmallow import Schema, ValidationError
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from mall.errors import BadRequest
+from mall.errors import BadRequest, PayloadTooLarge
 
 T = TypeVar("T")
 MAX_PER_PAGE = 100
 # Keeps OFFSET within what every database accepts.
 MAX_PAGE = 1_000_000
+
+# A \uD800-\uDFFF escape decodes to half a character: no database or encoder can take it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate_path(value: Any) -> str | None:
+    """Where a decoded JSON value holds a lone surrogate (``lines.0.title``), or None.
+
+    A key holding one names the object it is in. The top level is ``""``.
+    """
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return path
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and _LONE_SURROGATE.search(key):
+                    return path
+                stack.append((f"{path}.{key}" if path else str(key), child))
+        elif isinstance(item, list):
+            stack.extend((f"{path}.{i}" if path else str(i), child)
+                         for i, child in enumerate(item))
+    return None
+
+
+def lone_surrogate_error(path: str) -> BadRequest:
+    where = f" in {path}" if path else ""
+    return BadRequest(f"The text{where} holds a \\u escape that is not a character (a lone "
+                      "UTF-16 surrogate); send the character itself or a complete pair.",
+                      code="invalid_value", details={"field": path})
+
+
+TOO_DEEP = "The JSON body is nested too deeply."
+
+
+def _parsed_json() -> Any:
+    """The parsed body (None when it is not JSON); 400 for what no view could use."""
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        raise BadRequest(TOO_DEEP, code="invalid_json") from None
+    path = lone_surrogate_path(data)
+    if path is not None:
+        raise lone_surrogate_error(path)
+    return data
 
 
 def json_body() -> Any:
@@ -23,7 +72,7 @@ def json_body() -> Any:
     if not request.is_json:
         raise BadRequest("Send a JSON body with Content-Type: application/json.",
                          code="invalid_json")
-    data = request.get_json(silent=True)
+    data = _parsed_json()
     if data is None:
         raise BadRequest("The request body is not valid JSON.", code="invalid_json")
     return data
@@ -98,3 +147,91 @@ def paginate(
         "page": page,
         "per_page": per_page,
     }
+
+
+# --- Request hooks -------------------------------------------------------------------------
+
+MB = 1024 * 1024
+JSON_BODY_LIMIT = 1 * MB
+WEBHOOK_BODY_LIMIT = 256 * 1024
+# Supplier feeds (up to 100,000 rows), through the API and the upload page.
+FEED_BODY_LIMIT = 200 * MB
+DEFAULT_BODY_LIMIT = 1 * MB
+# Endpoints whose bodies may be larger (or must be smaller) than the default, by name.
+BODY_LIMITS = {
+    "catalog_api.post_feed": FEED_BODY_LIMIT,
+    "catalog_pages.upload_feed": FEED_BODY_LIMIT,
+    "payments_api.stripe_webhook": WEBHOOK_BODY_LIMIT,
+}
+
+
+def body_limit(endpoint: str | None, is_json: bool) -> int:
+    """The largest body ``endpoint`` accepts."""
+    if endpoint in BODY_LIMITS:
+        return BODY_LIMITS[endpoint]
+    return JSON_BODY_LIMIT if is_json else DEFAULT_BODY_LIMIT
+
+
+def _limit_body() -> None:
+    """Refuse a body above the route's limit before anything reads it.
+
+    A declared Content-Length is checked here; a streamed (chunked) body is cut by werkzeug
+    when reading passes the same limit. JSON bodies are then parsed once, so nesting too
+    deep for the parser or a lone surrogate is a 400 whichever view reads them.
+    """
+    limit = body_limit(request.endpoint, request.is_json)
+    request.max_content_length = limit
+    length = request.content_length
+    if length is not None and length > limit:
+        raise PayloadTooLarge(
+            f"The request body is {length:,} bytes; this address takes at most {limit:,}.",
+            details={"limit_bytes": limit, "length_bytes": length})
+    if request.is_json and (length or request.environ.get("wsgi.input_terminated")):
+        _parsed_json()
+
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+HSTS = "max-age=63072000; includeSubDomains"  # two years
+_NO_STORE = "mall.no_store"
+
+
+def no_store() -> None:
+    """Mark this request's answer as never to be cached (it carries or checks credentials)."""
+    request.environ[_NO_STORE] = True
+
+
+def _private() -> bool:
+    return bool(request.environ.get(_NO_STORE) or "Authorization" in request.headers
+                or session.get("_user_id") is not None)
+
+
+def _security_headers(response: Response, https: bool) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if https:
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    if _private():
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Body limits before anything else reads the body; security headers on every answer."""
+    https = bool(app.config["MALL"].https)
+    # First of all before_request hooks, so CSRF protection has not read a form yet.
+    app.before_request_funcs.setdefault(None, []).insert(0, _limit_body)
+    app.after_request(lambda response: _security_headers(response, https))

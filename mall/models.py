@@ -35,6 +35,7 @@ from mall.orders.models import (
 )
 from mall.outbox.models import OutboxEvent
 from mall.payments.models import GatewayEvent, Payment, Refund
+from mall.standards.models import Standard
 
 __all__ = [
     "Agreement",
@@ -73,6 +74,7 @@ __all__ = [
     "Refund",
     "Requisition",
     "RequisitionLine",
+    "Standard",
     "User",
     "UserRole",
 ]

@@ -95,3 +95,125 @@ def test_no_read_endpoint_answers_500_to_odd_query_strings(
                     failures.append((rule.rule, query, response.status_code))
                 db_session.rollback()
     assert failures == []
+
+
+# --- Deeply nested JSON and lone surrogates (issue 11, finding 6) -------------------------
+
+DEEP = b"[" * 100_000
+LONE_SURROGATE = '"\\ud800"'  # a JSON escape that is no character: it cannot be stored
+
+
+def _assert_error(response, status: int, code: str | None = None) -> None:
+    assert response.status_code == status, (response.status_code,
+                                            response.get_data(as_text=True)[:300])
+    assert response.is_json
+    error = response.json["error"]
+    assert isinstance(error["message"], str) and error["message"]
+    if code:
+        assert error["code"] == code
+
+
+def _supplier_headers(app: Flask, session: Session) -> dict[str, str]:
+    org = make_org(session, kind="supplier", size="small")
+    return auth_headers(app, session, make_user(session, org, roles=("supplier_admin",)))
+
+
+def _buyer_headers(app: Flask, session: Session) -> dict[str, str]:
+    org = make_org(session, kind="purchaser")
+    return auth_headers(app, session, make_user(session, org, roles=("buyer",)))
+
+
+def test_deeply_nested_json_is_400_not_500(
+    app: Flask, client: FlaskClient, db_session: Session
+) -> None:
+    response = client.post("/api/v1/auth/token", data=DEEP, content_type="application/json")
+    _assert_error(response, 400, "invalid_json")
+    response = client.post("/api/v1/requisitions", data=DEEP, content_type="application/json",
+                           headers=_buyer_headers(app, db_session))
+    _assert_error(response, 400, "invalid_json")
+    # also where a view reads the body itself (approve/reject take an optional reason)
+    response = client.post("/api/v1/requisitions/1/reject", data=DEEP,
+                           content_type="application/json",
+                           headers=_buyer_headers(app, db_session))
+    _assert_error(response, 400, "invalid_json")
+
+
+def test_deeply_nested_feed_rows_and_attribute_cells_are_refused_not_500(
+    app: Flask, client: FlaskClient, db_session: Session
+) -> None:
+    headers = _supplier_headers(app, db_session)
+    ndjson = b'{"sku": "A-1", "attributes": ' + DEEP + b"\n"
+    response = client.post("/api/v1/supplier/feeds", data=ndjson,
+                           content_type="application/x-ndjson", headers=headers)
+    _assert_error(response, 400, "feed_malformed")
+    assert response.json["error"]["details"]["line"] == 1
+
+    header = ("sku,agreement_number,lot_code,category_code,title,brand,model,unit,price,stock,"
+              "lead_time_days,regions,valid_until,attributes\n")
+    deep_cell = '"' + "[" * 100_000 + '"'
+    row = f"A-1,GC-X,L1,C1,Title,Brand,M1,pc,10.00,1,1,CN-BJ,2030-01-01,{deep_cell}\n"
+    response = client.post("/api/v1/supplier/feeds", data=(header + row).encode(),
+                           content_type="text/csv", headers=headers)
+    assert response.status_code < 500, response.get_data(as_text=True)[:300]
+    assert response.is_json
+    if response.status_code < 300:  # the row is reported, naming the cell
+        errors = response.json["errors"]
+        assert any(e["field"] == "attributes" for e in errors), errors
+
+
+def test_deeply_nested_feed_through_the_upload_page_is_refused_not_500(
+    app: Flask, client: FlaskClient, db_session: Session
+) -> None:
+    import io
+
+    from tests.factories.accounts import PASSWORD
+
+    org = make_org(db_session, kind="supplier", size="small")
+    supplier = make_user(db_session, org, roles=("supplier_admin",))
+    login = client.post("/login", data={"email": supplier.email, "password": PASSWORD})
+    assert login.status_code == 302
+    upload = b'{"sku": "A-1", "attributes": ' + DEEP + b"\n"
+    response = client.post("/supplier/feeds", content_type="multipart/form-data",
+                           data={"feed": (io.BytesIO(upload), "feed.jsonl")})
+    assert response.status_code == 302, response.status_code  # back to the form, with why
+    page = client.get(response.headers["Location"])
+    assert "refused" in page.get_data(as_text=True)
+
+
+def test_lone_surrogates_are_400_invalid_value_before_the_database(
+    app: Flask, client: FlaskClient, db_session: Session
+) -> None:
+    body = '{"email": "someone@test.example", "password": ' + LONE_SURROGATE + "}"
+    response = client.post("/api/v1/auth/token", data=body, content_type="application/json")
+    _assert_error(response, 400, "invalid_value")
+    assert response.json["error"]["details"]["field"] == "password"
+
+    body = ('{"lines": [{"offer_id": 1, "quantity": 1}], "justification": '
+            + LONE_SURROGATE + "}")
+    response = client.post("/api/v1/requisitions", data=body, content_type="application/json",
+                           headers=_buyer_headers(app, db_session))
+    _assert_error(response, 400, "invalid_value")
+    assert response.json["error"]["details"]["field"] == "justification"
+
+    body = '{"title": ' + LONE_SURROGATE + ', "price": "10.00"}'
+    response = client.put("/api/v1/supplier/offers/SKU-1", data=body,
+                          content_type="application/json",
+                          headers=_supplier_headers(app, db_session))
+    _assert_error(response, 400, "invalid_value")
+    # a key is text too
+    body = '{"lines": [{"offer_id": 1, "quantity": 1, ' + LONE_SURROGATE + ": 1}]}"
+    response = client.post("/api/v1/requisitions", data=body, content_type="application/json",
+                           headers=_buyer_headers(app, db_session))
+    _assert_error(response, 400, "invalid_value")
+    assert response.json["error"]["details"]["field"] == "lines.0"
+
+
+def test_lone_surrogates_in_feed_rows_refuse_the_file(
+    app: Flask, client: FlaskClient, db_session: Session
+) -> None:
+    headers = _supplier_headers(app, db_session)
+    ndjson = ('{"sku": "A-1", "title": ' + LONE_SURROGATE + "}\n").encode()
+    response = client.post("/api/v1/supplier/feeds", data=ndjson,
+                           content_type="application/x-ndjson", headers=headers)
+    _assert_error(response, 400, "feed_malformed")
+    assert response.json["error"]["details"]["line"] == 1

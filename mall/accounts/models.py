@@ -126,6 +126,9 @@ class User(Base):
         ForeignKey("organizations.id", ondelete="RESTRICT"), index=True
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on logout, password change and suspension of the organization: a session
+    # cookie carrying an older value is refused (accounts.permissions.login_manager_loader).
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

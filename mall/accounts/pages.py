@@ -5,13 +5,23 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, logout_user
 
 from mall.accounts import services
-from mall.accounts.permissions import client_address
+from mall.accounts.permissions import client_address, start_session
 from mall.db import db
-from mall.errors import ApiError
+from mall.errors import ApiError, add_retry_after
+from mall.http import no_store
 
 pages = Blueprint("accounts_pages", __name__)
 
@@ -28,6 +38,7 @@ def _safe_next(target: str | None) -> str:
 
 @pages.route("/login", methods=["GET", "POST"])
 def login() -> Any:
+    no_store()
     if request.method == "GET":
         return render_template("accounts/login.html", next=request.args.get("next", ""))
     email = request.form.get("email", "")
@@ -38,13 +49,19 @@ def login() -> Any:
                                      client_address())
     except ApiError as exc:
         flash(exc.message, "error")
-        return render_template("accounts/login.html", next=request.form.get("next", ""),
-                               email=email), exc.status
-    login_user(user)
+        page = make_response(render_template("accounts/login.html",
+                                             next=request.form.get("next", ""), email=email),
+                             exc.status)
+        return add_retry_after(page, exc.details)
+    start_session(user)
     return redirect(_safe_next(request.form.get("next")))
 
 
 @pages.post("/logout")
 def logout() -> Any:
+    """Sign out: every session of this user ends, so a copied cookie stops working too."""
+    if current_user.is_authenticated:
+        services.end_sessions(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     return redirect(url_for("accounts_pages.login"))

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import redirect, request, url_for
-from flask_login import current_user
+from flask import redirect, request, session, url_for
+from flask_login import current_user, login_user
 
 from mall.accounts.models import OrganizationKind, Role, User
 from mall.accounts.services import user_for_token
@@ -173,12 +173,28 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+# The user's session_version when the session began; the loader refuses any other value.
+SESSION_VERSION_KEY = "mall_session_version"
+
+
+def start_session(user: User) -> None:
+    """Sign ``user`` in to this browser session (the login form)."""
+    login_user(user)
+    session[SESSION_VERSION_KEY] = user.session_version
+
+
 def login_manager_loader(user_id: str) -> User | None:
+    """The session's user, unless inactive (or its organization is) or the session is older
+    than the user's last logout, password change or suspension."""
     try:
         user = db.session.get(User, int(user_id))
     except ValueError:
         return None
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    if session.get(SESSION_VERSION_KEY) != user.session_version:
+        return None
+    return user
 
 
 def optional_user() -> User | None:

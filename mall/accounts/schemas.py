@@ -19,6 +19,11 @@ class TokenRequestSchema(Schema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
 
 
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
 class OrganizationCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     name_en = fields.String(validate=validate.Length(max=200))

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from mall.accounts.models import (
@@ -20,6 +22,7 @@ from mall.accounts.models import (
     LoginAttempt,
     Organization,
     OrganizationKind,
+    OrganizationStatus,
     Role,
     User,
     UserRole,
@@ -34,6 +37,10 @@ _hasher = PasswordHasher()
 # Verifying against this keeps the timing of "no such user" equal to "wrong password".
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD_LENGTH = 10
+# zxcvbn's estimate: 3 = "safely unguessable: moderate protection from an offline
+# slow-hash attack" (argon2 here). It rates at most its first 72 characters.
+MIN_PASSWORD_SCORE = 3
+_RATED_LENGTH = 72
 
 
 def hash_password(password: str) -> str:
@@ -51,23 +58,116 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def password_problems(
+    password: str, user_inputs: Iterable[str] = (), field: str = "password"
+) -> list[dict[str, str]]:
+    """Why ``password`` would be refused ([] when it is fine), as {field, code, message}.
+
+    ``user_inputs`` (the user's email and name) count as easy to guess.
+    """
+
+    def problem(code: str, message: str) -> dict[str, str]:
+        return {"field": field, "code": code, "message": message}
+
+    if not password.strip():
+        return [problem("whitespace_only", "A password cannot be only spaces or blanks.")]
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in password):
+        return [problem("control_characters",
+                        "A password cannot contain control characters (such as NUL, tab or "
+                        "escape) or unpaired surrogates.")]
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(problem("too_short", f"Use at least {MIN_PASSWORD_LENGTH} characters."))
+    inputs = [part for text in user_inputs for part in
+              (text, *text.replace("@", " ").replace(".", " ").split()) if part]
+    # Imported here: its word lists load in ~30 ms that only password checks should pay.
+    from zxcvbn import zxcvbn
+
+    rating = cast(dict[str, Any], zxcvbn(password[:_RATED_LENGTH], user_inputs=inputs))
+    if rating["score"] < MIN_PASSWORD_SCORE:
+        feedback = rating["feedback"]
+        reasons = [feedback.get("warning") or "It is easy to guess.",
+                   *feedback.get("suggestions", [])]
+        problems.append(problem("too_weak", " ".join(r for r in reasons if r)))
+    return problems
+
+
+def check_password(
+    password: str, user_inputs: Iterable[str] = (), field: str = "password"
+) -> None:
+    """Refuse a common, repetitive, blank or control-character password (422)."""
+    problems = password_problems(password, user_inputs, field)
+    if problems:
+        raise RuleViolation(
+            "This password is too easy to guess or cannot be used: "
+            + " ".join(p["message"] for p in problems),
+            code="weak_password", details={"problems": problems})
+
+
+# The first slow-down after an account's failures reach the limit; it doubles with each more.
+SLOWDOWN_BASE_SECONDS = 2
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite: naive UTC
+
+
+def _seconds(delta: timedelta) -> int:
+    return max(0, math.ceil(delta.total_seconds()))
+
+
+def _throttled(message: str, seconds: int) -> TooManyRequests:
+    return TooManyRequests(message, code="login_throttled",
+                           details={"retry_after_seconds": seconds})
+
+
 def _check_throttle(session: Session, config: Config, email: str, address: str) -> None:
-    since = utcnow() - timedelta(minutes=config.login_failure_window_minutes)
-    failures = select(func.count()).where(
-        LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since
-    )
-    by_account = session.scalar(failures.where(LoginAttempt.email == email)) or 0
-    by_address = session.scalar(failures.where(LoginAttempt.address == address)) or 0
-    if (
-        by_account >= config.login_max_failures_per_account
-        or by_address >= config.login_max_failures_per_address
-    ):
-        raise TooManyRequests(
-            f"Too many failed logins; wait {config.login_failure_window_minutes} minutes "
-            "and try again.",
-            code="login_throttled",
-            details={"retry_after_seconds": config.login_failure_window_minutes * 60},
-        )
+    """Refuse a login attempt that comes too soon; nothing here locks out the real user.
+
+    - one (account, address) pair and one address (whatever accounts it tries) are refused
+      once their failures in the window reach their limits, until enough of them age out;
+    - an account's failures from everywhere only slow down the addresses that failed for
+      it: once they reach the account limit, such an address waits a delay after the
+      account's last failure, doubling with each failure and capped far below the window.
+      An address that has not failed for the account (the user's own) is never delayed.
+    """
+    now = utcnow()
+    window = timedelta(minutes=config.login_failure_window_minutes)
+    since = now - window
+    failed: list[ColumnElement[bool]] = [LoginAttempt.succeeded.is_(False),
+                                         LoginAttempt.attempted_at >= since]
+
+    def locked_for(limit: int, *where: ColumnElement[bool]) -> int:
+        """Seconds until fewer than ``limit`` such failures remain in the window."""
+        times = session.scalars(
+            select(LoginAttempt.attempted_at).where(*failed, *where)
+            .order_by(LoginAttempt.attempted_at.desc()).limit(limit)
+        ).all()
+        return _seconds(_aware(times[-1]) + window - now) if len(times) >= limit else 0
+
+    by_email = LoginAttempt.email == email
+    by_address = LoginAttempt.address == address
+    wait = max(locked_for(config.login_max_failures_per_pair, by_email, by_address),
+               locked_for(config.login_max_failures_per_address, by_address))
+    if wait:
+        raise _throttled(f"Too many failed logins from this address; try again in "
+                         f"{math.ceil(wait / 60)} minutes.", wait)
+
+    if session.scalar(select(LoginAttempt.id).where(*failed, by_email, by_address)
+                      .limit(1)) is None:
+        return  # this address has not failed for this account: never slowed down
+    count, last = session.execute(
+        select(func.count(), func.max(LoginAttempt.attempted_at)).where(*failed, by_email)
+    ).one()
+    excess = count - config.login_max_failures_per_account
+    if excess < 0 or last is None:
+        return
+    delay = min(config.login_slowdown_max_seconds,
+                SLOWDOWN_BASE_SECONDS * 2 ** min(excess, 30))
+    wait = _seconds(_aware(last) + timedelta(seconds=delay) - now)
+    if wait:
+        raise _throttled(f"Too many failed logins for this account; wait {wait} seconds and "
+                         "try again.", wait)
 
 
 def authenticate(
@@ -138,6 +238,55 @@ def revoke_token(session: Session, token: str) -> bool:
     return True
 
 
+def end_sessions(user: User) -> None:
+    """Every browser session of ``user`` ends (logout; the cookie's version no longer fits)."""
+    user.session_version = (user.session_version or 1) + 1
+
+
+def change_password(
+    session: Session,
+    config: Config,
+    user: User,
+    current_password: str,
+    new_password: str,
+    address: str,
+    keep_token: str | None = None,
+) -> None:
+    """Set a new password after checking the current one (throttled like a login).
+
+    Every session of the user ends and every token but ``keep_token`` (the caller's) is
+    revoked. A wrong current password is committed as a failed login, then refused.
+    """
+    _check_throttle(session, config, user.email, address)
+    if not verify_password(user.password_hash, current_password):
+        session.add(LoginAttempt(email=user.email, address=address, succeeded=False))
+        session.commit()
+        raise RuleViolation("The current password is wrong.", code="wrong_password",
+                            details={"problems": [{"field": "current_password",
+                                                   "code": "wrong",
+                                                   "message": "not the current password"}]})
+    check_password(new_password, user_inputs=[user.email, user.name], field="new_password")
+    user.password_hash = hash_password(new_password)
+    end_sessions(user)
+    revoke = update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if keep_token:
+        revoke = revoke.where(ApiToken.token_hash != _token_digest(keep_token))
+    session.execute(revoke.values(revoked_at=utcnow()))
+    audit.record(session, action="user.password_change", target_type="user",
+                 target_id=user.id, actor=user)
+
+
+def _end_organization_sessions(session: Session, org: Organization) -> None:
+    """Every session and token of the organization's users ends; lifting a suspension later
+    does not bring them back."""
+    members = select(User.id).where(User.organization_id == org.id)
+    session.execute(update(User).where(User.organization_id == org.id)
+                    .values(session_version=User.session_version + 1))
+    session.execute(update(ApiToken).where(ApiToken.user_id.in_(members),
+                                           ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))
+
+
 def organization_snapshot(org: Organization) -> dict[str, Any]:
     return {
         "name": org.name,
@@ -191,13 +340,7 @@ def create_user(
             details={"problems": [{"field": "roles", "code": "not_allowed", "message": r}
                                   for r in bad]},
         )
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise RuleViolation(
-            f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.",
-            code="weak_password",
-            details={"problems": [{"field": "password", "code": "too_short",
-                                   "message": f"at least {MIN_PASSWORD_LENGTH} characters"}]},
-        )
+    check_password(password, user_inputs=[email, name])
     if session.scalar(select(User.id).where(User.email == email)):
         raise Conflict("A user with this email exists.", code="duplicate_email")
     user = User(email=email, password_hash=hash_password(password), name=name,
@@ -246,6 +389,8 @@ def update_organization(
         setattr(org, key, value)
     if status_changed and org.kind == OrganizationKind.supplier:
         enqueue(session, "supplier", [org.id], reason=f"supplier.{org.status}")
+    if status_changed and org.status != OrganizationStatus.active:
+        _end_organization_sessions(session, org)
     session.flush()
     audit.record(session, action="organization.update", target_type="organization",
                  target_id=org.id, actor=actor, before=before,

@@ -20,13 +20,14 @@ from mall.accounts.permissions import (
 from mall.accounts.schemas import (
     OrganizationCreateSchema,
     OrganizationUpdateSchema,
+    PasswordChangeSchema,
     TokenRequestSchema,
     UserCreateSchema,
 )
 from mall.accounts.serializers import organization_json, user_json
 from mall.db import db
 from mall.errors import NotFound, RuleViolation
-from mall.http import json_body, load, paginate
+from mall.http import json_body, load, no_store, paginate
 
 api = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
 
@@ -35,6 +36,7 @@ api = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
 @public
 def create_token() -> Any:
     """Exchange an email and password for a bearer token."""
+    no_store()
     data = load(TokenRequestSchema(), json_body())
     session = db.session()
     config = current_app.config["MALL"]
@@ -56,6 +58,19 @@ def revoke_token(user: User) -> Any:
 @api_guard()
 def me(user: User) -> Any:
     return user_json(user)
+
+
+@api.put("/me/password")
+@api_guard()
+def change_password(user: User) -> Any:
+    """Change the caller's password; their sessions and every other token of theirs end."""
+    data = load(PasswordChangeSchema(), json_body())
+    session = db.session()
+    services.change_password(session, current_app.config["MALL"], user,
+                             data["current_password"], data["new_password"],
+                             client_address(), keep_token=bearer_token())
+    session.commit()
+    return "", 204
 
 
 @api.post("/admin/organizations")

@@ -33,7 +33,7 @@ from mall.catalog.models import (
     Lot,
 )
 from mall.catalog.schemas import MAX_PRICE_DIGITS, FeedRowSchema, OfferFieldsSchema
-from mall.http import validation_problems
+from mall.http import lone_surrogate_path, validation_problems
 
 Problem = dict[str, str]
 MAX_TEXT_ATTRIBUTE = 500
@@ -348,10 +348,13 @@ def parse_attributes_cell(text: str) -> tuple[Any, Problem | None]:
     """A CSV ``attributes`` cell holds one JSON object."""
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
         return None, problem("attributes", "invalid_json",
                              "The attributes cell must hold a JSON object.")
     if not isinstance(value, dict):
         return None, problem("attributes", "invalid_json",
                              "The attributes cell must hold a JSON object.")
+    if lone_surrogate_path(value) is not None:
+        return None, problem("attributes", "invalid_value",
+                             "The attributes cell holds a \\u escape that is not a character.")
     return value, None

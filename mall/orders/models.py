@@ -54,6 +54,11 @@ class CompetitionStatus(enum.StrEnum):
     cancelled = "cancelled"
 
 
+# The most of one offer a cart line or a requisition line may ask for (the API's schemas, and
+# the services for quantities that add up).
+MAX_LINE_QUANTITY = 10_000_000
+
+
 class Cart(Base):
     __tablename__ = "carts"
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from mall.money import money
-from mall.orders.models import Cart, Competition, Flag, PurchaseOrder, Quote, Requisition
+from mall.orders.models import (
+    Cart,
+    Competition,
+    CompetitionStatus,
+    Flag,
+    PurchaseOrder,
+    Quote,
+    Requisition,
+)
 
 
 def reason_json(rule: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -63,25 +71,45 @@ def cart_json(cart: Cart) -> dict[str, Any]:
                                      for li in cart.lines]}
 
 
-def quote_json(quote: Quote) -> dict[str, Any]:
-    return {"id": quote.id, "supplier_id": quote.supplier_id, "lines": quote.lines,
-            "total": money(quote.total, quote.currency),
+def quote_json(quote: Quote, with_supplier: bool = True) -> dict[str, Any]:
+    """One quote; ``with_supplier=False`` leaves out who made it (``supplier_id`` null)."""
+    return {"id": quote.id, "supplier_id": quote.supplier_id if with_supplier else None,
+            "lines": quote.lines, "total": money(quote.total, quote.currency),
             "evaluated_total": money(quote.evaluated_total, quote.currency),
             "submitted_at": quote.submitted_at.isoformat()}
 
 
-def competition_json(competition: Competition, quotes: list[Quote] | None) -> dict[str, Any]:
+def competition_json(competition: Competition, quotes: list[Quote] | None,
+                     supplier_id: int | None = None) -> dict[str, Any]:
+    """A competition as one party may see it.
+
+    ``supplier_id``: the invited supplier looking, who sees its own invitation and its own
+    quote (``quotes`` must hold only that one) and how many were invited and have quoted,
+    never who. Otherwise the purchaser looks: it too sees only the counts until the award;
+    ``invited_supplier_ids`` and each quote's ``supplier_id`` are null before then.
+    """
     requisition = competition.requisition
-    return {
+    disclosed = supplier_id is None and competition.status == CompetitionStatus.awarded
+    body: dict[str, Any] = {
         "id": competition.id, "requisition_id": competition.requisition_id,
         "status": competition.status, "deadline": competition.deadline.isoformat(),
         "sme_deduction": str(competition.sme_deduction),
         "lines": [{"id": li.id, "sku": li.sku, "title": li.title, "quantity": li.quantity,
                    "category_id": li.category_id} for li in requisition.lines],
-        "invited_supplier_ids": [i.supplier_id for i in competition.invitations],
+        "invited_count": len(competition.invitations),
+        "quoted_count": len(competition.quotes),
+        "invited_supplier_ids": [i.supplier_id for i in competition.invitations]
+        if disclosed else None,
         "awarded_quote_id": competition.awarded_quote_id,
-        "quotes": None if quotes is None else [quote_json(q) for q in quotes],
+        "quotes": None if quotes is None else [
+            quote_json(q, with_supplier=disclosed or q.supplier_id == supplier_id)
+            for q in quotes],
     }
+    if supplier_id is not None:
+        own = next((i for i in competition.invitations if i.supplier_id == supplier_id), None)
+        body["invitation"] = None if own is None else {
+            "supplier_id": own.supplier_id, "invited_at": own.invited_at.isoformat()}
+    return body
 
 
 def flag_json(flag: Flag) -> dict[str, Any]:

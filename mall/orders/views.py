@@ -132,6 +132,9 @@ def requisition_create(user: User) -> Any:
     session = db.session()
     lang = _language()
     settings = Settings.from_app_config(current_app.config)
+    # A requirement naming a brand or excluding suppliers is refused before anything is made.
+    from mall.standards.services import refuse_blocked_requirement
+    refuse_blocked_requirement(session, data.get("requirement_text"))
 
     def create() -> tuple[int, dict[str, Any]]:
         if data.get("from_cart"):
@@ -205,16 +208,22 @@ def requisition_cancel(requisition_id: int, user: User) -> Any:
            kinds=PURCHASER + SUPPLIER)
 def competition_show(competition_id: int, user: User) -> Any:
     session = db.session()
-    quotes: list[Quote] | None
     if user.organization.kind == OrganizationKind.supplier:
         competition = competitions.competition_for_supplier(session, user, competition_id)
-        quotes = [q for q in competition.quotes if q.supplier_id == user.organization_id]
-    else:
-        competition = competitions.competition_for_purchaser(session, user, competition_id)
-        # Sealed until the deadline: the purchaser sees no quote before then.
-        quotes = competitions.ranked_quotes(competition) \
-            if competitions.quotes_visible_to_purchaser(competition, utcnow()) else None
+        return jsonify(_supplier_competition_json(competition, user))
+    competition = competitions.competition_for_purchaser(session, user, competition_id)
+    quotes: list[Quote] | None
+    # Sealed until the deadline: the purchaser sees no quote before then (and no supplier
+    # behind one before the award).
+    quotes = competitions.ranked_quotes(competition) \
+        if competitions.quotes_visible_to_purchaser(competition, utcnow()) else None
     return jsonify(competition_json(competition, quotes))
+
+
+def _supplier_competition_json(competition: Competition, user: User) -> dict[str, Any]:
+    """What an invited supplier sees: its own invitation and quote, counts of the others."""
+    own = [q for q in competition.quotes if q.supplier_id == user.organization_id]
+    return competition_json(competition, own, supplier_id=user.organization_id)
 
 
 @api.get("/supplier/competitions")
@@ -223,8 +232,8 @@ def supplier_competitions(user: User) -> Any:
     query = (select(Competition).join(CompetitionInvitation)
              .where(CompetitionInvitation.supplier_id == user.organization_id)
              .order_by(Competition.id.desc()))
-    return jsonify(paginate(db.session(), query, lambda c: competition_json(
-        c, [q for q in c.quotes if q.supplier_id == user.organization_id])))
+    return jsonify(paginate(db.session(), query,
+                            lambda c: _supplier_competition_json(c, user)))
 
 
 @api.post("/competitions/<int:competition_id>/quotes")

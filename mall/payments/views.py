@@ -69,7 +69,12 @@ def refund(payment_id: int, user: User) -> Any:
 @api.post("/webhooks/stripe")
 @public
 def stripe_webhook() -> Any:
-    """Stripe events, verified by their Stripe-Signature."""
+    """Stripe events, verified by their Stripe-Signature; the answer says what was done.
+
+    ``outcome`` is ``applied``, ``duplicate`` (seen before) or ``ignored`` with a ``reason``
+    (an event about no payment of ours, or not matching it, is kept and answered 200 so the
+    gateway does not resend it).
+    """
     signature = request.headers.get("Stripe-Signature", "")
     try:
         event = current_gateway().parse_webhook(request.get_data(), signature)
@@ -77,4 +82,4 @@ def stripe_webhook() -> Any:
         raise BadRequest("The Stripe-Signature does not verify.",
                          code="invalid_signature") from exc
     outcome = services.apply_gateway_event(db.session(), event)
-    return {"received": True, "outcome": outcome}
+    return {"received": True, **outcome}

@@ -213,6 +213,9 @@ def filters_by_facet(
         by_facet["in_stock"] = [{"term": {"in_stock": True}}]
     for key, values in sorted(request.get("attributes", {}).items()):
         by_facet[f"attr.{key}"] = [_attr_filter(key, values, attributes.get(key))]
+    if request.get("conditions"):
+        # A requirement standard's conditions (set by the caller, never by query arguments).
+        by_facet["standard"] = standard_filters(request["conditions"], attributes)
     return by_facet
 
 
@@ -352,3 +355,42 @@ def build_suggest_body(q: str, size: int = 6) -> dict[str, Any]:
                 "aggs": {"v": {"terms": {"field": "category.name_zh.raw", "size": 3}}}},
         },
     }
+
+
+# --- requirement standards ---------------------------------------------------------------------
+
+_RANGE_OPS = {"gte": "gte", "lte": "lte"}
+
+
+def standard_condition_filter(condition: dict[str, Any],
+                              info: AttributeInfo | None) -> dict[str, Any]:
+    """One condition of a requirement standard (``{attribute, op, value}``, already checked
+    against the category template) as a filter on the typed nested attributes.
+
+    ``gte``/``lte`` compare ``attrs.number``; ``eq``/``in`` match the typed value (numbers
+    on ``attrs.number``, booleans on ``attrs.bool``, enums and text on ``attrs.keyword``).
+    """
+    key, op, value = condition["attribute"], condition["op"], condition["value"]
+    kind = info.type if info else "text"
+    clause: dict[str, Any]
+    if op in _RANGE_OPS:
+        clause = {"range": {"attrs.number": {_RANGE_OPS[op]: float(value)}}}
+    else:
+        values = value if op == "in" else [value]
+        if kind == "number":
+            clause = {"terms": {"attrs.number": [float(v) for v in values]}}
+        elif kind == "bool":
+            clause = {"terms": {"attrs.bool": [bool(v) for v in values]}}
+        else:
+            clause = {"terms": {"attrs.keyword": [str(v) for v in values]}}
+    return {"nested": {"path": "attrs", "query": {"bool": {"filter": [
+        {"term": {"attrs.key": key}}, clause]}}}}
+
+
+def standard_filters(conditions: list[dict[str, Any]],
+                     attributes: dict[str, AttributeInfo] | None = None
+                     ) -> list[dict[str, Any]]:
+    """Every condition of a standard as filter clauses: an offer must meet all of them
+    (each condition its own nested query, so two conditions may match two attributes)."""
+    attributes = attributes or {}
+    return [standard_condition_filter(c, attributes.get(c["attribute"])) for c in conditions]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from marshmallow import (
@@ -14,14 +15,28 @@ from marshmallow import (
     validates_schema,
 )
 
+from mall.catalog.schemas import MAX_PRICE_DIGITS
 from mall.errors import BadRequest
 from mall.http import load
 
 MAX_QUERY_LENGTH = 200
 MAX_PER_PAGE = 100
+# No stored price reaches this (Numeric(14, 2)); NaN and infinities are refused by the field.
+MAX_PRICE = Decimal(10) ** MAX_PRICE_DIGITS
+# Ids are 64-bit in the database and in the index.
+MAX_ID = 2**63 - 1
+# Values one filter may name at once (the engine caps terms per query far above this).
+MAX_FILTER_VALUES = 100
 # Deep pagination is expensive and useless to people; refine the search instead.
 MAX_RESULT_WINDOW = 2000
 SORTS = ("relevance", "price_asc", "price_desc", "newest")
+
+
+_few = validate.Length(max=MAX_FILTER_VALUES,
+                       error=f"At most {MAX_FILTER_VALUES} values per filter.")
+_id_range = validate.Range(min=1, max=MAX_ID, error=f"Ids run from 1 to {MAX_ID}.")
+_price_range = validate.Range(min=0, max=MAX_PRICE,
+                              error=f"Prices run from 0 to {MAX_PRICE:,.0f}.")
 
 
 class SearchRequestSchema(Schema):
@@ -31,22 +46,26 @@ class SearchRequestSchema(Schema):
     # The length cap is checked before loading, with its own error code (query_too_long).
     q = fields.String(load_default="")
     category = fields.String(validate=validate.Length(max=64))
-    brand = fields.List(fields.String(validate=validate.Length(max=120)), load_default=list)
-    supplier = fields.List(fields.Integer(), load_default=list)
+    brand = fields.List(fields.String(validate=validate.Length(max=120)), load_default=list,
+                        validate=_few)
+    supplier = fields.List(fields.Integer(validate=_id_range), load_default=list,
+                           validate=_few)
     supplier_size = fields.List(
         fields.String(validate=validate.OneOf(["micro", "small", "medium", "large"])),
-        load_default=list,
+        load_default=list, validate=_few,
     )
     sme = fields.Boolean()
-    agreement = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
+    agreement = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list,
+                            validate=_few)
     region = fields.String(validate=validate.Length(max=16))
-    price_min = fields.Decimal(validate=validate.Range(min=0))
-    price_max = fields.Decimal(validate=validate.Range(min=0))
+    price_min = fields.Decimal(validate=_price_range)
+    price_max = fields.Decimal(validate=_price_range)
     in_stock = fields.Boolean()
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
-    attributes = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+    attributes = fields.Dict(keys=fields.String(),
+                             values=fields.List(fields.String(), validate=_few),
                              load_default=dict)
 
     @pre_load

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +37,17 @@ def _run(engine: SearchEngine, alias: str, body: dict[str, Any]) -> dict[str, An
         log.error("search index %s missing: %s", alias, exc)
         raise _unavailable(exc) from exc
     except TransportError as exc:
-        if isinstance(exc.status_code, int) and exc.status_code < 500:
-            raise  # a query the engine refuses is our bug: let it surface as a 500
-        log.error("search engine error: %s", exc)
+        if exc.status_code == 400:
+            # The engine cannot run this query (a value it cannot parse or hold, too many
+            # terms): the request's doing, so the client hears why; logged in case the
+            # builder, not the request, is at fault.
+            log.warning("search engine refused a query: %s", exc)
+            raise BadRequest(
+                "The search engine cannot run this search; check the filter values.",
+                code="search_rejected",
+                details={"reason": exc.error if isinstance(exc.error, str) else "bad_request"},
+            ) from exc
+        log.error("search engine error: %s", exc)  # 401/403/429/5xx: not the client's
         raise _unavailable(exc) from exc
 
 
@@ -103,11 +112,13 @@ def _check_attribute_filters(request: dict[str, Any], scope: AttributeScope) -> 
         if info.type == "number":
             for value in values:
                 try:
-                    float(value)
+                    finite = math.isfinite(float(value))
                 except ValueError:
-                    raise BadRequest(f"attr.{key} takes numbers; {value!r} is not one.",
+                    finite = False
+                if not finite:
+                    raise BadRequest(f"attr.{key} takes finite numbers; {value!r} is not one.",
                                      code="invalid_attribute_value",
-                                     details={"attribute": key, "value": value}) from None
+                                     details={"attribute": key, "value": value})
 
 
 def _hit_json(hit: dict[str, Any]) -> dict[str, Any]:

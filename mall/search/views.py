@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, request
@@ -12,13 +13,20 @@ from mall.errors import BadRequest
 from mall.search import services
 from mall.search.client import search_backend
 from mall.search.schemas import MAX_QUERY_LENGTH, parse_search_args
+from mall.standards.services import get_standard, offer_search_request
 
 api = Blueprint("search_api", __name__, url_prefix="/api/v1")
 
 
-def run_search(args: Any) -> dict[str, Any]:
-    """Validate the query arguments and search (the API and the search page share it)."""
+def run_search(args: Any,
+               narrow: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Validate the query arguments and search (the API and the search page share it).
+
+    ``narrow`` restricts the validated request further (a standard's conditions).
+    """
     search_request = parse_search_args(args)
+    if narrow is not None:
+        search_request = narrow(search_request)
     return services.search_offers(
         search_backend.engine(),
         current_app.config["MALL"].search_alias,
@@ -46,3 +54,12 @@ def suggest() -> Any:
         raise BadRequest(f"The search text is limited to {MAX_QUERY_LENGTH} characters.",
                          code="query_too_long", details={"max_length": MAX_QUERY_LENGTH})
     return services.suggest(search_backend.engine(), current_app.config["MALL"].search_alias, q)
+
+
+@api.get("/standards/<code>/offers")
+@optional_auth
+def standard_offers(code: str) -> Any:
+    """Search restricted to the offers that meet every condition of a requirement standard."""
+    standard = get_standard(db.session(), code, request.args.get("version", type=int))
+    return run_search(request.args,
+                      lambda search_request: offer_search_request(standard, search_request))

@@ -80,7 +80,8 @@ def served(app: Flask, committed_db: Engine, database_url: str, opensearch: Open
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
-        while not _answers(base):
+        worker_log = tmp_path / "worker.log"
+        while not (_answers(base) and worker_log.exists() and "started" in worker_log.read_text()):
             if time.monotonic() > deadline or process.poll() is not None:
                 logs = "".join(p.read_text()[-2000:] for p in tmp_path.glob("*.log"))
                 raise AssertionError(f"the app did not start:\n{logs}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 from collections.abc import Iterator
@@ -22,52 +20,15 @@ from mall.payments.gateway import StripeGateway
 from mall.payments.models import Payment
 from tests.factories.accounts import auth_headers, make_user
 from tests.orders.conftest import build_world
-
-GOOD_CARD, DECLINE_CARD = "4242424242424242", "4000000000000341"
-
-
-@pytest.fixture
-def gateway(app: Flask) -> StripeGateway:
-    return app.extensions["mall.payments"]
-
-
-def card(gateway: StripeGateway, number: str = GOOD_CARD) -> str:
-    method = gateway.client.v1.payment_methods.create(params={
-        "type": "card", "card": {"number": number, "exp_month": 12, "exp_year": 2031,
-                                 "cvc": "123"}})
-    return method.id
-
-
-@pytest.fixture
-def order(db_session: Session, app: Flask) -> PurchaseOrder:
-    world = build_world(db_session, app, price="250.00")
-    requisition = create_requisition(db_session, Settings(jurisdiction="cn-central"),
-                                     world.buyer, [(world.offers[0].id, 4)])
-    assert requisition.route == "direct"
-    order = db_session.scalar(select(PurchaseOrder).where(
-        PurchaseOrder.requisition_id == requisition.id))
-    assert order is not None and order.total == Decimal("1000.00")
-    db_session.commit()
-    return order
-
-
-def buyer_headers(app: Flask, session: Session, order: PurchaseOrder, **extra: str):
-    user = make_user(session, _purchaser(session, order), roles=("buyer", "finance"))
-    return {**auth_headers(app, session, user), **extra}
-
-
-def _purchaser(session: Session, order: PurchaseOrder):
-    from mall.accounts.models import Organization
-
-    return session.get(Organization, order.purchaser_organization_id)
-
-
-def supplier_headers(app: Flask, session: Session, supplier_id: int):
-    from mall.accounts.models import Organization
-
-    user = make_user(session, session.get(Organization, supplier_id),
-                     roles=("supplier_admin",))
-    return auth_headers(app, session, user)
+from tests.payments.conftest import (
+    DECLINE_CARD,
+    buyer_headers,
+    card,
+    intent_event,
+    purchaser,
+    sign,
+    supplier_headers,
+)
 
 
 @pytest.mark.smoke
@@ -160,7 +121,7 @@ def test_invoice_is_settled_by_finance_only(
     assert invoice.status_code == 201
     assert invoice.json["status"] == "invoiced"
     assert invoice.json["reference"].startswith("INV-")
-    buyer_only = make_user(db_session, _purchaser(db_session, order), roles=("buyer",))
+    buyer_only = make_user(db_session, purchaser(db_session, order), roles=("buyer",))
     refused = client.post(f"/api/v1/payments/{invoice.json['id']}/settle",
                           headers=auth_headers(app, db_session, buyer_only))
     assert refused.status_code == 403
@@ -199,23 +160,16 @@ def test_refunds_never_exceed_the_payment(
     assert payment.refunded_amount == Decimal("1000.00")
 
 
-def sign(payload: bytes, secret: str) -> str:
-    timestamp = int(time.time())
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
-
-
 def test_webhook_rejects_forged_signatures_and_applies_events_once(
     client: FlaskClient, db_session: Session, app: Flask, order
 ) -> None:
     payment = Payment(order_id=order.id, method="card", status="pending",
-                      amount=order.total, currency=order.currency,
-                      created_by_id=make_user(db_session, _purchaser(db_session, order)).id)
+                      amount=order.total, currency=order.currency, reference="pi_test_1",
+                      created_by_id=make_user(db_session, purchaser(db_session, order)).id)
     db_session.add(payment)
     db_session.flush()
-    event = {"id": "evt_test_1", "type": "payment_intent.succeeded",
-             "data": {"object": {"id": "pi_test_1", "object": "payment_intent",
-                                 "metadata": {"payment_id": str(payment.id)}}}}
+    event = intent_event("evt_test_1", "pi_test_1", amount=100000, currency="cny",
+                         payment_id=payment.id)
     payload = json.dumps(event).encode()
     forged = client.post("/api/v1/webhooks/stripe", data=payload,
                          headers={"Stripe-Signature": sign(payload, "whsec_wrong"),
@@ -257,7 +211,10 @@ def localstripe_webhook(live_server: str, gateway: StripeGateway, app: Flask
 def test_a_charge_whose_answer_was_lost_is_completed_by_the_real_webhook(
     app: Flask, gateway: StripeGateway, localstripe_webhook
 ) -> None:
-    """The app died after charging: localstripe's signed webhook completes the payment."""
+    """The app died after confirming: localstripe's signed webhook completes the payment.
+
+    The charge's reference is stored before it is confirmed, so the webhook finds it.
+    """
     from mall.db import db
 
     session = db.session()
@@ -270,10 +227,14 @@ def test_a_charge_whose_answer_was_lost_is_completed_by_the_real_webhook(
                       currency=order.currency, created_by_id=world.buyer.id)
     session.add(payment)
     session.commit()
-    # the charge the crashed request had sent
-    gateway.charge(payment.amount, payment.currency, card(gateway),
-                   idempotency_key=f"mall-payment-{payment.id}",
-                   metadata={"payment_id": str(payment.id), "order_id": str(order.id)})
+    # what the crashed request had done: create the charge, store its reference, confirm it
+    payment.reference = gateway.create_charge(
+        payment.amount, payment.currency, card(gateway),
+        idempotency_key=f"mall-payment-{payment.id}",
+        metadata={"payment_id": str(payment.id), "order_id": str(order.id)})
+    session.commit()
+    result = gateway.confirm_charge(payment.reference, f"mall-payment-{payment.id}-confirm")
+    assert result.status == "succeeded"
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         session.expire_all()

@@ -25,6 +25,7 @@ from werkzeug.http import parse_options_header
 
 from mall.catalog.validation import Problem, parse_attributes_cell, problem
 from mall.errors import ApiError, BadRequest
+from mall.http import lone_surrogate_path
 
 MAX_ROWS = 100_000
 CHUNK_BYTES = 64 * 1024
@@ -150,8 +151,15 @@ def ndjson_records(text: IO[str]) -> Iterator[Record]:
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
             raise FeedRefused(f"Line {line_no} is not valid JSON ({reason}).",
                               details={"line": line_no}) from None
+        except RecursionError:
+            raise FeedRefused(f"Line {line_no} is nested too deeply.",
+                              details={"line": line_no}) from None
         if not isinstance(value, dict):
             raise FeedRefused(f"Line {line_no} is not a JSON object.", details={"line": line_no})
+        if (path := lone_surrogate_path(value)) is not None:
+            raise FeedRefused(f"Line {line_no} holds a \\u escape that is not a character (a "
+                              f"lone surrogate) in {path or 'a key'}.",
+                              details={"line": line_no, "field": path})
         row += 1
         problems: list[Problem] = []
         if "regions" in value:

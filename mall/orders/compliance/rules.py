@@ -57,6 +57,9 @@ class LineFacts:
     ceiling: Decimal | None
     regions: tuple[str, ...]
     stock: int
+    # False for a competition line the winner quoted without an offer of its own: no offer,
+    # region or stock to check, only the supplier, the agreement and the ceiling.
+    listed: bool = True
 
     @property
     def line_total(self) -> Decimal:
@@ -131,7 +134,8 @@ def eligibility_rule(facts: Facts) -> list[RuleResult]:
         if line.supplier_status != OrganizationStatus.active or not line.supplier_awarded:
             problems.append(("supplier_inactive", "供应商未处于有效入围状态",
                              "the supplier is not an active awarded supplier"))
-        if line.offer_status != OfferStatus.active or line.offer_valid_until < facts.on:
+        if line.listed and (line.offer_status != OfferStatus.active
+                            or line.offer_valid_until < facts.on):
             problems.append(("offer_inactive", "商品未上架或已过有效期",
                              "the offer is not active or has expired"))
         if line.ceiling is not None and line.unit_price > line.ceiling:
@@ -140,10 +144,10 @@ def eligibility_rule(facts: Facts) -> list[RuleResult]:
                              f"{fmt(line.ceiling, line.currency)}",
                              f"unit price {fmt(line.unit_price, line.currency)} is above the "
                              f"ceiling {fmt(line.ceiling, line.currency)}"))
-        if not region_covers(line.regions, facts.purchaser_region):
+        if line.listed and not region_covers(line.regions, facts.purchaser_region):
             problems.append(("region_not_served", f"不向 {facts.purchaser_region} 供货",
                              f"not delivered to {facts.purchaser_region}"))
-        if line.stock < line.quantity:
+        if line.listed and line.stock < line.quantity:
             problems.append(("insufficient_stock",
                              f"库存 {line.stock} 少于需求数量 {line.quantity}",
                              f"stock {line.stock} is less than the quantity {line.quantity}"))
@@ -153,7 +157,7 @@ def eligibility_rule(facts: Facts) -> list[RuleResult]:
             else str(line.ceiling), "stock": line.stock, "regions": list(line.regions),
             "purchaser_region": facts.purchaser_region, "offer_status": line.offer_status,
             "supplier_status": line.supplier_status, "agreement_status": line.agreement_status,
-            "problems": [code for code, _, _ in problems],
+            "listed": line.listed, "problems": [code for code, _, _ in problems],
         }
         if problems:
             results.append(RuleResult(

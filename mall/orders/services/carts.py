@@ -1,4 +1,9 @@
-"""The purchaser's cart: one per user, turned into one requisition on submit."""
+"""The purchaser's cart: one per user, turned into one requisition on submit.
+
+Only offers the purchaser may see enter it (anything else is "not found", so a draft or
+another region's offer is not even confirmed to exist), and a line never holds more than
+``MAX_LINE_QUANTITY`` or more than the offer's stock.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,13 @@ from mall.accounts.models import User
 from mall.catalog.models import Offer
 from mall.db import utcnow
 from mall.errors import NotFound, RuleViolation
-from mall.orders.models import Cart, CartLine, Requisition
+from mall.orders.models import MAX_LINE_QUANTITY, Cart, CartLine, Requisition
 from mall.orders.services.facts import Settings
-from mall.orders.services.requisitions import create_requisition
+from mall.orders.services.requisitions import (
+    create_requisition,
+    offers_not_found,
+    visible_to,
+)
 
 
 def get_cart(session: Session, user: User) -> Cart:
@@ -34,12 +43,27 @@ def _cart_line(cart: Cart, offer_id: int) -> CartLine:
     return line
 
 
+def _check_quantity(offer: Offer, quantity: int) -> None:
+    """A cart line holds at most ``MAX_LINE_QUANTITY`` and at most the offer's stock."""
+    details = {"offer_id": offer.id, "quantity": quantity}
+    if quantity > MAX_LINE_QUANTITY:
+        raise RuleViolation(f"At most {MAX_LINE_QUANTITY:,} of one offer fit in the cart.",
+                            code="quantity_above_limit",
+                            details={**details, "max_quantity": MAX_LINE_QUANTITY})
+    if quantity > offer.stock:
+        raise RuleViolation(f"Only {offer.stock:,} of offer {offer.sku} are in stock; the cart "
+                            f"would hold {quantity:,}.", code="insufficient_stock",
+                            details={**details, "stock": offer.stock})
+
+
 def add_to_cart(session: Session, user: User, offer_id: int, quantity: int) -> Cart:
     """Add ``quantity`` of an offer; adding the same offer again raises its quantity."""
-    if session.get(Offer, offer_id) is None:
-        raise NotFound(f"Offer {offer_id} does not exist.", code="offer_not_found")
+    offer = session.get(Offer, offer_id)
+    if offer is None or not visible_to(offer, user.organization, utcnow().date()):
+        raise offers_not_found([offer_id])
     cart = get_cart(session, user)
     line = _find_line(cart, offer_id)
+    _check_quantity(offer, quantity + (line.quantity if line is not None else 0))
     if line is None:
         cart.lines.append(CartLine(offer_id=offer_id, quantity=quantity))
     else:
@@ -51,7 +75,9 @@ def add_to_cart(session: Session, user: User, offer_id: int, quantity: int) -> C
 
 def set_cart_quantity(session: Session, user: User, offer_id: int, quantity: int) -> Cart:
     cart = get_cart(session, user)
-    _cart_line(cart, offer_id).quantity = quantity
+    line = _cart_line(cart, offer_id)
+    _check_quantity(session.get_one(Offer, offer_id), quantity)
+    line.quantity = quantity
     session.flush()
     return cart
 

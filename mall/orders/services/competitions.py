@@ -36,6 +36,7 @@ from mall.orders.models import (
     RequisitionLine,
     RequisitionStatus,
 )
+from mall.orders.services.facts import line_facts, unlisted_line_facts
 from mall.orders.services.purchase_orders import PlannedLine, create_orders
 
 SME_SIZES = ("small", "micro")
@@ -79,7 +80,12 @@ def supplier_ceiling(session: Session, line: RequisitionLine, supplier_id: int) 
 
 
 def _supplier_offer(session: Session, line: RequisitionLine, supplier_id: int) -> Offer | None:
-    """The supplier's own active offer for the same product under the same agreement."""
+    """The supplier's own offer for the same product under the same agreement.
+
+    An active one if there is one; otherwise whatever offer it has (a delisted or suspended
+    one, which then fails eligibility at the award rather than being ordered around). None
+    when the supplier never listed the product.
+    """
     if line.supplier_id == supplier_id:
         return session.get(Offer, line.offer_id)
     original = session.get(Offer, line.offer_id)
@@ -87,8 +93,8 @@ def _supplier_offer(session: Session, line: RequisitionLine, supplier_id: int) -
         return None
     return session.scalar(select(Offer).where(
         Offer.supplier_id == supplier_id, Offer.agreement_id == line.agreement_id,
-        Offer.product_id == original.product_id, Offer.status == OfferStatus.active)
-        .order_by(Offer.id).limit(1))
+        Offer.product_id == original.product_id)
+        .order_by((Offer.status == OfferStatus.active).desc(), Offer.id).limit(1))
 
 
 def competition_for_supplier(session: Session, user: User, competition_id: int) -> Competition:
@@ -162,7 +168,8 @@ def submit_quote(session: Session, user: User, competition_id: int,
         currency=competition.currency, submitted_at=now)
     try:
         with session.begin_nested():  # a concurrent duplicate loses on the unique constraint
-            session.add(quote)
+            # Through the collection, so a competition already loaded counts the new quote.
+            competition.quotes.append(quote)
             session.flush()
     except IntegrityError:
         raise Conflict("You have already quoted; quotes are final.",
@@ -182,6 +189,12 @@ def ranked_quotes(competition: Competition) -> list[Quote]:
 
 def award(session: Session, user: User, competition_id: int,
           now: datetime | None = None) -> Competition:
+    """Award to the lowest evaluated quote and place its order at the quoted prices.
+
+    The winner's lines must still be eligible now (its offer, or without one its status and
+    award, the agreement, the ceiling); otherwise 422 ``no_longer_eligible`` and nothing
+    changes.
+    """
     now = now or utcnow()
     if not user.has_role(Role.buyer, Role.approver):
         raise Forbidden("This needs the role buyer or approver.", code="role_required")
@@ -201,6 +214,8 @@ def award(session: Session, user: User, competition_id: int,
     requisition = competition.requisition
     prices = {int(li["line_id"]): Decimal(li["unit_price"]) for li in winner.lines}
     planned = []
+    # The winner's lines are checked as the catalog has them now, at the quoted prices.
+    eligibility = []
     for line in requisition.lines:
         offer = _supplier_offer(session, line, winner.supplier_id)
         planned.append(PlannedLine(
@@ -208,8 +223,12 @@ def award(session: Session, user: User, competition_id: int,
             offer.title if offer is not None else line.title,
             offer.sku if offer is not None else line.sku, line.quantity, prices[line.id],
             competition.currency))
+        eligibility.append(
+            line_facts(session, offer, line.quantity, prices[line.id]) if offer is not None
+            else unlisted_line_facts(session, line, winner.supplier_id, prices[line.id],
+                                     supplier_ceiling(session, line, winner.supplier_id)))
     # Orders at the quoted price: the SME deduction only ranks, it is never paid.
-    create_orders(session, requisition, {winner.supplier_id: planned}, user,
+    create_orders(session, requisition, {winner.supplier_id: planned}, user, eligibility, now,
                   competition_id=competition.id)
     competition.status = CompetitionStatus.awarded
     competition.awarded_quote_id = winner.id

@@ -17,7 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from mall.accounts.models import Organization, OrganizationStatus
-from mall.catalog.models import AgreementSupplier, Offer
+from mall.catalog.models import Agreement, AgreementSupplier, Offer
 from mall.catalog.services.prices import offer_ceiling
 from mall.money import to_cents
 from mall.orders.compliance.profiles import Profile, profile_for
@@ -89,6 +89,27 @@ def line_facts(session: Session, offer: Offer, quantity: int,
         agreement_starts_on=agreement.starts_on, agreement_ends_on=agreement.ends_on,
         ceiling=offer_ceiling(session, offer), regions=tuple(offer.regions or ()),
         stock=offer.stock,
+    )
+
+
+def unlisted_line_facts(session: Session, line: RequisitionLine, supplier_id: int,
+                        unit_price: Decimal, ceiling: Decimal | None) -> LineFacts:
+    """A competition line the supplier quoted without an offer of its own (``listed=False``).
+
+    Only the supplier, its award under the line's agreement, the agreement and the ceiling
+    apply; there is no offer whose status, regions or stock could be checked.
+    """
+    supplier = session.get_one(Organization, supplier_id)
+    agreement = session.get_one(Agreement, line.agreement_id)
+    awarded = session.get(AgreementSupplier, (line.agreement_id, supplier_id)) is not None
+    return LineFacts(
+        offer_id=line.offer_id, sku=line.sku, category_id=line.category_id,
+        quantity=line.quantity, unit_price=unit_price, currency=line.currency,
+        offer_status="unlisted", offer_valid_until=agreement.ends_on,
+        supplier_status=supplier.status, supplier_awarded=awarded,
+        agreement_number=agreement.number, agreement_status=agreement.status,
+        agreement_starts_on=agreement.starts_on, agreement_ends_on=agreement.ends_on,
+        ceiling=ceiling, regions=(), stock=0, listed=False,
     )
 
 

@@ -1,10 +1,16 @@
-"""Purchase orders: one per supplier with line snapshots, stock, and the order life cycle."""
+"""Purchase orders: one per supplier with line snapshots, stock, and the order life cycle.
+
+Orders are placed only for lines that are still eligible (``eligibility``), and a voided
+(cancelled or rejected) order runs the registered cancel hooks, through which the payments
+area refunds or refuses (orders never import payments).
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +24,7 @@ from mall.db import utcnow
 from mall.errors import Conflict, Forbidden, NotFound, RuleViolation
 from mall.locks import for_update
 from mall.money import line_total
+from mall.orders.compliance.rules import LineFacts
 from mall.orders.models import (
     OrderLine,
     OrderParty,
@@ -26,6 +33,7 @@ from mall.orders.models import (
     Requisition,
     RequisitionStatus,
 )
+from mall.orders.services.eligibility import ensure_eligible, held_line_facts
 from mall.outbox.services import enqueue
 
 
@@ -78,8 +86,14 @@ def release_stock(session: Session, quantities: dict[int, int], reason: str) -> 
 
 def create_orders(session: Session, requisition: Requisition,
                   by_supplier: dict[int, list[PlannedLine]], actor: User,
+                  eligibility: Sequence[LineFacts], now: datetime,
                   competition_id: int | None = None) -> list[PurchaseOrder]:
-    """One order per supplier with line snapshots; stock reserved in the same transaction."""
+    """One order per supplier with line snapshots; stock reserved in the same transaction.
+
+    ``eligibility`` is every planned line as the catalog has it now (``line_facts`` at the
+    price to be paid); any failing line refuses the whole placement (``no_longer_eligible``).
+    """
+    ensure_eligible(session, requisition, eligibility, now)
     reserve_stock(session, offer_quantities(pl for planned in by_supplier.values()
                                             for pl in planned), "stock_reserved")
     orders = []
@@ -105,14 +119,22 @@ def create_orders(session: Session, requisition: Requisition,
     return orders
 
 
-def place_orders(session: Session, requisition: Requisition, actor: User) -> list[PurchaseOrder]:
-    """Orders at the requisition's snapshot prices, one per supplier."""
+def place_orders(session: Session, requisition: Requisition, actor: User,
+                 now: datetime | None = None,
+                 eligibility: Sequence[LineFacts] | None = None) -> list[PurchaseOrder]:
+    """Orders at the requisition's snapshot prices, one per supplier.
+
+    ``eligibility``: the lines' facts when the caller has just read them in this transaction;
+    otherwise they are read here. Either way the rule is applied at placement.
+    """
+    if eligibility is None:
+        eligibility = held_line_facts(session, requisition)
     by_supplier: dict[int, list[PlannedLine]] = defaultdict(list)
     for line in requisition.lines:
         by_supplier[line.supplier_id].append(PlannedLine(
             line.id, line.offer_id, line.category_id, line.title, line.sku, line.quantity,
             line.unit_price, line.currency))
-    return create_orders(session, requisition, by_supplier, actor)
+    return create_orders(session, requisition, by_supplier, actor, eligibility, now or utcnow())
 
 
 def order_snapshot(order: PurchaseOrder) -> dict[str, Any]:
@@ -120,6 +142,31 @@ def order_snapshot(order: PurchaseOrder) -> dict[str, Any]:
             "total": str(order.total), "currency": order.currency,
             "lines": [{"sku": li.sku, "title": li.title, "quantity": li.quantity,
                        "unit_price": str(li.unit_price)} for li in order.lines]}
+
+
+# The statuses that void an order: its stock goes back and the cancel hooks run.
+VOID_STATUSES = frozenset({OrderStatus.cancelled, OrderStatus.rejected})
+
+CancelHook = Callable[[Session, PurchaseOrder, User], None]
+_cancel_hooks: list[CancelHook] = []
+
+
+def register_cancel_hook(hook: CancelHook) -> None:
+    """Have ``hook(session, order, actor)`` run whenever an order is cancelled or rejected.
+
+    This is how higher layers (payments: refund or refuse) take part without orders importing
+    them. A hook runs inside the transition's transaction, after the order's stock was
+    released and its status set (so it holds the order and offer rows, in ``mall.locks``
+    order, and may lock payment rows next) and before the transition is audited; it may
+    record audit events itself. Raising an ``ApiError`` refuses the transition: the caller
+    rolls back and nothing changes. Registering the same hook again does nothing.
+    """
+    if hook not in _cancel_hooks:
+        _cancel_hooks.append(hook)
+
+
+def cancel_hooks() -> tuple[CancelHook, ...]:
+    return tuple(_cancel_hooks)
 
 
 TRANSITIONS: dict[str, tuple[frozenset[str], str, OrderParty]] = {
@@ -174,13 +221,17 @@ def transition(session: Session, user: User, order_id: int, action: str, party: 
                        details={"status": order.status, "action": action,
                                 "allowed_from": sorted(sources)})
     before = order.status
-    if target in (OrderStatus.cancelled, OrderStatus.rejected):
+    voided = target in VOID_STATUSES
+    if voided:
         release_stock(session, offer_quantities(order.lines), "stock_released")
     order.status = target
     order.status_reason = reason
     order.updated_at = utcnow()
     session.flush()
     _close_requisition_if_void(session, order.requisition_id)
+    if voided:
+        for hook in cancel_hooks():
+            hook(session, order, user)
     record(session, action=f"order.{action}", target_type="order", target_id=order.id,
            actor=user, before={"status": before}, after={"status": order.status},
            reason=reason)
@@ -194,5 +245,5 @@ def _close_requisition_if_void(session: Session, requisition_id: int) -> None:
         return
     statuses = set(session.scalars(select(PurchaseOrder.status).where(
         PurchaseOrder.requisition_id == requisition_id)))
-    if statuses and statuses <= {OrderStatus.cancelled, OrderStatus.rejected}:
+    if statuses and statuses <= VOID_STATUSES:
         requisition.status = RequisitionStatus.cancelled

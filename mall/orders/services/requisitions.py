@@ -9,24 +9,26 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from mall.accounts.models import User
+from mall.accounts.models import Organization, OrganizationKind, User
 from mall.audit.services import record
 from mall.catalog.models import Offer
+from mall.catalog.visibility import is_visible
 from mall.db import utcnow
 from mall.errors import Conflict, NotFound, RuleViolation
 from mall.locks import for_update, lock_purchaser_categories
 from mall.money import line_total, to_cents
 from mall.orders.compliance.engine import decide, fall_back_to_approval, with_result
 from mall.orders.compliance.outcomes import Route
-from mall.orders.compliance.rules import CategorySpend, Facts, competitors_rule
+from mall.orders.compliance.rules import CategorySpend, Facts, competitors_rule, region_covers
 from mall.orders.models import (
+    MAX_LINE_QUANTITY,
     ComplianceDecision,
     Requisition,
     RequisitionLine,
@@ -47,6 +49,35 @@ from mall.orders.services.purchase_orders import place_orders
 INITIAL_STATUS = {Route.direct: RequisitionStatus.ordered, Route.blocked: RequisitionStatus.blocked}
 
 
+def visible_to(offer: Offer, organization: Organization, today: date) -> bool:
+    """Whether the organization may see, and so buy, the offer.
+
+    The catalog's visibility (offer, supplier, agreement and award active and in date) and,
+    for a purchaser, delivery to its region or its country, as its searches are limited
+    (``mall.accounts.permissions.purchaser_regions``).
+    """
+    if not is_visible(offer, today):
+        return False
+    return (organization.kind != OrganizationKind.purchaser
+            or region_covers(tuple(offer.regions or ()), organization.region))
+
+
+def visible_offers(session: Session, organization: Organization, offer_ids: Iterable[int],
+                   today: date) -> dict[int, Offer]:
+    """The offers among ``offer_ids`` the organization may see, by id."""
+    ids = sorted(set(offer_ids))
+    if not ids:
+        return {}
+    return {o.id: o for o in session.scalars(select(Offer).where(Offer.id.in_(ids)))
+            if visible_to(o, organization, today)}
+
+
+def offers_not_found(offer_ids: list[int]) -> NotFound:
+    """The one answer for an offer that does not exist and one the buyer may not see."""
+    return NotFound(f"No such offer: {', '.join(str(i) for i in offer_ids)}.",
+                    code="offer_not_found", details={"offer_ids": offer_ids})
+
+
 def merge_lines(lines: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     quantities: dict[int, int] = defaultdict(int)
     for offer_id, quantity in lines:
@@ -61,12 +92,16 @@ def create_requisition(
     """Evaluate the rules under the (organization, category) locks and store the outcome."""
     org = user.organization
     merged = merge_lines(lines)
-    offers = {o.id: o for o in session.scalars(
-        select(Offer).where(Offer.id.in_([oid for oid, _ in merged])))}
+    too_many = [{"offer_id": oid, "quantity": qty, "max_quantity": MAX_LINE_QUANTITY}
+                for oid, qty in merged if qty > MAX_LINE_QUANTITY]
+    if too_many:
+        raise RuleViolation(f"At most {MAX_LINE_QUANTITY:,} of one offer per requisition.",
+                            code="quantity_above_limit", details={"lines": too_many})
+    # Only what this purchaser may see can be requested; anything else is "not found".
+    offers = visible_offers(session, org, (oid for oid, _ in merged), (now or utcnow()).date())
     missing = [oid for oid, _ in merged if oid not in offers]
     if missing:
-        raise RuleViolation("Some offers do not exist.", code="offer_not_found",
-                            details={"offer_ids": missing})
+        raise offers_not_found(missing)
     profile = profile_of(org, settings.jurisdiction, settings.sme_deduction)
     category_ids = sorted({offers[oid].category_id for oid, _ in merged})
     lock_purchaser_categories(session, org.id, category_ids)
@@ -127,7 +162,7 @@ def create_requisition(
     if decision.route == Route.competition:
         competition_id = open_competition(session, requisition, profile, invitees, now).id
     elif decision.route == Route.direct:
-        place_orders(session, requisition, user)
+        place_orders(session, requisition, user, now, facts_lines)
     record(session, action="requisition.create", target_type="requisition",
            target_id=requisition.id, actor=user,
            after={"route": decision.route, "status": requisition.status,

@@ -1,0 +1,1 @@
+"""Requirement standards (需求标准) and requirement checks."""
