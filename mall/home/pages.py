@@ -5,6 +5,7 @@ from typing import Any
 from flask import Blueprint, render_template
 from sqlalchemy import func, select
 
+from mall.accounts.permissions import public
 from mall.catalog.models import Category
 from mall.db import db
 
@@ -12,6 +13,7 @@ pages = Blueprint("home", __name__)
 
 
 @pages.get("/")
+@public
 def index() -> Any:
     top_categories = db.session.scalars(
         select(Category).where(Category.parent_id.is_(None)).order_by(Category.code)

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
-from mall.accounts.permissions import optional_user, purchaser_regions
+from mall.accounts.permissions import optional_auth, optional_user, purchaser_regions
 from mall.catalog.models import Offer
 from mall.catalog.products import product_offers
 from mall.db import db
@@ -19,6 +19,7 @@ pages = Blueprint("search_pages", __name__)
 
 
 @pages.get("/search")
+@optional_auth
 def search_page() -> Any:
     try:
         results, error = run_search(request.args), None
@@ -31,6 +32,7 @@ def search_page() -> Any:
 
 
 @pages.get("/offers/<int:offer_id>")
+@optional_auth
 def offer_page(offer_id: int) -> Any:
     """One offer and the same product from every other supplier, cheapest first."""
     session = db.session()

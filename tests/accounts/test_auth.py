@@ -59,12 +59,14 @@ def test_wrong_password_is_401_in_the_error_shape(client: FlaskClient, db_sessio
     assert_error_shape(unknown, 401, "invalid_credentials")
 
 
-def test_failed_logins_are_throttled_per_account(client: FlaskClient, db_session, app) -> None:
+def test_failed_logins_are_throttled_per_account_and_address(client: FlaskClient, db_session,
+                                                              app) -> None:
     user = buyer(db_session)
-    limit = app.config["MALL"].login_max_failures_per_account
+    limit = app.config["MALL"].login_max_failures_per_pair
     for _ in range(limit):
         client.post("/api/v1/auth/token", json={"email": user.email, "password": "wrong"})
-    # even the right password is refused while throttled
+    # even the right password is refused from this address while throttled
+    # (tests/accounts/test_login_throttle.py: other addresses are not)
     response = client.post("/api/v1/auth/token", json={"email": user.email, "password": PASSWORD})
     assert_error_shape(response, 429, "login_throttled")
     # another account from another address is unaffected
