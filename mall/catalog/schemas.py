@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from mall.accounts.schemas import REGION
 from mall.catalog.models import AgreementStatus, AttributeType, OfferStatus, SecondStage
+from mall.text import SingleLine
 
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 SKU = validate.Regexp(SKU_PATTERN, error="Use 1-64 letters, digits, '.', '_', ':' or '-'.")
@@ -83,7 +84,7 @@ class LotSchema(Schema):
 
 class AgreementCreateSchema(Schema):
     number = fields.String(required=True, validate=CODE)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    title = SingleLine(required=True, validate=validate.Length(min=1, max=300))
     currency = fields.String(load_default="CNY", validate=validate.OneOf(["CNY", "USD"]))
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
@@ -121,12 +122,12 @@ class OfferFieldsSchema(Schema):
     agreement_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
     lot_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     category_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    title_en = fields.String(validate=validate.Length(max=300), allow_none=True)
-    brand = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    model = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    title = SingleLine(required=True, validate=validate.Length(min=1, max=300))
+    title_en = SingleLine(validate=validate.Length(max=300), allow_none=True)
+    brand = SingleLine(required=True, validate=validate.Length(min=1, max=120))
+    model = SingleLine(required=True, validate=validate.Length(min=1, max=120))
     gtin = fields.String(allow_none=True)
-    unit = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    unit = SingleLine(required=True, validate=validate.Length(min=1, max=32))
     price = _price()
     stock = fields.Integer(required=True, strict=False, validate=validate.Range(min=0))
     lead_time_days = fields.Integer(required=True, validate=validate.Range(min=0, max=365))

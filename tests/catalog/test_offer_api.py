@@ -135,3 +135,15 @@ def test_offers_are_grouped_into_products(app: Flask, client: FlaskClient,
     listing = client.get(f"/api/v1/products/{first['product_id']}/offers")
     assert listing.status_code == 200
     assert [o["sku"] for o in listing.json["items"]] == ["SKU-2", "SKU-1"]  # cheapest first
+
+
+def test_direction_overrides_are_stripped_from_titles(client: FlaskClient, db_session: Session,
+                                                      catalog: Catalog) -> None:
+    """A right-to-left override would make the title display as other text than is stored."""
+    body = offer_body(catalog, title="联想\u202e笔记本\u202c电脑", brand="Len\u2066ovo\u2069",
+                      title_en="Lenovo\tlaptop")
+    response = client.put("/api/v1/supplier/offers/BIDI-1", json=body, headers=catalog.headers)
+    assert response.status_code == 201, response.json
+    assert response.json["title"] == "联想笔记本电脑"
+    assert response.json["brand"] == "Lenovo"
+    assert response.json["title_en"] == "Lenovo laptop"

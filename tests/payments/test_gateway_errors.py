@@ -107,27 +107,39 @@ def test_a_refund_the_gateway_refuses_is_422_and_releases_the_amount(
     assert [r.status for r in payment.refunds] == ["failed"]
 
 
-def test_a_retry_after_a_lost_confirmation_answer_does_not_confirm_twice(
-    client: FlaskClient, db_session: Session, app: Flask, gateway: StripeGateway,
-    order: PurchaseOrder,
-) -> None:
-    """The request died after the gateway charged: the retry reads the charge, not redoes it."""
+def _request_that_died(db_session: Session, app: Flask, gateway: StripeGateway,
+                       order: PurchaseOrder, key: str, confirmed: bool) -> tuple[Any, ...]:
+    """A card payment whose request died after the gateway created (and maybe confirmed)
+    its PaymentIntent: the pending row, the intent and the Idempotency-Key are all there."""
     user = buyer(db_session, order)
-    user_headers = buyer_headers(app, db_session, order, user, **{"Idempotency-Key": "lost-1"})
+    user_headers = buyer_headers(app, db_session, order, user, **{"Idempotency-Key": key})
     body = {"method": "card", "payment_method": card(gateway)}
     payment = Payment(order_id=order.id, method="card", status="pending", amount=order.total,
                       currency=order.currency, created_by_id=user.id)
     db_session.add(payment)
     db_session.flush()
-    intent = gateway.client.v1.payment_intents.create(params={
-        "amount": 100000, "currency": "cny", "payment_method": body["payment_method"],
-        "confirm": True, "metadata": {"payment_id": str(payment.id)}})
-    assert intent.status == "succeeded"
+    params: dict[str, Any] = {"amount": 100000, "currency": "cny",
+                              "payment_method": body["payment_method"],
+                              "metadata": {"payment_id": str(payment.id)}}
+    if confirmed:
+        params["confirm"] = True
+    intent = gateway.client.v1.payment_intents.create(params=params)
+    assert intent.status == ("succeeded" if confirmed else "requires_confirmation")
     payment.reference = intent.id
-    db_session.add(IdempotencyKey(user_id=user.id, key="lost-1",
+    db_session.add(IdempotencyKey(user_id=user.id, key=key,
                                   request_hash=request_hash(url(order), body),
                                   response_body={"payment_id": payment.id}))
     db_session.commit()
+    return payment, intent, body, user_headers
+
+
+def test_a_retry_after_a_lost_confirmation_answer_does_not_confirm_twice(
+    client: FlaskClient, db_session: Session, app: Flask, gateway: StripeGateway,
+    order: PurchaseOrder,
+) -> None:
+    """The request died after the gateway charged: the retry reads the charge, not redoes it."""
+    payment, intent, body, user_headers = _request_that_died(
+        db_session, app, gateway, order, "lost-1", confirmed=True)
 
     retry = client.post(url(order), json=body, headers=user_headers)
     assert retry.status_code == 201, retry.json
@@ -139,22 +151,8 @@ def test_a_retry_after_the_intent_was_created_but_not_confirmed_confirms_it(
     client: FlaskClient, db_session: Session, app: Flask, gateway: StripeGateway,
     order: PurchaseOrder,
 ) -> None:
-    user = buyer(db_session, order)
-    user_headers = buyer_headers(app, db_session, order, user, **{"Idempotency-Key": "half-1"})
-    body = {"method": "card", "payment_method": card(gateway)}
-    payment = Payment(order_id=order.id, method="card", status="pending", amount=order.total,
-                      currency=order.currency, created_by_id=user.id)
-    db_session.add(payment)
-    db_session.flush()
-    intent = gateway.client.v1.payment_intents.create(params={
-        "amount": 100000, "currency": "cny", "payment_method": body["payment_method"],
-        "metadata": {"payment_id": str(payment.id)}})
-    assert intent.status == "requires_confirmation"
-    payment.reference = intent.id
-    db_session.add(IdempotencyKey(user_id=user.id, key="half-1",
-                                  request_hash=request_hash(url(order), body),
-                                  response_body={"payment_id": payment.id}))
-    db_session.commit()
+    _, intent, body, user_headers = _request_that_died(
+        db_session, app, gateway, order, "half-1", confirmed=False)
 
     retry = client.post(url(order), json=body, headers=user_headers)
     assert retry.status_code == 201, retry.json
