@@ -78,8 +78,10 @@ def stripe_webhook() -> Any:
     signature = request.headers.get("Stripe-Signature", "")
     try:
         event = current_gateway().parse_webhook(request.get_data(), signature)
-    except (stripe.SignatureVerificationError, ValueError) as exc:
+    except stripe.SignatureVerificationError as exc:
         raise BadRequest("The Stripe-Signature does not verify.",
                          code="invalid_signature") from exc
+    except ValueError as exc:  # signed, but not an event (not a JSON object)
+        raise BadRequest("The webhook body is not a Stripe event.", code="invalid_event") from exc
     outcome = services.apply_gateway_event(db.session(), event)
     return {"received": True, **outcome}

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request
 from sqlalchemy import func, select
 
+from mall.accounts.permissions import public
 from mall.db import db
 from mall.errors import ApiError
 from mall.standards import services
@@ -19,6 +20,7 @@ PER_PAGE = 50
 
 
 @pages.get("/standards")
+@public
 def standards() -> Any:
     session = db.session()
     category = request.args.get("category") or None
@@ -36,6 +38,7 @@ def standards() -> Any:
 
 
 @pages.get("/standards/<code>")
+@public
 def standard(code: str) -> Any:
     session = db.session()
     version = request.args.get("version", type=int)
@@ -64,6 +67,7 @@ def _marked(text: str, findings: list[Finding]) -> list[tuple[str, Finding | Non
 
 
 @pages.get("/requirements/check")
+@public
 def check() -> Any:
     """Paste a requirement: every finding marked where it is, with what to do about it."""
     text = request.args.get("text", "")[:MAX_REQUIREMENT_TEXT]
