@@ -5,14 +5,17 @@ The expected answer of each cell comes from the guard the view declares
 
 - ``bearer`` (API): anonymous → 401; a token whose role or organization kind does not match
   → 403; a matching token → anything but 401/403.
-- ``session`` (pages): anonymous → 302 to /login; a wrong role or kind → 403; a match →
-  anything but 401/403.
-- ``optional`` / ``none``: nobody is refused (anything but 401/403).
+- ``session`` (pages): anonymous → 302 to /login?next=…; a wrong role or kind → 403; a match
+  → anything but 401/403 or that redirect.
+- ``optional`` / ``none``: nobody is refused (anything but 401/403 or a login redirect).
+
+Any 5xx counts as a disagreement too.
 
 A route whose view declares no guard fails here, named by its endpoint, so a new route cannot
 slip in unguarded. Path ids name another tenant's objects (or nothing at all), so a permitted
-caller gets 404 (or 400/409/422) and never changes its own data; write methods send ``{}``
-(JSON for the API, an empty form for pages; CSRF is off in the test app).
+caller gets 404 (or 400/409/422) and never changes its own data; the other tenant's
+requisition, order and offer must be unchanged afterwards. Write methods send ``{}`` (JSON for
+the API, an empty form for pages; CSRF is off in the test app).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ ENDS_THE_CREDENTIAL = {"accounts_api.revoke_token", "accounts_pages.logout",
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 MISSING_ID = 987_654_321
+LOGIN_REDIRECT = "302 /login"
 
 
 @dataclass(frozen=True)
@@ -109,21 +113,24 @@ def expected(cell: Cell, caller: Caller) -> str:
     if guard.auth in ("none", "optional"):
         return "allowed"
     if caller.kind is None:
-        return "401" if guard.auth == "bearer" else "302 /login"
+        return "401" if guard.auth == "bearer" else LOGIN_REDIRECT
     kind_ok = not guard.kinds or caller.kind in {str(k) for k in guard.kinds}
     role_ok = not guard.roles or bool(set(caller.roles) & {str(r) for r in guard.roles})
     return "allowed" if kind_ok and role_ok else "403"
 
 
+
 def observed(status: int, location: str) -> str:
-    if status == 302 and location.startswith("/login"):
-        return "302 /login"
+    # page_guard's answer to anonymous callers; logout's own redirect to the bare /login is
+    # its success, not a refusal.
+    if status in (302, 303) and location.startswith("/login?next="):
+        return LOGIN_REDIRECT
     return str(status)
 
 
 def agrees(expectation: str, got: str, status: int) -> bool:
-    if expectation == "allowed":
-        return status not in (401, 403) and status < 500
+    if expectation == "allowed":  # anything but a refusal (or a server fault)
+        return got not in ("401", "403", LOGIN_REDIRECT) and status < 500
     return got == expectation
 
 
@@ -133,6 +140,13 @@ class Tenants:
 
     values: dict[str, str]
     users: dict[str, Any]
+    objects: list[Any]
+
+    def snapshot(self, session: Session) -> list[tuple[str, ...]]:
+        """What the other tenant's requisition, order and offer look like now."""
+        session.expire_all()
+        return [(type(o).__name__, str(o.id), str(o.status), str(getattr(o, "price", "")),
+                 str(getattr(o, "stock", ""))) for o in self.objects]
 
 
 @pytest.fixture
@@ -168,7 +182,7 @@ def tenants(app: Flask, db_session: Session, search_index: str) -> Tenants:
         # competition_id, payment_id, feed_id, change_id: an id nobody has (MISSING_ID).
     }
     db_session.flush()
-    return Tenants(values, users)
+    return Tenants(values, users, [requisition, order, offer])
 
 
 def _send(client: FlaskClient, path: str, kwargs: dict[str, Any]) -> Any:
@@ -192,12 +206,18 @@ def _page_client(app: Flask, email: str) -> FlaskClient:
 
 
 def test_every_route_declares_a_guard(app: Flask) -> None:
-    undeclared = sorted({rule.endpoint for rule in app.url_map.iter_rules()
+    undeclared = sorted({f"{rule.endpoint} ({rule.rule})" for rule in app.url_map.iter_rules()
                          if declared_guard(app, rule.endpoint) is None})
     assert not undeclared, (
         "These endpoints declare no guard; decorate each view with api_guard, page_guard, "
-        "token_required, optional_auth or public (mall.accounts.permissions): "
-        + ", ".join(undeclared))
+        "token_required, optional_auth or public (mall.accounts.permissions), directly under "
+        "its route decorator: " + ", ".join(undeclared))
+
+
+def test_the_matrix_covers_api_and_pages(app: Flask) -> None:
+    found = cells(app, {})
+    assert {c.is_api for c in found} == {True, False}
+    assert len({c.endpoint for c in found}) == len({r.endpoint for r in app.url_map.iter_rules()})
 
 
 @pytest.mark.parametrize("caller", CALLERS, ids=[c.name for c in CALLERS])
@@ -208,6 +228,7 @@ def test_authorization_matrix(app: Flask, db_session: Session, tenants: Tenants,
     api_client = app.test_client()
     page_client = _page_client(app, user.email) if user is not None else app.test_client()
 
+    before = tenants.snapshot(db_session)
     disagreements = []
     for cell in cells(app, tenants.values):
         if cell.guard is None:
@@ -233,12 +254,13 @@ def test_authorization_matrix(app: Flask, db_session: Session, tenants: Tenants,
             someone = user or tenants.users["purchaser_buyer"]
             kwargs["data"] = {"email": someone.email, "password": PASSWORD}
         response = _send(client, cell.path, kwargs)
-        print("CELL", caller.name, cell.method, cell.path, want, response.status_code, response.get_data(as_text=True)[:150].replace("\n"," ") if response.status_code>=400 or response.status_code<300 else response.headers.get("Location"))
         got = observed(response.status_code, response.headers.get("Location", ""))
         if not agrees(want, got, response.status_code):
             disagreements.append((cell.method, cell.path, caller.name, want, got))
         response.close()
 
+    # Nothing above may act on another tenant's requisition, order or offer.
+    assert tenants.snapshot(db_session) == before, "another tenant's objects changed"
     assert not disagreements, "\n".join(
         f"{method} {path} as {role}: expected {want}, got {got}"
         for method, path, role, want, got in disagreements)

@@ -216,7 +216,7 @@ def transition(session: Session, user: User, order_id: int, action: str, party: 
         raise Forbidden(f"Only the {allowed_party} may {action} an order.",
                         code="wrong_party")
     if order.status not in sources:
-        raise Conflict(f"An order that is {order.status} cannot be {action}ed.",
+        raise Conflict(f"An order that is {order.status} cannot be {target}.",
                        code="illegal_transition",
                        details={"status": order.status, "action": action,
                                 "allowed_from": sorted(sources)})
