@@ -5,6 +5,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from mall.accounts.models import OrganizationKind, OrganizationStatus, Role, SizeClass
+from mall.text import SingleLine
 
 REGION = validate.Regexp(r"^(\*|[A-Z]{2}(-[A-Z0-9]{1,3})?)$",
                          error="Use an ISO 3166-2 code such as CN-BJ, a country code, or *.")
@@ -25,8 +26,8 @@ class PasswordChangeSchema(Schema):
 
 
 class OrganizationCreateSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    name_en = fields.String(validate=validate.Length(max=200))
+    name = SingleLine(required=True, validate=validate.Length(min=1, max=200))
+    name_en = SingleLine(validate=validate.Length(max=200))
     kind = fields.String(required=True, validate=_choices(OrganizationKind))
     region = fields.String(required=True, validate=REGION)
     size = fields.String(validate=_choices(SizeClass), allow_none=True)
@@ -57,7 +58,7 @@ class ApprovalLimitsSchema(Schema):
 class OrganizationUpdateSchema(Schema):
     status = fields.String(validate=_choices(OrganizationStatus))
     approval_limits = fields.Nested(ApprovalLimitsSchema)
-    name = fields.String(validate=validate.Length(min=1, max=200))
+    name = SingleLine(validate=validate.Length(min=1, max=200))
     contact_email = fields.Email(allow_none=True)
     contact_phone = fields.String(validate=validate.Length(max=40), allow_none=True)
     reason = fields.String(validate=validate.Length(max=2000))
@@ -66,7 +67,7 @@ class OrganizationUpdateSchema(Schema):
 class UserCreateSchema(Schema):
     email = fields.Email(required=True)
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = SingleLine(required=True, validate=validate.Length(min=1, max=200))
     organization_id = fields.Integer(required=True)
     roles = fields.List(fields.String(validate=_choices(Role)), required=True,
                         validate=validate.Length(min=1))

@@ -32,8 +32,8 @@ def _price(required: bool = True) -> fields.Decimal:
 class AttributeTemplateSchema(Schema):
     key = fields.String(required=True, validate=validate.Regexp(
         r"^[a-z][a-z0-9_]{0,63}$", error="Use lower-case letters, digits and '_'."))
-    name_zh = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    name_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name_zh = SingleLine(required=True, validate=validate.Length(min=1, max=200))
+    name_en = SingleLine(required=True, validate=validate.Length(min=1, max=200))
     type = fields.String(required=True, validate=_choices(AttributeType))
     unit = fields.String(validate=validate.Length(min=1, max=32), allow_none=True)
     values = fields.List(fields.Raw(), validate=validate.Length(min=1), allow_none=True)
@@ -62,8 +62,8 @@ class AttributeTemplateSchema(Schema):
 class CategoryCreateSchema(Schema):
     scheme = fields.String(required=True, validate=validate.Length(min=1, max=32))
     code = fields.String(required=True, validate=CODE)
-    name_zh = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    name_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name_zh = SingleLine(required=True, validate=validate.Length(min=1, max=200))
+    name_en = SingleLine(required=True, validate=validate.Length(min=1, max=200))
     parent_code = fields.String(allow_none=True, validate=CODE)
     attributes = fields.List(fields.Nested(AttributeTemplateSchema), load_default=list)
 
