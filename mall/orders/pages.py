@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from mall import idempotency
 from mall.accounts.models import Role, User
@@ -18,7 +18,6 @@ from mall.accounts.permissions import (
     SUPPLIER,
     page_guard,
 )
-from mall.catalog.models import Offer
 from mall.db import db
 from mall.errors import ApiError
 from mall.forms import run_action
@@ -27,7 +26,11 @@ from mall.orders.models import OrderParty, PurchaseOrder, RequisitionStatus
 from mall.orders.serializers import requisition_json
 from mall.orders.services import approvals, carts, purchase_orders
 from mall.orders.services.facts import Settings
-from mall.orders.services.requisitions import requisition_for, requisitions_query
+from mall.orders.services.requisitions import (
+    requisition_for,
+    requisitions_query,
+    visible_offers,
+)
 
 pages = Blueprint("orders_pages", __name__)
 
@@ -60,16 +63,19 @@ def cart(user: User) -> Any:
     session = db.session()
     cart = carts.get_cart(session, user)
     session.commit()
-    offers = {o.id: o for o in session.scalars(
-        select(Offer).where(Offer.id.in_([li.offer_id for li in cart.lines])))}
+    # Only what the purchaser may still buy is shown with its title and price; a line whose
+    # offer was withdrawn meanwhile says so and can only be removed.
+    offers = visible_offers(session, user.organization, [li.offer_id for li in cart.lines],
+                            date.today())
     lines = [(li, offers[li.offer_id]) for li in cart.lines if li.offer_id in offers]
+    unavailable = [li for li in cart.lines if li.offer_id not in offers]
     totals: dict[str, Decimal] = {}
     for line, offer in lines:
         totals[offer.currency] = totals.get(offer.currency, Decimal("0")) + \
             offer.price * line.quantity
     # A fresh key per rendering: submitting the form twice creates one requisition.
     return render_template("orders/cart.html", lines=lines, totals=totals,
-                           submit_key=uuid.uuid4().hex)
+                           unavailable=unavailable, submit_key=uuid.uuid4().hex)
 
 
 @pages.post("/cart/lines/<int:offer_id>")

@@ -422,6 +422,25 @@ def test_an_offer_hidden_after_entering_the_cart_cannot_be_requested(
     assert world.session.scalar(select(func.count()).select_from(Requisition)) == 0
 
 
+def test_the_cart_page_shows_a_withdrawn_offer_only_as_unavailable(
+        client: FlaskClient, world: World) -> None:
+    from tests.factories.accounts import PASSWORD
+
+    visible, withdrawn = world.offers[0], world.offers[1]
+    headers = world.headers(world.buyer)
+    for offer in (visible, withdrawn):
+        assert client.post("/api/v1/cart/lines", json={"offer_id": offer.id, "quantity": 1},
+                           headers=headers).status_code == 201
+    withdrawn.status, withdrawn.title = "draft", "Secret draft title"
+    world.session.flush()
+    assert client.post("/login", data={"email": world.buyer.email,
+                                        "password": PASSWORD}).status_code == 302
+    page = client.get("/cart").get_data(as_text=True)
+    assert visible.title in page
+    assert "Secret draft title" not in page
+    assert f'data-unavailable-offer="{withdrawn.id}"' in page
+
+
 def test_a_purchaser_in_the_offers_country_may_buy_a_country_wide_offer(
         client: FlaskClient, world: World) -> None:
     offer = make_offer(world.session, world.agreement, world.suppliers[0], regions=["CN"])
