@@ -60,6 +60,7 @@ class Worker:
     refresh_every: timedelta = timedelta(hours=1)
     verify_every: timedelta = timedelta(hours=1)
     prune_every: timedelta = timedelta(hours=1)
+    reconcile_every: timedelta = timedelta(minutes=10)
     # Which kinds of work this worker does (all, unless a deployment splits them).
     drain: bool = True
     periodic: bool = True
@@ -155,6 +156,7 @@ class Worker:
             Periodic("refresh-prices", self.refresh_every, _refresh_prices),
             Periodic("verify", self.verify_every, _verify),
             Periodic("prune", self.prune_every, _prune),
+            Periodic("reconcile-payments", self.reconcile_every, _reconcile_payments),
         ]
 
     def run_periodic(self, session: Session) -> bool:
@@ -261,6 +263,14 @@ def _verify(worker: Worker, session: Session) -> str:
         return drift.lines()[0]
     fixed = repair(worker.client(), session, alias, drift, date.today())
     return f"{drift.lines()[0]}; repaired {fixed} offers"
+
+
+def _reconcile_payments(worker: Worker, session: Session) -> str:
+    from mall.payments.gateway import current_gateway
+    from mall.payments.services import reconcile_pending_payments
+
+    counts = reconcile_pending_payments(session, current_gateway())
+    return ", ".join(f"{k}={v}" for k, v in counts.items())
 
 
 def _prune(worker: Worker, session: Session) -> str:
