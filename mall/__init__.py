@@ -22,7 +22,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         SECRET_KEY=config.secret_key,
         TESTING=config.testing,
         JSON_SORT_KEYS=False,
-        # The backstop; each route's own limit is checked first (mall.http.body_limit).
+        # The backstop; each view declares its own limit (mall.http.accepts_body), checked first.
         MAX_CONTENT_LENGTH=200 * 1024 * 1024,  # supplier feeds up to 100,000 rows
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

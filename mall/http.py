@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from flask import Flask, Response, request, session
+from flask import Flask, Response, current_app, request, session
 from marshmallow import Schema, ValidationError
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -157,18 +157,25 @@ WEBHOOK_BODY_LIMIT = 256 * 1024
 # Supplier feeds (up to 100,000 rows), through the API and the upload page.
 FEED_BODY_LIMIT = 200 * MB
 DEFAULT_BODY_LIMIT = 1 * MB
-# Endpoints whose bodies may be larger (or must be smaller) than the default, by name.
-BODY_LIMITS = {
-    "catalog_api.post_feed": FEED_BODY_LIMIT,
-    "catalog_pages.upload_feed": FEED_BODY_LIMIT,
-    "payments_api.stripe_webhook": WEBHOOK_BODY_LIMIT,
-}
+_BODY_LIMIT_ATTRIBUTE = "mall_body_limit"
+V = TypeVar("V", bound=Callable[..., Any])
 
 
-def body_limit(endpoint: str | None, is_json: bool) -> int:
-    """The largest body ``endpoint`` accepts."""
-    if endpoint in BODY_LIMITS:
-        return BODY_LIMITS[endpoint]
+def accepts_body(limit: int) -> Callable[[V], V]:
+    """Declare on a view that its bodies may be up to ``limit`` bytes (not the default)."""
+
+    def declare(view: V) -> V:
+        setattr(view, _BODY_LIMIT_ATTRIBUTE, limit)
+        return view
+
+    return declare
+
+
+def body_limit(view: Callable[..., Any] | None, is_json: bool) -> int:
+    """The largest body ``view`` accepts: what it declared, else the default for its type."""
+    declared = getattr(view, _BODY_LIMIT_ATTRIBUTE, None)
+    if isinstance(declared, int):
+        return declared
     return JSON_BODY_LIMIT if is_json else DEFAULT_BODY_LIMIT
 
 
@@ -179,7 +186,8 @@ def _limit_body() -> None:
     when reading passes the same limit. JSON bodies are then parsed once, so nesting too
     deep for the parser or a lone surrogate is a 400 whichever view reads them.
     """
-    limit = body_limit(request.endpoint, request.is_json)
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = body_limit(view, request.is_json)
     request.max_content_length = limit
     length = request.content_length
     if length is not None and length > limit:

@@ -27,6 +27,7 @@ from mall.catalog.schemas import OfferPatchSchema
 from mall.catalog.services.offers import patch_offer
 from mall.db import db
 from mall.errors import ApiError
+from mall.http import FEED_BODY_LIMIT, accepts_body
 
 pages = Blueprint("catalog_pages", __name__, url_prefix="/supplier")
 PER_PAGE = 50
@@ -86,6 +87,7 @@ def feeds(user: User) -> Any:
 
 
 @pages.post("/feeds")
+@accepts_body(FEED_BODY_LIMIT)
 @page_guard(Role.supplier_admin, kinds=SUPPLIER)
 def upload_feed(user: User) -> Any:
     upload = request.files.get("feed")

@@ -50,7 +50,7 @@ from mall.catalog.services.writes import today
 from mall.catalog.visibility import is_visible
 from mall.db import db
 from mall.errors import BadRequest, NotFound
-from mall.http import json_body, load, page_args, paginate
+from mall.http import FEED_BODY_LIMIT, accepts_body, json_body, load, page_args, paginate
 from mall.money import money
 
 api = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
@@ -229,6 +229,7 @@ def delist_offer(sku: str, user: User) -> Any:
 
 
 @api.post("/supplier/feeds")
+@accepts_body(FEED_BODY_LIMIT)
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def post_feed(user: User) -> Any:
     """Import a CSV or JSON Lines feed; answers with the per-row report.

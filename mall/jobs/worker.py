@@ -267,7 +267,7 @@ def _verify(worker: Worker, session: Session) -> str:
 
 def _reconcile_payments(worker: Worker, session: Session) -> str:
     from mall.payments.gateway import current_gateway
-    from mall.payments.services import reconcile_pending_payments
+    from mall.payments.reconciliation import reconcile_pending_payments
 
     counts = reconcile_pending_payments(session, current_gateway())
     return ", ".join(f"{k}={v}" for k, v in counts.items())

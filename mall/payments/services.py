@@ -10,7 +10,6 @@ nobody did) instead of charging twice.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from mall.accounts.models import OrganizationKind, Role, User
 from mall.audit.services import record
-from mall.db import utcnow
 from mall.errors import Conflict, Forbidden, NotFound, RuleViolation, ServiceUnavailable
 from mall.idempotency import IdempotencyKey, claim_idempotency_key, request_hash
 from mall.locks import for_update
@@ -29,7 +27,6 @@ from mall.orders.models import OrderStatus, PurchaseOrder
 from mall.orders.services.purchase_orders import order_for
 from mall.payments.gateway import (
     ChargeResult,
-    GatewayError,
     GatewayRefused,
     GatewayUnavailable,
     PaymentGateway,
@@ -110,7 +107,7 @@ def pay_order(
     return _charge(session, gateway, user, payment, data, claimed)
 
 
-def _locked_payment(session: Session, payment_id: int) -> Payment:
+def locked_payment(session: Session, payment_id: int) -> Payment:
     query = select(Payment).where(Payment.id == payment_id)
     query = for_update(query)
     return session.scalars(query).one()
@@ -123,7 +120,7 @@ def _store_reference(session: Session, payment_id: int, reference: str) -> str |
     (this one then stays unconfirmed and never takes money); None when the payment is no
     longer pending.
     """
-    payment = _locked_payment(session, payment_id)
+    payment = locked_payment(session, payment_id)
     if payment.status != PaymentStatus.pending:
         session.commit()
         return None
@@ -179,7 +176,7 @@ def _charge(session: Session, gateway: PaymentGateway, user: User, payment: Paym
         failure_code = exc.code
         result = ChargeResult(reference="", status="failed", failure_message=str(exc))
     except GatewayRefused as exc:
-        payment = _locked_payment(session, payment_id)
+        payment = locked_payment(session, payment_id)
         if payment.status == PaymentStatus.pending:
             payment.status = PaymentStatus.failed
             payment.failure_message = ("The payment service refused the request; nothing "
@@ -203,7 +200,7 @@ def _charge(session: Session, gateway: PaymentGateway, user: User, payment: Paym
             details={"payment_id": payment_id, "payment_status": PaymentStatus.pending,
                      "reason": str(exc)[:200]}) from exc
 
-    payment = _locked_payment(session, payment_id)
+    payment = locked_payment(session, payment_id)
     if payment.status == PaymentStatus.pending:  # a webhook may have decided it meanwhile
         if result.status == "succeeded":
             payment.status = PaymentStatus.succeeded
@@ -289,7 +286,7 @@ def refund_payment(
                                 idempotency_key=f"mall-refund-{refund.id}")
     except (PaymentRefused, GatewayRefused, GatewayUnavailable) as exc:
         refund = session.get_one(Refund, refund.id)
-        payment = _locked_payment(session, payment.id)
+        payment = locked_payment(session, payment.id)
         refund.status = "failed"
         payment.refunded_amount = payment.refunded_amount - amount
         session.commit()
@@ -391,58 +388,3 @@ def _apply_payment_event(session: Session, event: dict[str, Any]) -> str | None:
            after={"payment_id": payment.id, "event": event["id"]},
            reason="gateway webhook")
     return None
-
-
-def reconcile_pending_payments(session: Session, gateway: PaymentGateway,
-                               older_than: timedelta = timedelta(minutes=15),
-                               now: datetime | None = None) -> dict[str, int]:
-    """Decide card payments left pending by a lost answer; commits each one.
-
-    With a PaymentIntent id the gateway is asked how the charge stands (only read, never
-    confirmed: a charge the payer started but never confirmed stays theirs to finish until
-    it is an hour old, then it is failed so a new payment can start). Without one the create
-    call never answered, nothing was confirmed, so nothing was charged: failed after an hour.
-    """
-    now = now or utcnow()
-    counts = {"succeeded": 0, "failed": 0, "still_pending": 0}
-    candidates = list(session.scalars(
-        select(Payment.id).where(Payment.method == PaymentMethod.card,
-                                 Payment.status == PaymentStatus.pending,
-                                 Payment.created_at < now - older_than)
-        .order_by(Payment.id).limit(500)))
-    session.rollback()
-    for payment_id in candidates:
-        payment = _locked_payment(session, payment_id)
-        created = payment.created_at if payment.created_at.tzinfo else \
-            payment.created_at.replace(tzinfo=now.tzinfo)
-        stale = now - created > timedelta(hours=1)
-        outcome = "still_pending"
-        if payment.status != PaymentStatus.pending:
-            session.rollback()
-            continue
-        if payment.reference is None:
-            if stale:
-                payment.status = PaymentStatus.failed
-                payment.failure_message = ("The payment service never answered; nothing was "
-                                           "charged. Start a new payment.")
-                outcome = "failed"
-        else:
-            try:
-                status = gateway.charge_status(payment.reference).status
-            except GatewayError:
-                session.rollback()
-                counts["still_pending"] += 1
-                continue
-            if status == "succeeded":
-                payment.status, outcome = PaymentStatus.succeeded, "succeeded"
-            elif status == "failed" or (stale and status == "requires_confirmation"):
-                payment.status, outcome = PaymentStatus.failed, "failed"
-                payment.failure_message = "The charge did not complete; nothing was charged."
-        if outcome != "still_pending":
-            record(session, action=f"payment.card.{payment.status}", target_type="order",
-                   target_id=payment.order_id, actor=None,
-                   after={"payment_id": payment.id, "reference": payment.reference},
-                   reason="reconciled with the gateway")
-        counts[outcome] += 1
-        session.commit()
-    return counts

@@ -12,7 +12,7 @@ from mall.accounts.models import Role, User
 from mall.accounts.permissions import CENTER, PURCHASER, SUPPLIER, api_guard, public
 from mall.db import db
 from mall.errors import BadRequest
-from mall.http import json_body, load, paginate
+from mall.http import WEBHOOK_BODY_LIMIT, accepts_body, json_body, load, paginate
 from mall.orders.services.purchase_orders import order_for
 from mall.payments import services
 from mall.payments.gateway import current_gateway
@@ -67,6 +67,7 @@ def refund(payment_id: int, user: User) -> Any:
 
 
 @api.post("/webhooks/stripe")
+@accepts_body(WEBHOOK_BODY_LIMIT)
 @public
 def stripe_webhook() -> Any:
     """Stripe events, verified by their Stripe-Signature; the answer says what was done.

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from mall.accounts.models import User
 from mall.audit import services as audit
-from mall.catalog.models import AttributeType, Category, CategoryAttribute, Offer
+from mall.catalog.models import AttributeType, Category, CategoryAttribute, Product
 from mall.errors import ConflictRetry, NotFound, RuleViolation
 from mall.standards.models import RequirementOp, Standard
 from mall.standards.rules import BLOCK, Finding, check_requirement
@@ -39,10 +39,13 @@ def category_by_code(session: Session, code: str, field: str = "category_code") 
 
 def known_names(session: Session, category: Category | None = None
                 ) -> tuple[list[str], list[str]]:
-    """The catalogue's brands and models (of one category and its descendants, if given)."""
-    query = select(Offer.brand, Offer.model).distinct()
+    """The catalogue's brands and models (of one category and its descendants, if given).
+
+    Read from products, one row per item however many suppliers offer it.
+    """
+    query = select(Product.brand, Product.model).distinct()
     if category is not None:
-        query = query.join(Category, Category.id == Offer.category_id).where(
+        query = query.join(Category, Category.id == Product.category_id).where(
             Category.path.startswith(category.path))
     brands: set[str] = set()
     models: set[str] = set()

@@ -4,10 +4,10 @@ and CSRF tokens expire (issue 11, finding 5)."""
 from __future__ import annotations
 
 import time
-from unittest import mock
 
 from flask import Flask, g
 from flask.testing import FlaskClient
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from tests.factories.accounts import PASSWORD, auth_headers, buyer, center_admin
@@ -128,8 +128,16 @@ def test_a_session_cookie_older_than_the_lifetime_is_refused(
     serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
     data = serializer.loads(value)
     lifetime = app.config["MALL"].session_lifetime_seconds
-    with mock.patch("itsdangerous.timed.time.time", return_value=time.time() - lifetime - 60):
-        stale = serializer.dumps(data)
+
+    class SignedLongAgo(TimestampSigner):
+        """The app's own signer, stamping a time just past the lifetime (no clock patched)."""
+
+        def get_timestamp(self) -> int:
+            return int(time.time()) - lifetime - 60
+
+    stale = URLSafeTimedSerializer(app.secret_key, salt=serializer.salt,
+                                   serializer=serializer.serializer, signer=SignedLongAgo,
+                                   signer_kwargs=serializer.signer_kwargs).dumps(data)
     client.set_cookie("session", stale)
     assert not _signed_in(client, user.name)
     client.set_cookie("session", serializer.dumps(data))  # the same, signed now

@@ -11,7 +11,7 @@ from mall.db import utcnow
 from mall.orders.models import PurchaseOrder
 from mall.payments.gateway import StripeGateway
 from mall.payments.models import Payment
-from mall.payments.services import reconcile_pending_payments
+from mall.payments.reconciliation import reconcile_pending_payments
 from tests.payments.conftest import buyer, card
 
 
