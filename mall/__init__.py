@@ -52,10 +52,12 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from mall.payments import cancellation
     cancellation.init_app(app)  # a cancelled paid order is refunded, or refused
 
+    from mall import timezones
     from mall.errors import register_error_handlers
     from mall.http import register_request_hooks
 
     register_error_handlers(app)
+    timezones.init_app(app)
     register_request_hooks(app)
     _register_blueprints(app)
     _register_commands(app)

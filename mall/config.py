@@ -72,6 +72,9 @@ class Config:
     # Served over HTTPS: Secure cookies and Strict-Transport-Security.
     https: bool = False
     feed_sources: str = ""
+    # What an SME-reserved purchase with too few SME suppliers falls back to:
+    # "open_competition" or "approval" ("" keeps the jurisdiction profile's choice).
+    sme_reservation_fallback: str = ""
     # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
     proxy_hops: int = 0
     testing: bool = False
@@ -105,6 +108,7 @@ class Config:
                     get("SESSION_LIFETIME_HOURS", cls.session_lifetime_hours)
                 ),
                 https=_flag(get("HTTPS", "false")),
+                sme_reservation_fallback=get("SME_RESERVATION_FALLBACK", ""),
             )
         except (ValueError, ArithmeticError) as exc:
             raise ConfigError(f"invalid MALL_* setting: {exc}") from exc
@@ -115,6 +119,9 @@ class Config:
                 f"MALL_JURISDICTION must be one of {', '.join(JURISDICTIONS)}, "
                 f"not {config.jurisdiction!r}"
             )
+        if config.sme_reservation_fallback not in ("", "open_competition", "approval"):
+            raise ConfigError("MALL_SME_RESERVATION_FALLBACK must be open_competition or "
+                              f"approval, not {config.sme_reservation_fallback!r}")
         return config
 
     @property

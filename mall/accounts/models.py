@@ -99,6 +99,9 @@ class Organization(Base):
     approval_collective_approvers: Mapped[int | None] = mapped_column(Integer)
     # Per-organization override of the deployment's jurisdiction profile.
     jurisdiction: Mapped[str | None] = mapped_column(String(32))
+    # A purchaser's own minimum quoting period for its competitions, in hours; it may only
+    # shorten the profile's (an urgent-needs agency), never lengthen what suppliers are owed.
+    min_quoting_hours: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

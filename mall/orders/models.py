@@ -5,10 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -17,11 +18,15 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mall.db import Base, sql_values, utcnow
 from mall.orders.compliance.outcomes import Route
+
+if TYPE_CHECKING:
+    from mall.accounts.models import Organization
 
 
 class RequisitionStatus(enum.StrEnum):
@@ -106,6 +111,10 @@ class Requisition(Base):
     total: Mapped[Decimal]
     currency: Mapped[str] = mapped_column(String(3))
     justification: Mapped[str | None] = mapped_column(Text)
+    # What the purchaser needs, in words (checked by mall.standards); shown to invitees.
+    requirement_text: Mapped[str | None] = mapped_column(Text)
+    # 预留份额: a purchase reserved for SME suppliers (its competition invites only them).
+    sme_reserved: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     required_approvals: Mapped[int] = mapped_column(Integer, default=0)
     # The snapshot prices are honoured until then; later approvals re-check eligibility.
     price_hold_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -216,6 +225,15 @@ class Competition(Base):
     # No foreign key: quotes already reference competitions, and a cycle complicates DDL.
     awarded_quote_id: Mapped[int | None] = mapped_column(Integer)
     awarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The awarded quote's rank (1 = lowest evaluated) and, when it is not 1, why.
+    awarded_rank: Mapped[int | None] = mapped_column(Integer)
+    award_reason: Mapped[str | None] = mapped_column(Text)
+    # Quoting ended before the deadline because every invitee had quoted (the buyer closed it).
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # Only SME suppliers were invited (an SME-reserved purchase with enough of them).
+    sme_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     requisition: Mapped[Requisition] = relationship()
@@ -259,10 +277,14 @@ class Quote(Base):
     currency: Mapped[str] = mapped_column(String(3))
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+    # Named on pages only once the award discloses who quoted.
+    supplier: Mapped[Organization] = relationship(viewonly=True)
+
 
 class FlagKind(enum.StrEnum):
     identical_totals = "identical_totals"  # different suppliers quoted the same total
     shared_contact = "shared_contact"  # quoting suppliers share an e-mail or phone
+    non_first_award = "non_first_award"  # awarded to a quote other than the lowest evaluated
 
 
 class OrderParty(enum.StrEnum):

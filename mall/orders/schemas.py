@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from mall.orders.models import MAX_LINE_QUANTITY
+from mall.orders.models import MAX_LINE_QUANTITY, CompetitionStatus
 
 
 class CartLineSchema(Schema):
@@ -26,6 +26,10 @@ class RequisitionSchema(Schema):
     justification = fields.String(validate=validate.Length(max=2000), allow_none=True)
     # Checked by mall.standards before anything is created (a block finding refuses it).
     requirement_text = fields.String(validate=validate.Length(max=20_000), allow_none=True)
+    # Used if the purchase goes to competition: when quoting ends (within the allowed period).
+    competition_deadline = fields.AwareDateTime(allow_none=True, load_default=None)
+    # 预留份额: the competition invites SME suppliers only.
+    sme_reserved = fields.Boolean(load_default=False)
 
     @validates_schema
     def _one_source(self, data: dict[str, Any], **_: Any) -> None:
@@ -45,6 +49,31 @@ class QuoteLineSchema(Schema):
     line_id = fields.Integer(required=True, strict=True)
     unit_price = fields.Decimal(required=True, as_string=True, places=2, allow_nan=False,
                                 validate=validate.Range(min=0, max=10**11))
+
+
+class AwardSchema(Schema):
+    # Omitted: the rank-1 quote. Any other needs a reason (the center is told).
+    quote_id = fields.Integer(strict=True, allow_none=True, load_default=None)
+    reason = fields.String(validate=validate.Length(max=2000), allow_none=True)
+
+
+class CancelSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class SupplierCompetitionQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(load_default=None,
+                           validate=validate.OneOf([s.value for s in CompetitionStatus]))
+
+
+class SmeReservationQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    year = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100))
 
 
 class QuoteSchema(Schema):

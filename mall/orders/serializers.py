@@ -55,6 +55,8 @@ def requisition_json(requisition: Requisition, lang: str,
                        "reason": a.reason, "decided_at": a.decided_at.isoformat()}
                       for a in requisition.approvals],
         "justification": requisition.justification,
+        "requirement_text": requisition.requirement_text,
+        "sme_reserved": requisition.sme_reserved,
         "jurisdiction": requisition.jurisdiction,
         "price_hold_until": requisition.price_hold_until.isoformat(),
         "created_at": requisition.created_at.isoformat(),
@@ -71,29 +73,40 @@ def cart_json(cart: Cart) -> dict[str, Any]:
                                      for li in cart.lines]}
 
 
-def quote_json(quote: Quote, with_supplier: bool = True) -> dict[str, Any]:
+def quote_json(quote: Quote, with_supplier: bool = True, rank: int | None = None
+               ) -> dict[str, Any]:
     """One quote; ``with_supplier=False`` leaves out who made it (``supplier_id`` null)."""
-    return {"id": quote.id, "supplier_id": quote.supplier_id if with_supplier else None,
-            "lines": quote.lines, "total": money(quote.total, quote.currency),
-            "evaluated_total": money(quote.evaluated_total, quote.currency),
-            "submitted_at": quote.submitted_at.isoformat()}
+    body: dict[str, Any] = {
+        "id": quote.id, "supplier_id": quote.supplier_id if with_supplier else None,
+        "lines": quote.lines, "total": money(quote.total, quote.currency),
+        "sme_deduction": money(quote.total - quote.evaluated_total, quote.currency),
+        "evaluated_total": money(quote.evaluated_total, quote.currency),
+        "submitted_at": quote.submitted_at.isoformat()}
+    if rank is not None:
+        body["rank"] = rank
+    return body
 
 
 def competition_json(competition: Competition, quotes: list[Quote] | None,
-                     supplier_id: int | None = None) -> dict[str, Any]:
+                     supplier_id: int | None = None, *, ranked: bool = False,
+                     supplier_extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """A competition as one party may see it.
 
     ``supplier_id``: the invited supplier looking, who sees its own invitation and its own
     quote (``quotes`` must hold only that one) and how many were invited and have quoted,
     never who. Otherwise the purchaser looks: it too sees only the counts until the award;
     ``invited_supplier_ids`` and each quote's ``supplier_id`` are null before then.
+    ``ranked``: ``quotes`` are in evaluation order and carry their rank.
     """
     requisition = competition.requisition
     disclosed = supplier_id is None and competition.status == CompetitionStatus.awarded
     body: dict[str, Any] = {
         "id": competition.id, "requisition_id": competition.requisition_id,
         "status": competition.status, "deadline": competition.deadline.isoformat(),
+        "closed_at": competition.closed_at.isoformat() if competition.closed_at else None,
         "sme_deduction": str(competition.sme_deduction),
+        "sme_only": competition.sme_only,
+        "requirement_text": requisition.requirement_text,
         "lines": [{"id": li.id, "sku": li.sku, "title": li.title, "quantity": li.quantity,
                    "category_id": li.category_id} for li in requisition.lines],
         "invited_count": len(competition.invitations),
@@ -101,14 +114,21 @@ def competition_json(competition: Competition, quotes: list[Quote] | None,
         "invited_supplier_ids": [i.supplier_id for i in competition.invitations]
         if disclosed else None,
         "awarded_quote_id": competition.awarded_quote_id,
+        "awarded_rank": competition.awarded_rank,
+        "award_reason": competition.award_reason,
+        "cancelled_at": competition.cancelled_at.isoformat()
+        if competition.cancelled_at else None,
+        "cancel_reason": competition.cancel_reason,
         "quotes": None if quotes is None else [
-            quote_json(q, with_supplier=disclosed or q.supplier_id == supplier_id)
-            for q in quotes],
+            quote_json(q, with_supplier=disclosed or q.supplier_id == supplier_id,
+                       rank=rank if ranked else None)
+            for rank, q in enumerate(quotes, start=1)],
     }
     if supplier_id is not None:
         own = next((i for i in competition.invitations if i.supplier_id == supplier_id), None)
         body["invitation"] = None if own is None else {
             "supplier_id": own.supplier_id, "invited_at": own.invited_at.isoformat()}
+        body.update(supplier_extra or {})
     return body
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from mall import idempotency
 from mall.accounts.models import OrganizationKind, Role, User
@@ -24,21 +24,23 @@ from mall.http import json_body, load, paginate
 from mall.orders.models import (
     Cart,
     Competition,
-    CompetitionInvitation,
     Flag,
     OrderParty,
     PurchaseOrder,
-    Quote,
     Requisition,
 )
 from mall.orders.schemas import (
+    AwardSchema,
+    CancelSchema,
     CartLineSchema,
     CartQuantitySchema,
     QuoteSchema,
     ReasonSchema,
     RejectSchema,
     RequisitionSchema,
+    SmeReservationQuerySchema,
     SpendQuerySchema,
+    SupplierCompetitionQuerySchema,
 )
 from mall.orders.serializers import (
     cart_json,
@@ -50,6 +52,7 @@ from mall.orders.serializers import (
 )
 from mall.orders.services import (
     approvals,
+    awards,
     carts,
     competitions,
     purchase_orders,
@@ -61,24 +64,8 @@ from mall.orders.services.facts import Settings
 api = Blueprint("orders_api", __name__, url_prefix="/api/v1")
 
 
-
-
-
 def _language() -> str:
     return request.accept_languages.best_match(["en", "zh"], default="en") or "en"
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 # --- cart ---------------------------------------------------------------------------------
@@ -137,13 +124,16 @@ def requisition_create(user: User) -> Any:
     refuse_blocked_requirement(session, data.get("requirement_text"))
 
     def create() -> tuple[int, dict[str, Any]]:
+        options = {"requirement_text": data.get("requirement_text"),
+                   "sme_reserved": data["sme_reserved"],
+                   "competition_deadline": data["competition_deadline"]}
         if data.get("from_cart"):
             requisition = carts.requisition_from_cart(session, settings, user,
-                                                      data.get("justification"))
+                                                      data.get("justification"), **options)
         else:
             lines = [(li["offer_id"], li["quantity"]) for li in data["lines"]]
             requisition = requisitions.create_requisition(session, settings, user, lines,
-                                                          data.get("justification"))
+                                                          data.get("justification"), **options)
         return 201, requisition_json(requisition, lang)
 
     key = request.headers.get("Idempotency-Key")
@@ -210,30 +200,44 @@ def competition_show(competition_id: int, user: User) -> Any:
     session = db.session()
     if user.organization.kind == OrganizationKind.supplier:
         competition = competitions.competition_for_supplier(session, user, competition_id)
-        return jsonify(_supplier_competition_json(competition, user))
+        return jsonify(supplier_competition_json(session, competition, user, detail=True))
     competition = competitions.competition_for_purchaser(session, user, competition_id)
-    quotes: list[Quote] | None
-    # Sealed until the deadline: the purchaser sees no quote before then (and no supplier
-    # behind one before the award).
-    quotes = competitions.ranked_quotes(competition) \
-        if competitions.quotes_visible_to_purchaser(competition, utcnow()) else None
-    return jsonify(competition_json(competition, quotes))
+    return jsonify(purchaser_competition_json(competition))
 
 
-def _supplier_competition_json(competition: Competition, user: User) -> dict[str, Any]:
-    """What an invited supplier sees: its own invitation and quote, counts of the others."""
+def purchaser_competition_json(competition: Competition) -> dict[str, Any]:
+    """Sealed until quoting ends: no quote before then, no supplier behind one before the
+    award; afterwards the quotes in evaluation order with their rank."""
+    if not competitions.quotes_visible_to_purchaser(competition, utcnow()):
+        return competition_json(competition, None)
+    return competition_json(competition, awards.ranked_quotes(competition), ranked=True)
+
+
+def supplier_competition_json(session: Session, competition: Competition, user: User,
+                              detail: bool = False) -> dict[str, Any]:
+    """What an invited supplier sees: its own invitation and quote, counts of the others,
+    where it stands, and (in detail) its ceiling per line."""
     own = [q for q in competition.quotes if q.supplier_id == user.organization_id]
-    return competition_json(competition, own, supplier_id=user.organization_id)
+    extra: dict[str, Any] = {
+        "standing": competitions.supplier_standing(competition, user.organization_id)}
+    if detail:
+        extra["ceilings"] = {
+            str(line.id): (None if ceiling is None else str(ceiling))
+            for line in competition.requisition.lines
+            for ceiling in [competitions.supplier_ceiling(session, line,
+                                                          user.organization_id)]}
+    return competition_json(competition, own, supplier_id=user.organization_id,
+                            supplier_extra=extra)
 
 
 @api.get("/supplier/competitions")
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def supplier_competitions(user: User) -> Any:
-    query = (select(Competition).join(CompetitionInvitation)
-             .where(CompetitionInvitation.supplier_id == user.organization_id)
-             .order_by(Competition.id.desc()))
-    return jsonify(paginate(db.session(), query,
-                            lambda c: _supplier_competition_json(c, user)))
+    args = load(SupplierCompetitionQuerySchema(), request.args.to_dict())
+    session = db.session()
+    query = competitions.supplier_invitations_query(user, args["status"])
+    return jsonify(paginate(session, query,
+                            lambda c: supplier_competition_json(session, c, user)))
 
 
 @api.post("/competitions/<int:competition_id>/quotes")
@@ -245,12 +249,32 @@ def competition_quote(competition_id: int, user: User) -> Any:
     return jsonify(quote_json(quote)), 201
 
 
+@api.post("/competitions/<int:competition_id>/close")
+@api_guard(*PURCHASING_ROLES, kinds=PURCHASER)
+def competition_close(competition_id: int, user: User) -> Any:
+    competition = competitions.close_quoting(db.session(), user, competition_id)
+    db.session.commit()
+    return jsonify(purchaser_competition_json(competition))
+
+
+@api.post("/competitions/<int:competition_id>/cancel")
+@api_guard(*PURCHASING_ROLES, kinds=PURCHASER)
+def competition_cancel(competition_id: int, user: User) -> Any:
+    data = load(CancelSchema(), json_body())
+    competition = competitions.cancel_competition(db.session(), user, competition_id,
+                                                  data["reason"])
+    db.session.commit()
+    return jsonify(purchaser_competition_json(competition))
+
+
 @api.post("/competitions/<int:competition_id>/award")
 @api_guard(*PURCHASING_ROLES, kinds=PURCHASER)
 def competition_award(competition_id: int, user: User) -> Any:
-    competition = competitions.award(db.session(), user, competition_id)
+    data = load(AwardSchema(), request.get_json(silent=True) or {})
+    competition = awards.award(db.session(), user, competition_id, data["quote_id"],
+                               data.get("reason"))
     db.session.commit()
-    return jsonify(competition_json(competition, competitions.ranked_quotes(competition)))
+    return jsonify(purchaser_competition_json(competition))
 
 
 # --- purchase orders ----------------------------------------------------------------------
@@ -330,3 +354,17 @@ def spend_report(user: User) -> Any:
     own = user.organization_id if purchaser else None
     return jsonify(reports.spend(db.session(), args["group_by"], args["from_"], args["to"],
                                  purchaser_organization_id=own))
+
+
+@api.get("/reports/sme-reservation")
+@api_guard(Role.center_admin, Role.auditor, kinds=CENTER + PURCHASER)
+def sme_reservation_report(user: User) -> Any:
+    args = load(SmeReservationQuerySchema(), request.args.to_dict())
+    purchaser = user.organization.kind == OrganizationKind.purchaser
+    if purchaser and not user.has_role(Role.auditor):
+        raise Forbidden("This needs the role auditor.", code="role_required")
+    own = user.organization_id if purchaser else None
+    year = args["year"] or utcnow().year
+    return jsonify(reports.sme_reservation(db.session(), year,
+                                           current_app.config["MALL"].jurisdiction,
+                                           purchaser_organization_id=own))

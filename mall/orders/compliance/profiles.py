@@ -24,6 +24,24 @@ class Threshold:
 
 
 @dataclass(frozen=True)
+class SmeReservation:
+    """预留份额: the share of a purchaser's yearly spend to reserve for SME suppliers.
+
+    The target applies once the purchaser's purchases in the year exceed ``applies_above``;
+    an SME-reserved purchase with fewer than the profile's ``min_competitors`` SME suppliers
+    falls back to ``fallback``: "open_competition" (every eligible supplier is invited) or
+    "approval" (an approver decides, as with too few competitors).
+    """
+
+    target_share: Decimal
+    applies_above: Decimal
+    fallback: str = "open_competition"
+
+
+FALLBACKS = ("open_competition", "approval")
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     currency: str
@@ -34,7 +52,11 @@ class Profile:
     sme_deduction: Decimal
     sme_deduction_range: tuple[Decimal, Decimal]
     min_competitors: int = 3
+    # A competition's default quoting period, and the shortest and longest a buyer may set.
     competition_days: int = 5
+    min_quoting_hours: int = 72
+    max_quoting_days: int = 60
+    sme_reservation: SmeReservation = SmeReservation(Decimal("0"), Decimal("0"))
     price_hold_days: int = 7
     labels: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -63,6 +85,11 @@ class Profile:
             raise ValueError(f"{self.name}: the SME deduction must be between {low} and {high}")
         return replace(self, sme_deduction=share)
 
+    def with_sme_fallback(self, fallback: str) -> Profile:
+        if fallback not in FALLBACKS:
+            raise ValueError(f"the SME reservation fallback must be one of {FALLBACKS}")
+        return replace(self, sme_reservation=replace(self.sme_reservation, fallback=fallback))
+
 
 US_FEDERAL = Profile(
     name="us-federal",
@@ -79,6 +106,11 @@ US_FEDERAL = Profile(
     ),
     sme_deduction=Decimal("0"),
     sme_deduction_range=(Decimal("0"), Decimal("0.20")),
+    # FAR 16.505: a fair opportunity with a reasonable response time; two days by default.
+    min_quoting_hours=48,
+    # The government-wide small-business goal (15 U.S.C. 644(g)): 23% of prime contract
+    # dollars, counted from the first dollar.
+    sme_reservation=SmeReservation(Decimal("0.23"), Decimal("0")),
 )
 
 CN_CENTRAL = Profile(
@@ -93,6 +125,10 @@ CN_CENTRAL = Profile(
     ),
     sme_deduction=Decimal("0.10"),
     sme_deduction_range=(Decimal("0.10"), Decimal("0.20")),
+    # Quotes stay open at least three days (configurable per purchaser, shorter only).
+    min_quoting_hours=72,
+    # 财库〔2022〕19号: above 4,000,000 CNY, reserve 40% for SMEs (illustrative, it is data).
+    sme_reservation=SmeReservation(Decimal("0.40"), Decimal("4000000.00")),
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (US_FEDERAL, CN_CENTRAL)}

@@ -289,3 +289,40 @@ def competitors_rule(profile: Profile, supplier_ids: list[int]) -> RuleResult:
     return RuleResult(
         "competition_suppliers", Route.competition, f"邀请 {n} 家符合条件的入围供应商参加竞价。",
         f"{n} eligible awarded suppliers are invited to quote.", inputs)
+
+
+def sme_reservation_rule(profile: Profile, suppliers: list[tuple[int, str | None]]) -> RuleResult:
+    """预留份额: a reserved purchase invites only SMEs (size not large) when there are enough.
+
+    With fewer than the profile's minimum the profile's fallback applies: an open
+    competition among every eligible supplier, or an approver's decision. ``inputs.invited``
+    says whom the competition invites.
+    """
+    smes = sorted(sid for sid, size in suppliers if size != "large")
+    everyone = sorted(sid for sid, _ in suppliers)
+    n, minimum = len(smes), profile.min_competitors
+    fallback = profile.sme_reservation.fallback
+    inputs: dict[str, Any] = {"sme_suppliers": smes, "eligible_suppliers": everyone,
+                              "minimum": minimum, "fallback": fallback}
+    if n >= minimum:
+        inputs["invited"] = smes
+        return RuleResult(
+            "sme_reservation", Route.competition,
+            f"本次采购预留给中小企业：仅邀请 {n} 家符合条件的中小企业参加竞价。",
+            f"Reserved for SMEs: only the {n} eligible SME suppliers are invited.", inputs)
+    if fallback == "approval":
+        inputs["invited"] = []
+        return RuleResult(
+            "sme_reservation", Route.approval,
+            f"预留给中小企业的采购仅有 {n} 家符合条件的中小企业（少于 {minimum} 家），"
+            "无法竞价，转审批人审批。",
+            f"Only {n} eligible SME suppliers (fewer than {minimum}) for a purchase reserved "
+            "for SMEs; no competition is possible, so the requisition goes to an approver.",
+            inputs)
+    inputs["invited"] = everyone
+    return RuleResult(
+        "sme_reservation", Route.competition,
+        f"预留给中小企业的采购仅有 {n} 家符合条件的中小企业（少于 {minimum} 家），"
+        "改为邀请全部入围供应商公开竞价。",
+        f"Only {n} eligible SME suppliers (fewer than {minimum}) for a purchase reserved for "
+        "SMEs; every eligible awarded supplier is invited instead.", inputs)

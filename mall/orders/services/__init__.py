@@ -5,11 +5,13 @@
 - ``eligibility``: the lines checked again whenever orders are placed (approval, award).
 - ``requisitions``: creating (routing), reading and cancelling requisitions.
 - ``approvals``: approving and rejecting requisitions routed to approval.
-- ``competitions``: second-stage competitions: quotes, evaluation, award.
+- ``competitions``: second-stage competitions: invitations, quoting period, sealed quotes,
+  closing early, cancelling.
+- ``awards``: a competition's evaluation table, its award, the flags the award raises.
 - ``purchase_orders``: orders, stock reservations, the order life cycle.
-- ``reports``: spend reports.
+- ``reports``: spend and SME reservation reports.
 
-Dependencies point one way: carts → requisitions → (approvals, competitions) →
-purchase_orders; facts is read by requisitions, competitions and eligibility, which
+Dependencies point one way: carts → requisitions → (approvals, competitions → awards)
+→ purchase_orders; facts is read by requisitions, awards and eligibility, which
 approvals and purchase_orders call. Locks follow ``mall.locks``.
 """

@@ -7,6 +7,8 @@ another region's offer is not even confirmed to exist), and a line never holds m
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -97,12 +99,16 @@ def clear_cart(session: Session, user: User) -> Cart:
 
 
 def requisition_from_cart(session: Session, settings: Settings, user: User,
-                          justification: str | None = None) -> Requisition:
-    """Turn the user's cart into one requisition and empty the cart."""
+                          justification: str | None = None, **options: Any) -> Requisition:
+    """Turn the user's cart into one requisition and empty the cart.
+
+    ``options`` are ``create_requisition``'s (requirement text, SME reservation, deadline).
+    """
     cart = get_cart(session, user)
     lines = [(li.offer_id, li.quantity) for li in cart.lines]
     if not lines:
         raise RuleViolation("The cart is empty.", code="cart_empty")
-    requisition = create_requisition(session, settings, user, lines, justification)
+    requisition = create_requisition(session, settings, user, lines, justification,
+                                     **options)
     clear_cart(session, user)
     return requisition

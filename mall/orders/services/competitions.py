@@ -1,18 +1,21 @@
-"""Second-stage competitions: invitations, sealed quotes, SME-adjusted evaluation, award.
+"""Second-stage competitions: invitations, the quoting period, sealed quotes, ending early.
 
 Quotes are final: one per supplier, no revision. A sealed bid that can be changed after
 seeing nothing gains little, and a single timestamp makes "ties go to the earlier quote"
-unambiguous.
+unambiguous. Evaluation and award live in ``awards``.
+
+Quoting is open from the invitation until the deadline, or until the buyer closes it early
+once every invitee has quoted; before then nobody but each supplier sees a price, and a
+supplier never learns who else was invited.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,29 +32,56 @@ from mall.orders.models import (
     Competition,
     CompetitionInvitation,
     CompetitionStatus,
-    Flag,
-    FlagKind,
     Quote,
     Requisition,
     RequisitionLine,
     RequisitionStatus,
 )
-from mall.orders.services.facts import line_facts, unlisted_line_facts
-from mall.orders.services.purchase_orders import PlannedLine, create_orders
 
 SME_SIZES = ("small", "micro")
 
 
-def _aware(value: datetime) -> datetime:
+def aware(value: datetime) -> datetime:
+    """A stored time with its UTC offset (SQLite hands them back naive)."""
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def quoting_deadline(requested: datetime | None, profile: Profile, purchaser: Organization,
+                     now: datetime) -> datetime:
+    """The deadline a new competition gets: the buyer's choice within the allowed period.
+
+    At least the minimum quoting period (the purchaser's own, when it set a shorter one) and
+    at most ``max_quoting_days``; without a choice, the profile's ``competition_days``.
+    """
+    if requested is None:
+        return now + timedelta(days=profile.competition_days)
+    requested = aware(requested)
+    hours = profile.min_quoting_hours
+    if purchaser.min_quoting_hours is not None:
+        hours = min(hours, purchaser.min_quoting_hours)
+    earliest, latest = now + timedelta(hours=hours), now + timedelta(days=profile.max_quoting_days)
+    details = {"competition_deadline": requested.isoformat(), "earliest": earliest.isoformat(),
+               "latest": latest.isoformat(), "min_quoting_hours": hours}
+    if requested < earliest:
+        raise RuleViolation(
+            f"Suppliers must have at least {hours} hours to quote: the deadline can be "
+            f"{earliest.isoformat(timespec='minutes')} at the earliest.",
+            code="deadline_too_soon", details=details)
+    if requested > latest:
+        raise RuleViolation(
+            f"A competition may run at most {profile.max_quoting_days} days: the deadline can "
+            f"be {latest.isoformat(timespec='minutes')} at the latest.",
+            code="deadline_too_late", details=details)
+    return requested
+
+
 def open_competition(session: Session, requisition: Requisition, profile: Profile,
-                     supplier_ids: list[int], now: datetime) -> Competition:
+                     supplier_ids: list[int], now: datetime, deadline: datetime,
+                     sme_only: bool = False) -> Competition:
     competition = Competition(
-        requisition_id=requisition.id, status=CompetitionStatus.open,
-        deadline=now + timedelta(days=profile.competition_days),
+        requisition_id=requisition.id, status=CompetitionStatus.open, deadline=deadline,
         currency=requisition.currency, sme_deduction=profile.sme_deduction, created_at=now,
+        sme_only=sme_only,
         invitations=[CompetitionInvitation(supplier_id=s, invited_at=now)
                      for s in supplier_ids])
     session.add(competition)
@@ -59,27 +89,113 @@ def open_competition(session: Session, requisition: Requisition, profile: Profil
     record(session, action="competition.open", target_type="competition",
            target_id=competition.id, actor=None,
            after={"requisition_id": requisition.id, "deadline": competition.deadline,
-                  "invited": supplier_ids, "sme_deduction": str(profile.sme_deduction)})
+                  "invited": supplier_ids, "sme_only": sme_only,
+                  "sme_deduction": str(profile.sme_deduction)})
     return competition
 
 
-def cancel_competition_of(session: Session, requisition: Requisition) -> None:
-    competition = session.scalar(select(Competition).where(
-        Competition.requisition_id == requisition.id))
+def quoting_ends_at(competition: Competition) -> datetime:
+    """When quoting ended or will end: the deadline, or earlier if the buyer closed it."""
+    deadline = aware(competition.deadline)
+    return min(deadline, aware(competition.closed_at)) if competition.closed_at else deadline
+
+
+def quoting_open(competition: Competition, now: datetime) -> bool:
+    return competition.status == CompetitionStatus.open and now < quoting_ends_at(competition)
+
+
+def quotes_visible_to_purchaser(competition: Competition, now: datetime) -> bool:
+    """Sealed until quoting has ended (or the competition is over)."""
+    return (competition.status != CompetitionStatus.open
+            or now >= quoting_ends_at(competition))
+
+
+def end_competition_of(session: Session, requisition: Requisition, actor: User | None,
+                       reason: str | None, now: datetime) -> None:
+    """The requisition was withdrawn: its open competition ends, cancelled, with the reason."""
+    competition = session.scalar(for_update(select(Competition).where(
+        Competition.requisition_id == requisition.id)))
     if competition is not None and competition.status == CompetitionStatus.open:
-        competition.status = CompetitionStatus.cancelled
+        _cancel(session, competition, actor, reason or "requisition cancelled", now)
+
+
+def _cancel(session: Session, competition: Competition, actor: User | None, reason: str,
+            now: datetime) -> None:
+    competition.status = CompetitionStatus.cancelled
+    competition.cancelled_at = now
+    competition.cancel_reason = reason
+    session.flush()
+    record(session, action="competition.cancel", target_type="competition",
+           target_id=competition.id, actor=actor, before={"status": "open"},
+           after={"status": "cancelled"}, reason=reason)
+
+
+def cancel_competition(session: Session, user: User, competition_id: int, reason: str,
+                       now: datetime | None = None) -> Competition:
+    """The buyer calls the competition off (a reason is required); the requisition ends too.
+
+    Allowed until the award; the invitees see that it was cancelled and why.
+    """
+    now = now or utcnow()
+    require_purchasing_role(user)
+    reason = reason.strip()
+    if not reason:
+        raise RuleViolation("Say why the competition is cancelled.", code="reason_required")
+    competition = competition_for_purchaser(session, user, competition_id, lock=True)
+    if competition.status != CompetitionStatus.open:
+        raise Conflict(f"The competition is {competition.status}.",
+                       code="competition_not_open")
+    requisition = competition.requisition
+    _cancel(session, competition, user, reason, now)
+    requisition.status = RequisitionStatus.cancelled
+    requisition.decided_at = now
+    record(session, action="requisition.cancel", target_type="requisition",
+           target_id=requisition.id, actor=user, before={"status": "pending"},
+           after={"status": "cancelled", "competition_id": competition.id}, reason=reason)
+    session.flush()
+    return competition
+
+
+def close_quoting(session: Session, user: User, competition_id: int,
+                  now: datetime | None = None) -> Competition:
+    """End quoting before the deadline, allowed once every invited supplier has quoted."""
+    now = now or utcnow()
+    require_purchasing_role(user)
+    competition = competition_for_purchaser(session, user, competition_id, lock=True)
+    if not quoting_open(competition, now):
+        raise Conflict("Quoting has already ended.", code="competition_closed",
+                       details={"status": competition.status,
+                                "quoting_ended_at": quoting_ends_at(competition).isoformat()})
+    invited, quoted = len(competition.invitations), len(competition.quotes)
+    if quoted < invited:
+        raise Conflict(
+            f"{quoted} of {invited} invited suppliers have quoted; quoting can end early only "
+            "once every one has, otherwise it ends at the deadline.",
+            code="quotes_outstanding", details={"invited_count": invited,
+                                                "quoted_count": quoted})
+    competition.closed_at = now
+    session.flush()
+    record(session, action="competition.close", target_type="competition",
+           target_id=competition.id, actor=user,
+           after={"closed_at": now, "deadline": competition.deadline, "quoted_count": quoted})
+    return competition
+
+
+def require_purchasing_role(user: User) -> None:
+    if not user.has_role(Role.buyer, Role.approver):
+        raise Forbidden("This needs the role buyer or approver.", code="role_required")
 
 
 def supplier_ceiling(session: Session, line: RequisitionLine, supplier_id: int) -> Decimal | None:
     """The supplier's ceiling for the line: its item ceiling for the item, else the lot's."""
-    offer = _supplier_offer(session, line, supplier_id)
+    offer = supplier_offer(session, line, supplier_id)
     sku = offer.sku if offer is not None else line.sku
     item = CatalogLookup(session).item_ceiling(line.agreement_id, supplier_id, sku)
     lot = session.get(Lot, line.lot_id)
     return effective_ceiling(lot.ceiling_price if lot else None, item)
 
 
-def _supplier_offer(session: Session, line: RequisitionLine, supplier_id: int) -> Offer | None:
+def supplier_offer(session: Session, line: RequisitionLine, supplier_id: int) -> Offer | None:
     """The supplier's own offer for the same product under the same agreement.
 
     An active one if there is one; otherwise whatever offer it has (a delisted or suspended
@@ -119,15 +235,13 @@ def competition_for_purchaser(session: Session, user: User, competition_id: int,
     return competition
 
 
-def submit_quote(session: Session, user: User, competition_id: int,
-                 lines: list[dict[str, Any]], now: datetime | None = None) -> Quote:
-    now = now or utcnow()
-    competition = competition_for_supplier(session, user, competition_id)
-    if competition.status != CompetitionStatus.open or now >= _aware(competition.deadline):
-        raise Conflict("The competition is closed for quotes.", code="competition_closed",
-                       details={"deadline": _aware(competition.deadline).isoformat(),
-                                "status": competition.status})
-    supplier = user.organization
+def check_quote(session: Session, competition: Competition, supplier: Organization,
+                lines: list[dict[str, Any]]) -> dict[int, Decimal]:
+    """The quoted unit price per line, or 422 ``quote_refused`` naming every problem.
+
+    Every line priced once, above zero and at most the supplier's ceiling for it. The
+    supplier page runs this before asking for the final confirmation.
+    """
     if supplier.status != OrganizationStatus.active:
         raise Forbidden("Only active suppliers may quote.", code="supplier_inactive")
     req_lines = {li.id: li for li in competition.requisition.lines}
@@ -148,13 +262,29 @@ def submit_quote(session: Session, user: User, competition_id: int,
         ceiling = supplier_ceiling(session, line, supplier.id)
         if price <= 0:
             problems.append({"field": f"lines.{line_id}.unit_price", "code": "not_positive",
-                             "message": "A unit price must be above zero."})
+                             "message": f"{line.sku}: a unit price must be above zero."})
         elif ceiling is not None and price > ceiling:
             problems.append({"field": f"lines.{line_id}.unit_price", "code": "above_ceiling",
-                             "message": f"{price} is above your ceiling {ceiling}."})
+                             "message": f"{line.sku}: {price} is above your ceiling "
+                                        f"{ceiling}."})
     if problems:
         raise RuleViolation("The quote was refused.", code="quote_refused",
                             details={"problems": problems})
+    return prices
+
+
+def submit_quote(session: Session, user: User, competition_id: int,
+                 lines: list[dict[str, Any]], now: datetime | None = None) -> Quote:
+    now = now or utcnow()
+    competition = competition_for_supplier(session, user, competition_id)
+    if not quoting_open(competition, now):
+        raise Conflict("The competition is closed for quotes.", code="competition_closed",
+                       details={"deadline": aware(competition.deadline).isoformat(),
+                                "quoting_ended_at": quoting_ends_at(competition).isoformat(),
+                                "status": competition.status})
+    supplier = user.organization
+    prices = check_quote(session, competition, supplier, lines)
+    req_lines = {li.id: li for li in competition.requisition.lines}
     if session.scalar(select(Quote.id).where(Quote.competition_id == competition.id,
                                              Quote.supplier_id == supplier.id)):
         raise Conflict("You have already quoted; quotes are final.", code="quote_exists")
@@ -181,104 +311,29 @@ def submit_quote(session: Session, user: User, competition_id: int,
     return quote
 
 
-def ranked_quotes(competition: Competition) -> list[Quote]:
-    """Lowest evaluated total first; ties go to the earlier quote."""
-    return sorted(competition.quotes,
-                  key=lambda q: (q.evaluated_total, _aware(q.submitted_at), q.id))
 
 
-def award(session: Session, user: User, competition_id: int,
-          now: datetime | None = None) -> Competition:
-    """Award to the lowest evaluated quote and place its order at the quoted prices.
-
-    The winner's lines must still be eligible now (its offer, or without one its status and
-    award, the agreement, the ceiling); otherwise 422 ``no_longer_eligible`` and nothing
-    changes.
-    """
-    now = now or utcnow()
-    if not user.has_role(Role.buyer, Role.approver):
-        raise Forbidden("This needs the role buyer or approver.", code="role_required")
-    competition = competition_for_purchaser(session, user, competition_id, lock=True)
-    if competition.status != CompetitionStatus.open:
-        raise Conflict(f"The competition is {competition.status}.",
-                       code="competition_not_open")
-    if now < _aware(competition.deadline):
-        raise Conflict("Quotes can be evaluated only after the deadline.",
-                       code="deadline_not_passed",
-                       details={"deadline": _aware(competition.deadline).isoformat()})
-    ranking = ranked_quotes(competition)
-    if not ranking:
-        raise RuleViolation("No supplier quoted; cancel the requisition or submit a new one.",
-                            code="no_quotes")
-    winner = ranking[0]
-    requisition = competition.requisition
-    prices = {int(li["line_id"]): Decimal(li["unit_price"]) for li in winner.lines}
-    planned = []
-    # The winner's lines are checked as the catalog has them now, at the quoted prices.
-    eligibility = []
-    for line in requisition.lines:
-        offer = _supplier_offer(session, line, winner.supplier_id)
-        planned.append(PlannedLine(
-            line.id, offer.id if offer is not None else None, line.category_id,
-            offer.title if offer is not None else line.title,
-            offer.sku if offer is not None else line.sku, line.quantity, prices[line.id],
-            competition.currency))
-        eligibility.append(
-            line_facts(session, offer, line.quantity, prices[line.id]) if offer is not None
-            else unlisted_line_facts(session, line, winner.supplier_id, prices[line.id],
-                                     supplier_ceiling(session, line, winner.supplier_id)))
-    # Orders at the quoted price: the SME deduction only ranks, it is never paid.
-    create_orders(session, requisition, {winner.supplier_id: planned}, user, eligibility, now,
-                  competition_id=competition.id)
-    competition.status = CompetitionStatus.awarded
-    competition.awarded_quote_id = winner.id
-    competition.awarded_at = now
-    requisition.status = RequisitionStatus.ordered
-    requisition.decided_at = now
-    session.flush()
-    flags = raise_flags(session, competition)
-    record(session, action="competition.award", target_type="competition",
-           target_id=competition.id, actor=user,
-           after={"winner_supplier_id": winner.supplier_id, "quote_id": winner.id,
-                  "ranking": [{"supplier_id": q.supplier_id, "total": str(q.total),
-                               "evaluated_total": str(q.evaluated_total)} for q in ranking],
-                  "flags": [f.kind for f in flags]})
-    return competition
+def supplier_invitations_query(user: User, status: str | None = None) -> Select[Any]:
+    """The supplier's invitations: open ones first by nearest deadline, then the rest."""
+    query = (select(Competition).join(CompetitionInvitation)
+             .where(CompetitionInvitation.supplier_id == user.organization_id))
+    if status:
+        query = query.where(Competition.status == status)
+    still_open = case((Competition.status == CompetitionStatus.open, 0), else_=1)
+    return query.order_by(still_open, Competition.deadline, Competition.id.desc())
 
 
-def raise_flags(session: Session, competition: Competition) -> list[Flag]:
-    """Identical totals from different suppliers, and quoting suppliers sharing a contact."""
-    flags: list[Flag] = []
-    by_total: dict[Decimal, set[int]] = defaultdict(set)
-    for quote in competition.quotes:
-        by_total[quote.total].add(quote.supplier_id)
-    for total, suppliers in sorted(by_total.items()):
-        if len(suppliers) > 1:
-            flags.append(Flag(kind=FlagKind.identical_totals, competition_id=competition.id,
-                              supplier_ids=sorted(suppliers),
-                              details={"total": str(total), "currency": competition.currency}))
-    orgs = session.scalars(select(Organization).where(
-        Organization.id.in_({q.supplier_id for q in competition.quotes}))).all()
-    for attribute in ("contact_email", "contact_phone"):
-        shared: dict[str, set[int]] = defaultdict(set)
-        for org in orgs:
-            value = getattr(org, attribute)
-            if value:
-                shared[value.strip().lower()].add(org.id)
-        for value, suppliers in sorted(shared.items()):
-            if len(suppliers) > 1:
-                flags.append(Flag(kind=FlagKind.shared_contact, competition_id=competition.id,
-                                  supplier_ids=sorted(suppliers),
-                                  details={"field": attribute, "value": value}))
-    session.add_all(flags)
-    session.flush()
-    for flag in flags:
-        record(session, action="flag.raise", target_type="flag", target_id=flag.id,
-               actor=None, after={"kind": flag.kind, "competition_id": competition.id,
-                                  "supplier_ids": flag.supplier_ids, "details": flag.details})
-    return flags
-
-
-def quotes_visible_to_purchaser(competition: Competition, now: datetime) -> bool:
-    return (competition.status != CompetitionStatus.open
-            or now >= _aware(competition.deadline))
+def supplier_standing(competition: Competition, supplier_id: int) -> str:
+    """Where one invitee stands: to quote, quoted, won, lost, missed or cancelled."""
+    quoted = any(q.supplier_id == supplier_id for q in competition.quotes)
+    if competition.status == CompetitionStatus.cancelled:
+        return "cancelled"
+    if competition.status == CompetitionStatus.awarded:
+        winner = next((q for q in competition.quotes if q.id == competition.awarded_quote_id),
+                      None)
+        if winner is not None and winner.supplier_id == supplier_id:
+            return "won"
+        return "lost" if quoted else "missed"
+    if quoted:
+        return "quoted"
+    return "to_quote" if quoting_open(competition, utcnow()) else "missed"

@@ -31,13 +31,15 @@ class Settings:
 
     jurisdiction: str
     sme_deduction: Decimal | None = None
+    sme_reservation_fallback: str | None = None
 
     @classmethod
     def from_app_config(cls, config: Mapping[str, Any]) -> Settings:
-        """The deployment's jurisdiction and SME deduction, from a Flask app's config."""
+        """The deployment's jurisdiction, SME deduction and SME reservation fallback."""
         share = config.get("MALL_SME_DEDUCTION")
         return cls(jurisdiction=config["MALL"].jurisdiction,
-                   sme_deduction=Decimal(str(share)) if share is not None else None)
+                   sme_deduction=Decimal(str(share)) if share is not None else None,
+                   sme_reservation_fallback=config["MALL"].sme_reservation_fallback or None)
 
 
 def earlier_spend_query(
@@ -114,9 +116,14 @@ def unlisted_line_facts(session: Session, line: RequisitionLine, supplier_id: in
 
 
 def profile_of(organization: Organization, jurisdiction: str,
-               sme_deduction: Decimal | None = None) -> Profile:
+               sme_deduction: Decimal | None = None,
+               sme_reservation_fallback: str | None = None) -> Profile:
     profile = profile_for(organization.jurisdiction, jurisdiction)
-    return profile.with_sme_deduction(sme_deduction) if sme_deduction is not None else profile
+    if sme_deduction is not None:
+        profile = profile.with_sme_deduction(sme_deduction)
+    if sme_reservation_fallback:
+        profile = profile.with_sme_fallback(sme_reservation_fallback)
+    return profile
 
 
 def offers_category_code(offers: dict[int, Offer], category_id: int) -> str:

@@ -1,4 +1,4 @@
-"""Spend reports: purchase orders (not cancelled or rejected) grouped, with the SME share."""
+"""Spend reports (orders grouped, with the SME share) and the SME reservation report."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from mall.accounts.models import Organization
 from mall.catalog.models import Category
-from mall.money import money
-from mall.orders.models import OrderLine, OrderStatus, PurchaseOrder
+from mall.money import money, to_cents
+from mall.orders.compliance.profiles import profile_for
+from mall.orders.models import OrderLine, OrderStatus, PurchaseOrder, Requisition
 
 GROUPS = ("category", "supplier", "supplier_size")
 SME_SIZES = ("micro", "small", "medium")  # SME = not large
@@ -76,3 +77,64 @@ def spend(session: Session, group_by: str, start: date | None, end: date | None,
                     "sme_share": _share(t["sme"], t["spend"])}
                    for cur, t in sorted(totals.items())],
     }
+
+
+def sme_reservation(session: Session, year: int, jurisdiction: str,
+                    purchaser_organization_id: int | None = None) -> dict[str, Any]:
+    """预留份额 per purchaser for one calendar year, against its profile's target.
+
+    ``total``: the purchaser's orders in the year (not cancelled or rejected); ``reserved``:
+    those of SME-reserved requisitions; ``share`` = reserved / total; ``sme_spend``: what
+    went to SME suppliers at all. The target applies once ``total`` exceeds the profile's
+    ``applies_above``; ``required`` is then target share × total.
+    """
+    start = datetime(year, 1, 1, tzinfo=UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=UTC)
+    query = (
+        select(PurchaseOrder.purchaser_organization_id, PurchaseOrder.currency,
+               PurchaseOrder.total, Requisition.sme_reserved, Organization.size)
+        .join(Requisition, Requisition.id == PurchaseOrder.requisition_id)
+        .join(Organization, Organization.id == PurchaseOrder.supplier_id)
+        .where(PurchaseOrder.status.not_in([OrderStatus.cancelled, OrderStatus.rejected]),
+               PurchaseOrder.created_at >= start, PurchaseOrder.created_at < end)
+    )
+    if purchaser_organization_id is not None:
+        query = query.where(PurchaseOrder.purchaser_organization_id == purchaser_organization_id)
+    sums: dict[tuple[int, str], dict[str, Decimal]] = defaultdict(
+        lambda: {"total": Decimal("0"), "reserved": Decimal("0"), "sme": Decimal("0")})
+    for org_id, currency, total, reserved, size in session.execute(query):
+        row = sums[(org_id, currency)]
+        row["total"] += total
+        if reserved:
+            row["reserved"] += total
+        if size in SME_SIZES:
+            row["sme"] += total
+    ids = sorted({org_id for org_id, _ in sums} | (
+        {purchaser_organization_id} if purchaser_organization_id is not None else set()))
+    orgs = {o.id: o for o in session.scalars(select(Organization).where(
+        Organization.id.in_(ids)))} if ids else {}
+    items = []
+    for org_id in ids:
+        org = orgs[org_id]
+        profile = profile_for(org.jurisdiction, jurisdiction)
+        target = profile.sme_reservation
+        currencies = sorted(cur for oid, cur in sums if oid == org_id) or [profile.currency]
+        for currency in currencies:
+            row = sums.get((org_id, currency)) or {
+                "total": Decimal("0"), "reserved": Decimal("0"), "sme": Decimal("0")}
+            applies = currency == profile.currency and row["total"] > target.applies_above
+            required = to_cents(row["total"] * target.target_share) if applies else Decimal("0")
+            items.append({
+                "purchaser": {"id": org.id, "name": org.name},
+                "total": money(row["total"], currency),
+                "reserved": money(row["reserved"], currency),
+                "share": _share(row["reserved"], row["total"]),
+                "sme_spend": money(row["sme"], currency),
+                "sme_share": _share(row["sme"], row["total"]),
+                "target": {"share": f"{target.target_share:.4f}",
+                           "applies_above": money(target.applies_above, profile.currency),
+                           "applies": applies, "required": money(required, currency),
+                           "met": (not applies) or row["reserved"] >= required,
+                           "profile": profile.name},
+            })
+    return {"year": year, "items": items}

@@ -26,7 +26,13 @@ from mall.locks import for_update, lock_purchaser_categories
 from mall.money import line_total, to_cents
 from mall.orders.compliance.engine import decide, fall_back_to_approval, with_result
 from mall.orders.compliance.outcomes import Route
-from mall.orders.compliance.rules import CategorySpend, Facts, competitors_rule, region_covers
+from mall.orders.compliance.rules import (
+    CategorySpend,
+    Facts,
+    competitors_rule,
+    region_covers,
+    sme_reservation_rule,
+)
 from mall.orders.models import (
     MAX_LINE_QUANTITY,
     ComplianceDecision,
@@ -34,7 +40,11 @@ from mall.orders.models import (
     RequisitionLine,
     RequisitionStatus,
 )
-from mall.orders.services.competitions import cancel_competition_of, open_competition
+from mall.orders.services.competitions import (
+    end_competition_of,
+    open_competition,
+    quoting_deadline,
+)
 from mall.orders.services.facts import (
     Settings,
     earlier_spend,
@@ -87,9 +97,16 @@ def merge_lines(lines: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def create_requisition(
     session: Session, settings: Settings, user: User, lines: list[tuple[int, int]],
-    justification: str | None = None, now: datetime | None = None,
+    justification: str | None = None, now: datetime | None = None, *,
+    requirement_text: str | None = None, sme_reserved: bool = False,
+    competition_deadline: datetime | None = None,
 ) -> Requisition:
-    """Evaluate the rules under the (organization, category) locks and store the outcome."""
+    """Evaluate the rules under the (organization, category) locks and store the outcome.
+
+    ``competition_deadline`` applies if the purchase goes to competition (else it is not
+    used); ``sme_reserved`` restricts that competition to SME suppliers, and a direct or
+    approved purchase so reserved may not go to a large supplier.
+    """
     org = user.organization
     merged = merge_lines(lines)
     too_many = [{"offer_id": oid, "quantity": qty, "max_quantity": MAX_LINE_QUANTITY}
@@ -102,7 +119,8 @@ def create_requisition(
     missing = [oid for oid, _ in merged if oid not in offers]
     if missing:
         raise offers_not_found(missing)
-    profile = profile_of(org, settings.jurisdiction, settings.sme_deduction)
+    profile = profile_of(org, settings.jurisdiction, settings.sme_deduction,
+                         settings.sme_reservation_fallback)
     category_ids = sorted({offers[oid].category_id for oid, _ in merged})
     lock_purchaser_categories(session, org.id, category_ids)
     # The clock is read after the lock, so lines are stamped in lock order.
@@ -127,19 +145,37 @@ def create_requisition(
     )
     decision = decide(facts)
     invitees: list[int] = []
-    if decision.route == Route.competition:
+    sme_only = False
+    second_stage = decision.route == Route.competition
+    if second_stage:
         invitees = eligible_competitors(session, [offers[oid] for oid, _ in merged])
+        if sme_reserved:
+            reservation = sme_reservation_rule(profile, supplier_sizes(session, invitees))
+            decision = (fall_back_to_approval(decision, reservation)
+                        if reservation.outcome == Route.approval
+                        else with_result(decision, reservation))
+            invitees = reservation.inputs["invited"]
+            sme_only = bool(invitees) and invitees == reservation.inputs["sme_suppliers"]
+    if decision.route == Route.competition:
         rule = competitors_rule(profile, invitees)
         if rule.outcome == Route.approval:
             decision = fall_back_to_approval(decision, rule)
         else:
             decision = with_result(decision, rule)
+    deadline = None
+    if decision.route == Route.competition:
+        deadline = quoting_deadline(competition_deadline, profile, org, now)
+    elif sme_reserved and not second_stage and decision.route != Route.blocked:
+        # Bought without competition, the reservation holds only if the offers are SMEs'.
+        # (A reserved competition that fell back to approval has said why in its rule.)
+        refuse_large_suppliers([offers[oid] for oid, _ in merged])
 
     requisition = Requisition(
         purchaser_organization_id=org.id, requester_id=user.id, route=decision.route,
         status=INITIAL_STATUS.get(decision.route, RequisitionStatus.pending),
         jurisdiction=profile.name, total=to_cents(own_total),
         currency=facts_lines[0].currency, justification=justification,
+        requirement_text=requirement_text, sme_reserved=sme_reserved,
         required_approvals=decision.required_approvals if decision.route == Route.approval else 0,
         price_hold_until=now + timedelta(days=profile.price_hold_days), created_at=now,
         decided_at=now if decision.route in (Route.direct, Route.blocked) else None,
@@ -159,19 +195,40 @@ def create_requisition(
                                    evaluated_at=now))
     session.flush()
     competition_id = None
-    if decision.route == Route.competition:
-        competition_id = open_competition(session, requisition, profile, invitees, now).id
+    if deadline is not None:
+        competition_id = open_competition(session, requisition, profile, invitees, now,
+                                          deadline, sme_only=sme_only).id
     elif decision.route == Route.direct:
         place_orders(session, requisition, user, now, facts_lines)
     record(session, action="requisition.create", target_type="requisition",
            target_id=requisition.id, actor=user,
            after={"route": decision.route, "status": requisition.status,
                   "total": str(requisition.total), "currency": requisition.currency,
-                  "competition_id": competition_id,
+                  "competition_id": competition_id, "sme_reserved": sme_reserved,
                   "rules": [{"rule": r.rule, "outcome": r.outcome, "inputs": r.inputs}
                             for r in decision.results]})
     session.refresh(requisition)
     return requisition
+
+
+def supplier_sizes(session: Session, supplier_ids: list[int]) -> list[tuple[int, str | None]]:
+    """(id, size class) of each supplier, in id order."""
+    if not supplier_ids:
+        return []
+    return [(oid, size) for oid, size in session.execute(
+        select(Organization.id, Organization.size)
+        .where(Organization.id.in_(supplier_ids)).order_by(Organization.id))]
+
+
+def refuse_large_suppliers(offers: list[Offer]) -> None:
+    """An SME-reserved purchase placed without competition may not go to a large supplier."""
+    large = sorted({(o.id, o.sku) for o in offers if o.supplier.size == "large"})
+    if large:
+        raise RuleViolation(
+            "This purchase is reserved for SMEs, but these offers come from a large "
+            "supplier: " + ", ".join(sku for _, sku in large) + ". Choose an SME's offer or "
+            "do not reserve the purchase.", code="sme_reserved_large_supplier",
+            details={"offers": [{"offer_id": oid, "sku": sku} for oid, sku in large]})
 
 
 def requisitions_query(user: User) -> Select[Any]:
@@ -201,7 +258,7 @@ def cancel_requisition(session: Session, user: User, requisition_id: int,
         raise Conflict(f"Only pending requisitions can be cancelled (status "
                        f"{requisition.status}).", code="illegal_transition")
     requisition.status = RequisitionStatus.cancelled
-    cancel_competition_of(session, requisition)
+    end_competition_of(session, requisition, user, reason, utcnow())
     record(session, action="requisition.cancel", target_type="requisition",
            target_id=requisition.id, actor=user, before={"status": "pending"},
            after={"status": "cancelled"}, reason=reason)

@@ -1,13 +1,13 @@
-"""Purchaser pages: cart, requisitions with their compliance decision, approvals."""
+"""Buying pages: cart, requisitions with their compliance decision, approvals, orders."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 
 from mall import idempotency
 from mall.accounts.models import Role, User
@@ -23,6 +23,7 @@ from mall.errors import ApiError
 from mall.forms import run_action
 from mall.orders.compliance.outcomes import Route
 from mall.orders.models import OrderParty, PurchaseOrder, RequisitionStatus
+from mall.orders.pages.blueprint import pages
 from mall.orders.serializers import requisition_json
 from mall.orders.services import approvals, carts, purchase_orders
 from mall.orders.services.facts import Settings
@@ -31,8 +32,7 @@ from mall.orders.services.requisitions import (
     requisitions_query,
     visible_offers,
 )
-
-pages = Blueprint("orders_pages", __name__)
+from mall.timezones import reader_zone
 
 
 def _quantity(raw: str | None) -> int | None:
@@ -75,7 +75,8 @@ def cart(user: User) -> Any:
             offer.price * line.quantity
     # A fresh key per rendering: submitting the form twice creates one requisition.
     return render_template("orders/cart.html", lines=lines, totals=totals,
-                           unavailable=unavailable, submit_key=uuid.uuid4().hex)
+                           unavailable=unavailable, submit_key=uuid.uuid4().hex,
+                           zone=reader_zone().key)
 
 
 @pages.post("/cart/lines/<int:offer_id>")
@@ -103,11 +104,20 @@ def cart_update(offer_id: int, user: User) -> Any:
 def cart_submit(user: User) -> Any:
     session = db.session()
     justification = (request.form.get("justification") or "").strip()[:2000] or None
+    requirement = (request.form.get("requirement_text") or "").strip()[:20_000] or None
     key = (request.form.get("submit_key") or "")[:64] or None
+    deadline = _local_datetime(request.form.get("competition_deadline"))
+    if deadline is False:
+        flash("请输入有效的截止时间。Enter the deadline as a date and time.", "error")
+        return redirect(url_for("orders_pages.cart"))
 
     def create() -> tuple[int, dict[str, Any]]:
+        from mall.standards.services import refuse_blocked_requirement
+        refuse_blocked_requirement(session, requirement)
         requisition = carts.requisition_from_cart(
-            session, Settings.from_app_config(current_app.config), user, justification)
+            session, Settings.from_app_config(current_app.config), user, justification,
+            requirement_text=requirement, sme_reserved=bool(request.form.get("sme_reserved")),
+            competition_deadline=deadline or None)
         return 201, {"id": requisition.id}
 
     try:
@@ -116,10 +126,25 @@ def cart_submit(user: User) -> Any:
             idempotency.request_hash("/cart/submit", {"key": key}), create)
     except ApiError as exc:
         session.rollback()
-        flash(exc.message, "error")
+        findings = (exc.details or {}).get("findings") or []
+        flash(exc.message if not findings else
+              "需求说明需要修改。The requirement needs rewriting.", "error")
+        for finding in findings:
+            flash(f"{finding['message_zh']} {finding['message_en']}", "error")
         return redirect(url_for("orders_pages.cart"))
     session.commit()
     return redirect(url_for("orders_pages.requisition", requisition_id=body["id"]))
+
+
+def _local_datetime(raw: str | None) -> datetime | Literal[False] | None:
+    """A ``datetime-local`` form value read in the user's zone; None if empty, False if bad."""
+    if not raw or not raw.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return False
+    return moment if moment.tzinfo else moment.replace(tzinfo=reader_zone())
 
 
 @pages.get("/requisitions")
@@ -137,7 +162,8 @@ def requisition(requisition_id: int, user: User) -> Any:
     may_decide = (user.has_role(Role.approver) and found.requester_id != user.id
                   and found.route == Route.approval
                   and found.status == RequisitionStatus.pending)
-    return render_template("orders/requisition.html", r=body, may_decide=may_decide)
+    return render_template("orders/requisition.html", r=body, may_decide=may_decide,
+                           competition=found.competition)
 
 
 @pages.post("/requisitions/<int:requisition_id>/<any(approve, reject):decision>")

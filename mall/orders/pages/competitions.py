@@ -1,0 +1,205 @@
+"""Competition pages: the purchaser follows, evaluates and awards; the supplier quotes.
+
+Both sides read the same services as the API. Until quoting ends the purchaser sees counts
+only (never who, never prices); a supplier never sees who else was invited. A supplier's
+quote is final, so the form first shows what will be sent and asks to confirm.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from mall.accounts.models import Role, User
+from mall.accounts.permissions import (
+    PURCHASER,
+    PURCHASING_ROLES,
+    READER_ROLES,
+    SUPPLIER,
+    page_guard,
+)
+from mall.db import db, utcnow
+from mall.errors import ApiError
+from mall.forms import run_action
+from mall.orders.models import Competition, CompetitionStatus, Requisition
+from mall.orders.pages.blueprint import pages
+from mall.orders.services import awards, competitions
+
+STANDING_LABELS = {
+    "to_quote": "待报价 To quote", "quoted": "已报价 Quoted", "won": "已成交 Won",
+    "lost": "未成交 Not awarded", "missed": "未报价 Did not quote",
+    "cancelled": "已取消 Cancelled",
+}
+STATUS_LABELS = {"open": "进行中 Open", "awarded": "已授予 Awarded",
+                 "cancelled": "已取消 Cancelled"}
+
+
+def _labels() -> dict[str, Any]:
+    return {"standing_labels": STANDING_LABELS, "status_labels": STATUS_LABELS}
+
+
+# --- the purchaser's side -----------------------------------------------------------------
+
+@pages.get("/competitions")
+@page_guard(*READER_ROLES, kinds=PURCHASER)
+def competition_list(user: User) -> Any:
+    rows = db.session.scalars(
+        select(Competition).join(Requisition)
+        .where(Requisition.purchaser_organization_id == user.organization_id)
+        .order_by((Competition.status == CompetitionStatus.open).desc(),
+                  Competition.deadline.desc()).limit(100)).all()
+    return render_template("orders/competitions.html", competitions=rows, now=utcnow(),
+                           **_labels())
+
+
+@pages.get("/competitions/<int:competition_id>")
+@page_guard(*READER_ROLES, kinds=PURCHASER)
+def competition(competition_id: int, user: User) -> Any:
+    now = utcnow()
+    found = competitions.competition_for_purchaser(db.session(), user, competition_id)
+    visible = competitions.quotes_visible_to_purchaser(found, now)
+    table = awards.evaluation(found) if visible else []
+    may_act = user.has_role(Role.buyer, Role.approver)
+    return render_template(
+        "orders/competition.html", c=found, table=table, visible=visible, now=now,
+        ends_at=competitions.quoting_ends_at(found),
+        quoting_open=competitions.quoting_open(found, now),
+        may_award=may_act and visible and found.status == CompetitionStatus.open
+        and bool(table),
+        may_close=may_act and competitions.quoting_open(found, now)
+        and len(found.quotes) == len(found.invitations),
+        may_cancel=may_act and found.status == CompetitionStatus.open,
+        disclosed=found.status == CompetitionStatus.awarded, **_labels())
+
+
+def _back(competition_id: int) -> Any:
+    return redirect(url_for("orders_pages.competition", competition_id=competition_id))
+
+
+@pages.post("/competitions/<int:competition_id>/award")
+@page_guard(*PURCHASING_ROLES, kinds=PURCHASER)
+def competition_award(competition_id: int, user: User) -> Any:
+    session = db.session()
+    quote_id = request.form.get("quote_id", type=int)
+    reason = (request.form.get("reason") or "").strip()[:2000] or None
+    run_action(session, lambda: awards.award(session, user, competition_id, quote_id, reason),
+               "已授予，订单已生成。Awarded: the order has been placed.")
+    return _back(competition_id)
+
+
+@pages.post("/competitions/<int:competition_id>/close")
+@page_guard(*PURCHASING_ROLES, kinds=PURCHASER)
+def competition_close(competition_id: int, user: User) -> Any:
+    session = db.session()
+    run_action(session, lambda: competitions.close_quoting(session, user, competition_id),
+               "报价已截止，可以评审。Quoting has ended; the quotes can be evaluated.")
+    return _back(competition_id)
+
+
+@pages.post("/competitions/<int:competition_id>/cancel")
+@page_guard(*PURCHASING_ROLES, kinds=PURCHASER)
+def competition_cancel(competition_id: int, user: User) -> Any:
+    session = db.session()
+    reason = (request.form.get("reason") or "").strip()[:2000]
+    run_action(session, lambda: competitions.cancel_competition(session, user, competition_id,
+                                                                reason),
+               "竞价已取消。The competition was cancelled.")
+    return _back(competition_id)
+
+
+# --- the supplier's side ------------------------------------------------------------------
+
+@pages.get("/supplier/competitions")
+@page_guard(Role.supplier_admin, kinds=SUPPLIER)
+def supplier_competition_list(user: User) -> Any:
+    rows = db.session.scalars(competitions.supplier_invitations_query(user).limit(100)).all()
+    standing = {c.id: competitions.supplier_standing(c, user.organization_id) for c in rows}
+    return render_template("orders/supplier_competitions.html", competitions=rows,
+                           standing=standing, now=utcnow(), **_labels())
+
+
+def _supplier_view(user: User, competition_id: int, prices: dict[int, str] | None = None,
+                   confirm: bool = False) -> Any:
+    session = db.session()
+    found = competitions.competition_for_supplier(session, user, competition_id)
+    now = utcnow()
+    ceilings = {line.id: competitions.supplier_ceiling(session, line, user.organization_id)
+                for line in found.requisition.lines}
+    own = next((q for q in found.quotes if q.supplier_id == user.organization_id), None)
+    return render_template(
+        "orders/supplier_competition.html", c=found, own=own, ceilings=ceilings,
+        prices=prices or {}, confirm=confirm, now=now,
+        ends_at=competitions.quoting_ends_at(found),
+        quoting_open=competitions.quoting_open(found, now),
+        standing=competitions.supplier_standing(found, user.organization_id),
+        total=_total(found, prices) if confirm and prices else None, **_labels())
+
+
+def _total(found: Competition, prices: dict[int, str]) -> Decimal:
+    return sum((Decimal(prices[li.id]) * li.quantity for li in found.requisition.lines),
+               Decimal("0"))
+
+
+@pages.get("/supplier/competitions/<int:competition_id>")
+@page_guard(Role.supplier_admin, kinds=SUPPLIER)
+def supplier_competition(competition_id: int, user: User) -> Any:
+    return _supplier_view(user, competition_id)
+
+
+def _form_prices(found: Competition) -> tuple[dict[int, str], list[str]]:
+    """The unit price per line from the form, and what is wrong with the entries."""
+    prices: dict[int, str] = {}
+    problems: list[str] = []
+    for line in found.requisition.lines:
+        raw = (request.form.get(f"price-{line.id}") or "").strip()
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            problems.append(f"{line.sku}: 请输入单价 enter a unit price such as 12.50.")
+            continue
+        if not value.is_finite() or value.as_tuple().exponent < -2:  # type: ignore[operator]
+            problems.append(f"{line.sku}: 单价最多两位小数 at most two decimals.")
+            continue
+        prices[line.id] = f"{value:.2f}"
+    return prices, problems
+
+
+@pages.post("/supplier/competitions/<int:competition_id>/review")
+@page_guard(Role.supplier_admin, kinds=SUPPLIER)
+def supplier_quote_review(competition_id: int, user: User) -> Any:
+    """Check the prices (ceilings, every line) and show them for the final confirmation."""
+    session = db.session()
+    found = competitions.competition_for_supplier(session, user, competition_id)
+    prices, problems = _form_prices(found)
+    if not problems:
+        try:
+            competitions.check_quote(session, found, user.organization,
+                                     [{"line_id": k, "unit_price": v}
+                                      for k, v in prices.items()])
+        except ApiError as exc:
+            problems = [p["message"] for p in (exc.details or {}).get("problems", [])] \
+                or [exc.message]
+    for problem in problems:
+        flash(problem, "error")
+    return _supplier_view(user, competition_id, prices, confirm=not problems)
+
+
+@pages.post("/supplier/competitions/<int:competition_id>/quote")
+@page_guard(Role.supplier_admin, kinds=SUPPLIER)
+def supplier_quote_submit(competition_id: int, user: User) -> Any:
+    session = db.session()
+    found = competitions.competition_for_supplier(session, user, competition_id)
+    prices, problems = _form_prices(found)
+    if problems or request.form.get("confirm") != "1":
+        for problem in problems or ["请先确认报价。Confirm the quote first."]:
+            flash(problem, "error")
+        return redirect(url_for("orders_pages.supplier_competition",
+                                competition_id=competition_id))
+    lines = [{"line_id": k, "unit_price": v} for k, v in prices.items()]
+    run_action(session, lambda: competitions.submit_quote(session, user, competition_id, lines),
+               "报价已提交（不可修改）。Your quote was submitted; it is final.")
+    return redirect(url_for("orders_pages.supplier_competition",
+                            competition_id=competition_id))
