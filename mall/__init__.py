@@ -51,6 +51,8 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     gateway.init_app(app)
     from mall.payments import cancellation
     cancellation.init_app(app)  # a cancelled paid order is refunded, or refused
+    from mall import evaluation
+    evaluation.init_app(app)  # best-value competitions are ranked by the expert panel
 
     from mall import timezones
     from mall.errors import register_error_handlers
@@ -66,9 +68,10 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
 
 # Every area that serves HTTP: its ``views`` module holds the JSON blueprint ``api``, its
 # ``pages`` module the HTML blueprint ``pages``.
-API_AREAS = ("accounts", "audit", "catalog", "health", "openapi", "orders", "payments", "search",
-             "standards")
-PAGE_AREAS = ("accounts", "catalog", "center", "home", "orders", "search", "standards")
+API_AREAS = ("accounts", "audit", "catalog", "evaluation", "health", "openapi", "orders",
+             "payments", "search", "standards")
+PAGE_AREAS = ("accounts", "catalog", "center", "evaluation", "home", "orders", "search",
+              "standards")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -17,6 +17,7 @@ from mall.catalog.models import (
     Product,
 )
 from mall.db import Base
+from mall.evaluation.models import Expert, ExpertConflict, PanelDraw, PanelMember
 from mall.idempotency import IdempotencyKey
 from mall.jobs.models import Job, PeriodicTask
 from mall.orders.models import (
@@ -51,6 +52,8 @@ __all__ = [
     "Competition",
     "CompetitionInvitation",
     "ComplianceDecision",
+    "Expert",
+    "ExpertConflict",
     "FeedChunk",
     "FeedImport",
     "FeedImportError",
@@ -65,6 +68,8 @@ __all__ = [
     "OrderLine",
     "Organization",
     "OutboxEvent",
+    "PanelDraw",
+    "PanelMember",
     "Payment",
     "PeriodicTask",
     "PriceChange",

@@ -48,6 +48,7 @@ class Role(enum.StrEnum):
     finance = "finance"
     supplier_admin = "supplier_admin"
     center_admin = "center_admin"
+    expert = "expert"  # an evaluator in the shared expert pool (mall.evaluation)
 
 
 # Which roles a user of each organization kind may hold.
@@ -56,7 +57,7 @@ ROLES_BY_KIND: dict[OrganizationKind, frozenset[Role]] = {
         {Role.buyer, Role.approver, Role.auditor, Role.finance}
     ),
     OrganizationKind.supplier: frozenset({Role.supplier_admin}),
-    OrganizationKind.center: frozenset({Role.center_admin, Role.auditor}),
+    OrganizationKind.center: frozenset({Role.center_admin, Role.auditor, Role.expert}),
 }
 
 

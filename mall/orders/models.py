@@ -213,6 +213,7 @@ class Competition(Base):
     __table_args__ = (
         CheckConstraint(f"status IN ({sql_values(CompetitionStatus)})", name="status"),
         CheckConstraint("sme_deduction >= 0 AND sme_deduction < 1", name="sme_deduction_range"),
+        CheckConstraint("method IN ('lowest_price', 'best_value')", name="method"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -234,6 +235,12 @@ class Competition(Base):
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     # Only SME suppliers were invited (an SME-reserved purchase with enough of them).
     sme_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # How quotes are ranked: "lowest_price", or "best_value" with ``evaluation_plan``
+    # {price_weight, criteria: [{key, name_zh, name_en, weight, max_score}], panel_size},
+    # ranked by mall.evaluation's expert panel (see services.awards.RANKERS).
+    method: Mapped[str] = mapped_column(String(16), default="lowest_price",
+                                        server_default="lowest_price")
+    evaluation_plan: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     requisition: Mapped[Requisition] = relationship()
@@ -274,6 +281,8 @@ class Quote(Base):
     total: Mapped[Decimal]
     # The total used for ranking: the SME deduction applied, never the price paid.
     evaluated_total: Mapped[Decimal]
+    # A best-value competition's technical answer per criterion: {criterion key: text}.
+    technical: Mapped[dict[str, Any] | None]
     currency: Mapped[str] = mapped_column(String(3))
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -285,6 +294,7 @@ class FlagKind(enum.StrEnum):
     identical_totals = "identical_totals"  # different suppliers quoted the same total
     shared_contact = "shared_contact"  # quoting suppliers share an e-mail or phone
     non_first_award = "non_first_award"  # awarded to a quote other than the lowest evaluated
+    outlier_score = "outlier_score"  # an expert's score far from the rest of the panel's
 
 
 class OrderParty(enum.StrEnum):

@@ -20,6 +20,43 @@ class CartQuantitySchema(Schema):
                               validate=validate.Range(min=1, max=MAX_LINE_QUANTITY))
 
 
+KEY = validate.Regexp(r"^[a-z][a-z0-9_]{0,31}$",
+                      error="Use lower-case letters, digits and _ (at most 32).")
+
+
+class CriterionSchema(Schema):
+    key = fields.String(required=True, validate=KEY)
+    name_zh = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    weight = fields.Decimal(required=True, places=4, allow_nan=False,
+                            validate=validate.Range(min=0, max=1, min_inclusive=False))
+    max_score = fields.Integer(required=True, strict=True, validate=validate.Range(min=1,
+                                                                                   max=100))
+
+
+class EvaluationPlanSchema(Schema):
+    """Best value: price weight + the criteria's weights = 1; the panel scores the criteria."""
+
+    method = fields.String(required=True, validate=validate.OneOf(["best_value"]))
+    price_weight = fields.Decimal(required=True, places=4, allow_nan=False,
+                                  validate=validate.Range(min=0, max=1, min_inclusive=False,
+                                                          max_inclusive=False))
+    criteria = fields.List(fields.Nested(CriterionSchema), required=True,
+                           validate=validate.Length(min=1, max=20))
+    panel_size = fields.Integer(required=True, strict=True, validate=validate.Range(min=1,
+                                                                                    max=15))
+
+    @validates_schema
+    def _weights(self, data: dict[str, Any], **_: Any) -> None:
+        keys = [c["key"] for c in data["criteria"]]
+        if len(set(keys)) != len(keys):
+            raise ValidationError("Each criterion key once.", "criteria")
+        total = data["price_weight"] + sum(c["weight"] for c in data["criteria"])
+        if total != 1:
+            raise ValidationError(f"The price weight and the criteria's weights must add up "
+                                  f"to 1 (they add up to {total}).", "criteria")
+
+
 class RequisitionSchema(Schema):
     lines = fields.List(fields.Nested(CartLineSchema), validate=validate.Length(min=1, max=200))
     from_cart = fields.Boolean(load_default=False)
@@ -30,6 +67,8 @@ class RequisitionSchema(Schema):
     competition_deadline = fields.AwareDateTime(allow_none=True, load_default=None)
     # 预留份额: the competition invites SME suppliers only.
     sme_reserved = fields.Boolean(load_default=False)
+    # Used if the purchase goes to competition: rank on best value by an expert panel.
+    evaluation = fields.Nested(EvaluationPlanSchema, allow_none=True, load_default=None)
 
     @validates_schema
     def _one_source(self, data: dict[str, Any], **_: Any) -> None:
@@ -79,6 +118,10 @@ class SmeReservationQuerySchema(Schema):
 class QuoteSchema(Schema):
     lines = fields.List(fields.Nested(QuoteLineSchema), required=True,
                         validate=validate.Length(min=1, max=200))
+    # A best-value competition's answer per criterion key.
+    technical = fields.Dict(keys=fields.String(validate=KEY),
+                            values=fields.String(validate=validate.Length(max=5000)),
+                            allow_none=True, load_default=None)
 
 
 class SpendQuerySchema(Schema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from mall.money import money
@@ -73,23 +74,27 @@ def cart_json(cart: Cart) -> dict[str, Any]:
                                      for li in cart.lines]}
 
 
-def quote_json(quote: Quote, with_supplier: bool = True, rank: int | None = None
-               ) -> dict[str, Any]:
+def quote_json(quote: Quote, with_supplier: bool = True, rank: int | None = None,
+               score: Decimal | None = None) -> dict[str, Any]:
     """One quote; ``with_supplier=False`` leaves out who made it (``supplier_id`` null)."""
     body: dict[str, Any] = {
         "id": quote.id, "supplier_id": quote.supplier_id if with_supplier else None,
         "lines": quote.lines, "total": money(quote.total, quote.currency),
         "sme_deduction": money(quote.total - quote.evaluated_total, quote.currency),
         "evaluated_total": money(quote.evaluated_total, quote.currency),
+        "technical": quote.technical,
         "submitted_at": quote.submitted_at.isoformat()}
     if rank is not None:
         body["rank"] = rank
+    if score is not None:
+        body["score"] = f"{score:.2f}"
     return body
 
 
 def competition_json(competition: Competition, quotes: list[Quote] | None,
                      supplier_id: int | None = None, *, ranked: bool = False,
-                     supplier_extra: dict[str, Any] | None = None) -> dict[str, Any]:
+                     supplier_extra: dict[str, Any] | None = None,
+                     scores: dict[int, Decimal | None] | None = None) -> dict[str, Any]:
     """A competition as one party may see it.
 
     ``supplier_id``: the invited supplier looking, who sees its own invitation and its own
@@ -106,6 +111,7 @@ def competition_json(competition: Competition, quotes: list[Quote] | None,
         "closed_at": competition.closed_at.isoformat() if competition.closed_at else None,
         "sme_deduction": str(competition.sme_deduction),
         "sme_only": competition.sme_only,
+        "method": competition.method, "evaluation_plan": competition.evaluation_plan,
         "requirement_text": requisition.requirement_text,
         "lines": [{"id": li.id, "sku": li.sku, "title": li.title, "quantity": li.quantity,
                    "category_id": li.category_id} for li in requisition.lines],
@@ -121,7 +127,7 @@ def competition_json(competition: Competition, quotes: list[Quote] | None,
         "cancel_reason": competition.cancel_reason,
         "quotes": None if quotes is None else [
             quote_json(q, with_supplier=disclosed or q.supplier_id == supplier_id,
-                       rank=rank if ranked else None)
+                       rank=rank if ranked else None, score=(scores or {}).get(q.id))
             for rank, q in enumerate(quotes, start=1)],
     }
     if supplier_id is not None:

@@ -126,7 +126,8 @@ def requisition_create(user: User) -> Any:
     def create() -> tuple[int, dict[str, Any]]:
         options = {"requirement_text": data.get("requirement_text"),
                    "sme_reserved": data["sme_reserved"],
-                   "competition_deadline": data["competition_deadline"]}
+                   "competition_deadline": data["competition_deadline"],
+                   "evaluation": data["evaluation"]}
         if data.get("from_cart"):
             requisition = carts.requisition_from_cart(session, settings, user,
                                                       data.get("justification"), **options)
@@ -210,7 +211,9 @@ def purchaser_competition_json(competition: Competition) -> dict[str, Any]:
     award; afterwards the quotes in evaluation order with their rank."""
     if not competitions.quotes_visible_to_purchaser(competition, utcnow()):
         return competition_json(competition, None)
-    return competition_json(competition, awards.ranked_quotes(competition), ranked=True)
+    table = awards.evaluation(db.session(), competition)
+    return competition_json(competition, [row.quote for row in table], ranked=True,
+                            scores={row.quote.id: row.score for row in table})
 
 
 def supplier_competition_json(session: Session, competition: Competition, user: User,
@@ -244,7 +247,8 @@ def supplier_competitions(user: User) -> Any:
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def competition_quote(competition_id: int, user: User) -> Any:
     data = load(QuoteSchema(), json_body())
-    quote = competitions.submit_quote(db.session(), user, competition_id, data["lines"])
+    quote = competitions.submit_quote(db.session(), user, competition_id, data["lines"],
+                                      technical=data["technical"])
     db.session.commit()
     return jsonify(quote_json(quote)), 201
 

@@ -61,14 +61,15 @@ def competition(competition_id: int, user: User) -> Any:
     now = utcnow()
     found = competitions.competition_for_purchaser(db.session(), user, competition_id)
     visible = competitions.quotes_visible_to_purchaser(found, now)
-    table = awards.evaluation(found) if visible else []
+    table = awards.evaluation(db.session(), found) if visible else []
     may_act = user.has_role(Role.buyer, Role.approver)
     return render_template(
         "orders/competition.html", c=found, table=table, visible=visible, now=now,
         ends_at=competitions.quoting_ends_at(found),
         quoting_open=competitions.quoting_open(found, now),
         may_award=may_act and visible and found.status == CompetitionStatus.open
-        and bool(table),
+        and bool(table) and all(r.score is not None or found.method == "lowest_price"
+                                for r in table),
         may_close=may_act and competitions.quoting_open(found, now)
         and len(found.quotes) == len(found.invitations),
         may_cancel=may_act and found.status == CompetitionStatus.open,
@@ -122,7 +123,7 @@ def supplier_competition_list(user: User) -> Any:
 
 
 def _supplier_view(user: User, competition_id: int, prices: dict[int, str] | None = None,
-                   confirm: bool = False) -> Any:
+                   confirm: bool = False, technical: dict[str, str] | None = None) -> Any:
     session = db.session()
     found = competitions.competition_for_supplier(session, user, competition_id)
     now = utcnow()
@@ -131,7 +132,8 @@ def _supplier_view(user: User, competition_id: int, prices: dict[int, str] | Non
     own = next((q for q in found.quotes if q.supplier_id == user.organization_id), None)
     return render_template(
         "orders/supplier_competition.html", c=found, own=own, ceilings=ceilings,
-        prices=prices or {}, confirm=confirm, now=now,
+        prices=prices or {}, confirm=confirm, now=now, technical=technical or {},
+        criteria=(found.evaluation_plan or {}).get("criteria", []),
         ends_at=competitions.quoting_ends_at(found),
         quoting_open=competitions.quoting_open(found, now),
         standing=competitions.supplier_standing(found, user.organization_id),
@@ -147,6 +149,14 @@ def _total(found: Competition, prices: dict[int, str]) -> Decimal:
 @page_guard(Role.supplier_admin, kinds=SUPPLIER)
 def supplier_competition(competition_id: int, user: User) -> Any:
     return _supplier_view(user, competition_id)
+
+
+def _form_technical(found: Competition) -> dict[str, str] | None:
+    """A best-value competition's answers from the form (``technical-<criterion key>``)."""
+    if not found.evaluation_plan:
+        return None
+    return {c["key"]: (request.form.get(f"technical-{c['key']}") or "").strip()[:5000]
+            for c in found.evaluation_plan["criteria"]}
 
 
 def _form_prices(found: Competition) -> tuple[dict[int, str], list[str]]:
@@ -174,17 +184,19 @@ def supplier_quote_review(competition_id: int, user: User) -> Any:
     session = db.session()
     found = competitions.competition_for_supplier(session, user, competition_id)
     prices, problems = _form_prices(found)
+    technical = _form_technical(found)
     if not problems:
         try:
             competitions.check_quote(session, found, user.organization,
                                      [{"line_id": k, "unit_price": v}
-                                      for k, v in prices.items()])
+                                      for k, v in prices.items()], technical)
         except ApiError as exc:
             problems = [p["message"] for p in (exc.details or {}).get("problems", [])] \
                 or [exc.message]
     for problem in problems:
         flash(problem, "error")
-    return _supplier_view(user, competition_id, prices, confirm=not problems)
+    return _supplier_view(user, competition_id, prices, confirm=not problems,
+                          technical=technical)
 
 
 @pages.post("/supplier/competitions/<int:competition_id>/quote")
@@ -199,7 +211,9 @@ def supplier_quote_submit(competition_id: int, user: User) -> Any:
         return redirect(url_for("orders_pages.supplier_competition",
                                 competition_id=competition_id))
     lines = [{"line_id": k, "unit_price": v} for k, v in prices.items()]
-    run_action(session, lambda: competitions.submit_quote(session, user, competition_id, lines),
+    technical = _form_technical(found)
+    run_action(session, lambda: competitions.submit_quote(session, user, competition_id, lines,
+                                                          technical=technical),
                "报价已提交（不可修改）。Your quote was submitted; it is final.")
     return redirect(url_for("orders_pages.supplier_competition",
                             competition_id=competition_id))

@@ -9,6 +9,7 @@ such choice with its reason and the ranking it overrode.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -54,6 +55,7 @@ class EvaluatedQuote:
     rank: int
     quote: Quote
     deduction: Decimal  # the amount taken off for ranking only
+    score: Decimal | None = None  # a best-value total out of 100 (None: ranked on price)
 
     @property
     def letter(self) -> str:
@@ -61,7 +63,33 @@ class EvaluatedQuote:
         return chr(ord("A") + self.rank - 1) if self.rank <= 26 else str(self.rank)
 
 
-def evaluation(competition: Competition) -> list[EvaluatedQuote]:
+# A ranking other than lowest price: the quotes best first with their totals, or None while
+# the method cannot rank yet (a panel still scoring). Registered by the method's package
+# (mall.evaluation registers "best_value"), so orders never imports it.
+Ranker = Callable[[Session, Competition], "list[tuple[Quote, Decimal]] | None"]
+RANKERS: dict[str, Ranker] = {}
+
+
+def register_ranker(method: str, ranker: Ranker) -> None:
+    RANKERS[method] = ranker
+
+
+def evaluation(session: Session, competition: Competition,
+               strict: bool = False) -> list[EvaluatedQuote]:
+    """The evaluation table, best first.
+
+    Lowest evaluated price, or the competition's method's ranking. While that method cannot
+    rank yet, the table is in price order without scores, or with ``strict`` 409
+    ``evaluation_incomplete``.
+    """
+    if competition.method != "lowest_price":
+        ranked = RANKERS[competition.method](session, competition)
+        if ranked is not None:
+            return [EvaluatedQuote(rank, q, q.total - q.evaluated_total, score)
+                    for rank, (q, score) in enumerate(ranked, start=1)]
+        if strict:
+            raise Conflict("The expert panel has not finished scoring; the award follows "
+                           "their totals.", code="evaluation_incomplete")
     return [EvaluatedQuote(rank, q, q.total - q.evaluated_total)
             for rank, q in enumerate(ranked_quotes(competition), start=1)]
 
@@ -84,7 +112,7 @@ def award(session: Session, user: User, competition_id: int, quote_id: int | Non
         raise Conflict("Quotes can be evaluated only after the deadline.",
                        code="deadline_not_passed",
                        details={"deadline": quoting_ends_at(competition).isoformat()})
-    table = evaluation(competition)
+    table = evaluation(session, competition, strict=bool(competition.quotes))
     if not table:
         raise RuleViolation("No supplier quoted; cancel the competition or submit a new "
                             "requisition.", code="no_quotes")

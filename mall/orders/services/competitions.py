@@ -75,13 +75,24 @@ def quoting_deadline(requested: datetime | None, profile: Profile, purchaser: Or
     return requested
 
 
+def stored_plan(plan: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A loaded ``EvaluationPlanSchema`` as stored with the competition (decimals as text)."""
+    if plan is None:
+        return None
+    return {"method": plan["method"], "price_weight": str(plan["price_weight"]),
+            "panel_size": plan["panel_size"],
+            "criteria": [{**c, "weight": str(c["weight"])} for c in plan["criteria"]]}
+
+
 def open_competition(session: Session, requisition: Requisition, profile: Profile,
                      supplier_ids: list[int], now: datetime, deadline: datetime,
-                     sme_only: bool = False) -> Competition:
+                     sme_only: bool = False, plan: dict[str, Any] | None = None
+                     ) -> Competition:
     competition = Competition(
         requisition_id=requisition.id, status=CompetitionStatus.open, deadline=deadline,
         currency=requisition.currency, sme_deduction=profile.sme_deduction, created_at=now,
-        sme_only=sme_only,
+        sme_only=sme_only, method=plan["method"] if plan else "lowest_price",
+        evaluation_plan=plan,
         invitations=[CompetitionInvitation(supplier_id=s, invited_at=now)
                      for s in supplier_ids])
     session.add(competition)
@@ -89,7 +100,7 @@ def open_competition(session: Session, requisition: Requisition, profile: Profil
     record(session, action="competition.open", target_type="competition",
            target_id=competition.id, actor=None,
            after={"requisition_id": requisition.id, "deadline": competition.deadline,
-                  "invited": supplier_ids, "sme_only": sme_only,
+                  "invited": supplier_ids, "sme_only": sme_only, "plan": plan,
                   "sme_deduction": str(profile.sme_deduction)})
     return competition
 
@@ -236,11 +247,13 @@ def competition_for_purchaser(session: Session, user: User, competition_id: int,
 
 
 def check_quote(session: Session, competition: Competition, supplier: Organization,
-                lines: list[dict[str, Any]]) -> dict[int, Decimal]:
+                lines: list[dict[str, Any]], technical: dict[str, str] | None = None
+                ) -> dict[int, Decimal]:
     """The quoted unit price per line, or 422 ``quote_refused`` naming every problem.
 
-    Every line priced once, above zero and at most the supplier's ceiling for it. The
-    supplier page runs this before asking for the final confirmation.
+    Every line priced once, above zero and at most the supplier's ceiling for it; in a
+    best-value competition, an answer to every criterion and nothing else. The supplier page
+    runs this before asking for the final confirmation.
     """
     if supplier.status != OrganizationStatus.active:
         raise Forbidden("Only active suppliers may quote.", code="supplier_inactive")
@@ -267,14 +280,34 @@ def check_quote(session: Session, competition: Competition, supplier: Organizati
             problems.append({"field": f"lines.{line_id}.unit_price", "code": "above_ceiling",
                              "message": f"{line.sku}: {price} is above your ceiling "
                                         f"{ceiling}."})
+    problems += _technical_problems(competition, technical)
     if problems:
         raise RuleViolation("The quote was refused.", code="quote_refused",
                             details={"problems": problems})
     return prices
 
 
+def _technical_problems(competition: Competition,
+                        technical: dict[str, str] | None) -> list[dict[str, str]]:
+    plan = competition.evaluation_plan
+    answers = {k: (v or "").strip() for k, v in (technical or {}).items()}
+    if plan is None:
+        return [] if not answers else [{
+            "field": "technical", "code": "not_expected",
+            "message": "This competition is on price alone: send no technical answers."}]
+    keys = [c["key"] for c in plan["criteria"]]
+    problems = [{"field": f"technical.{key}", "code": "answer_missing",
+                 "message": f"Answer the criterion {key}."}
+                for key in keys if not answers.get(key)]
+    problems += [{"field": f"technical.{key}", "code": "unknown_criterion",
+                  "message": f"{key} is not a criterion of this competition."}
+                 for key in sorted(set(answers) - set(keys))]
+    return problems
+
+
 def submit_quote(session: Session, user: User, competition_id: int,
-                 lines: list[dict[str, Any]], now: datetime | None = None) -> Quote:
+                 lines: list[dict[str, Any]], now: datetime | None = None,
+                 technical: dict[str, str] | None = None) -> Quote:
     now = now or utcnow()
     competition = competition_for_supplier(session, user, competition_id)
     if not quoting_open(competition, now):
@@ -283,7 +316,7 @@ def submit_quote(session: Session, user: User, competition_id: int,
                                 "quoting_ended_at": quoting_ends_at(competition).isoformat(),
                                 "status": competition.status})
     supplier = user.organization
-    prices = check_quote(session, competition, supplier, lines)
+    prices = check_quote(session, competition, supplier, lines, technical)
     req_lines = {li.id: li for li in competition.requisition.lines}
     if session.scalar(select(Quote.id).where(Quote.competition_id == competition.id,
                                              Quote.supplier_id == supplier.id)):
@@ -295,6 +328,8 @@ def submit_quote(session: Session, user: User, competition_id: int,
         competition_id=competition.id, supplier_id=supplier.id, submitted_by_id=user.id,
         lines=[{"line_id": lid, "unit_price": str(prices[lid])} for lid in sorted(prices)],
         total=total, evaluated_total=to_cents(total * (1 - deduction)),
+        technical={k: v.strip() for k, v in technical.items()}
+        if technical and competition.evaluation_plan else None,
         currency=competition.currency, submitted_at=now)
     try:
         with session.begin_nested():  # a concurrent duplicate loses on the unique constraint

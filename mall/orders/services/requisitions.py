@@ -44,6 +44,7 @@ from mall.orders.services.competitions import (
     end_competition_of,
     open_competition,
     quoting_deadline,
+    stored_plan,
 )
 from mall.orders.services.facts import (
     Settings,
@@ -99,13 +100,14 @@ def create_requisition(
     session: Session, settings: Settings, user: User, lines: list[tuple[int, int]],
     justification: str | None = None, now: datetime | None = None, *,
     requirement_text: str | None = None, sme_reserved: bool = False,
-    competition_deadline: datetime | None = None,
+    competition_deadline: datetime | None = None, evaluation: dict[str, Any] | None = None,
 ) -> Requisition:
     """Evaluate the rules under the (organization, category) locks and store the outcome.
 
     ``competition_deadline`` applies if the purchase goes to competition (else it is not
-    used); ``sme_reserved`` restricts that competition to SME suppliers, and a direct or
-    approved purchase so reserved may not go to a large supplier.
+    used), as does ``evaluation`` (a best-value plan, ``EvaluationPlanSchema``);
+    ``sme_reserved`` restricts that competition to SME suppliers, and a direct or approved
+    purchase so reserved may not go to a large supplier.
     """
     org = user.organization
     merged = merge_lines(lines)
@@ -197,7 +199,8 @@ def create_requisition(
     competition_id = None
     if deadline is not None:
         competition_id = open_competition(session, requisition, profile, invitees, now,
-                                          deadline, sme_only=sme_only).id
+                                          deadline, sme_only=sme_only,
+                                          plan=stored_plan(evaluation)).id
     elif decision.route == Route.direct:
         place_orders(session, requisition, user, now, facts_lines)
     record(session, action="requisition.create", target_type="requisition",
