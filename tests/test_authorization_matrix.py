@@ -163,6 +163,7 @@ def tenants(app: Flask, db_session: Session, search_index: str) -> Tenants:
         "supplier_admin": make_user(db_session, supplier, roles=("supplier_admin",)),
         "center_admin": make_user(db_session, center, roles=("center_admin",)),
         "center_auditor": make_user(db_session, center, roles=("auditor",)),
+        "center_expert": make_user(db_session, center, roles=("expert",)),
     }
     # Another tenant: its own purchaser, suppliers, agreement, offers, a requisition and order.
     other = build_world(db_session, app, suppliers=2)

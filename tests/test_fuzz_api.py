@@ -47,6 +47,7 @@ from tests.factories.accounts import (
     make_user,
 )
 from tests.factories.catalog import LAPTOP_TEMPLATE
+from tests.factories.evaluation import make_expert
 from tests.orders.conftest import build_world
 from tests.payments.conftest import card, sign
 
@@ -337,6 +338,7 @@ def fuzz_world(app: Flask, db_session: Session, stripe_api_base: str) -> FuzzWor
         "auditor": make_user(db_session, purchaser, roles=("auditor",)),
         "supplier_admin": world.supplier_user(0),
         "center_admin": center_admin(db_session),
+        "expert": make_expert(db_session, "CN-SH", [world.category.code]),
     }
     offer = world.offers[0]
     invoiced, unpaid, carded, confirmed, shipped, delivered = (
@@ -399,6 +401,7 @@ def fuzz_world(app: Flask, db_session: Session, stripe_api_base: str) -> FuzzWor
         "competition_id": str(quoting.id),
         "payment_id": str(invoice["id"]),
         "change_id": str(reviews[0]["id"]),
+        "member_id": "1",  # no panel in this world: the evaluation answers 404
     }
     special = {
         "payments_api.pay": {"order_id": str(unpaid.orders[0].id)},
@@ -417,7 +420,8 @@ def caller_for(operation: Operation) -> str | None:
     if not operation.secured:
         return None
     kinds_of = {"buyer": "purchaser", "approver": "purchaser", "finance": "purchaser",
-                "auditor": "purchaser", "supplier_admin": "supplier", "center_admin": "center"}
+                "auditor": "purchaser", "supplier_admin": "supplier", "center_admin": "center",
+                "expert": "center"}
     for role, kind in kinds_of.items():
         if (not operation.roles or role in operation.roles) and (
                 not operation.kinds or kind in operation.kinds):
