@@ -347,15 +347,21 @@ def flag_list(user: User) -> Any:
     return jsonify(paginate(db.session(), query, flag_json))
 
 
+def _report_scope(user: User) -> int | None:
+    """Whose figures a report shows: an agency's auditor its own organization's (other
+    purchaser roles none), the center everyone's (None)."""
+    if user.organization.kind != OrganizationKind.purchaser:
+        return None
+    if not user.has_role(Role.auditor):
+        raise Forbidden("This needs the role auditor.", code="role_required")
+    return user.organization_id
+
+
 @api.get("/reports/spend")
 @api_guard(Role.center_admin, Role.auditor, kinds=CENTER + PURCHASER)
 def spend_report(user: User) -> Any:
     args = load(SpendQuerySchema(), request.args.to_dict())
-    purchaser = user.organization.kind == OrganizationKind.purchaser
-    if purchaser and not user.has_role(Role.auditor):
-        raise Forbidden("This needs the role auditor.", code="role_required")
-    # An agency's auditor sees its own organization's spend; the center sees everyone's.
-    own = user.organization_id if purchaser else None
+    own = _report_scope(user)
     return jsonify(reports.spend(db.session(), args["group_by"], args["from_"], args["to"],
                                  purchaser_organization_id=own))
 
@@ -364,10 +370,7 @@ def spend_report(user: User) -> Any:
 @api_guard(Role.center_admin, Role.auditor, kinds=CENTER + PURCHASER)
 def sme_reservation_report(user: User) -> Any:
     args = load(SmeReservationQuerySchema(), request.args.to_dict())
-    purchaser = user.organization.kind == OrganizationKind.purchaser
-    if purchaser and not user.has_role(Role.auditor):
-        raise Forbidden("This needs the role auditor.", code="role_required")
-    own = user.organization_id if purchaser else None
+    own = _report_scope(user)
     year = args["year"] or utcnow().year
     return jsonify(reports.sme_reservation(db.session(), year,
                                            current_app.config["MALL"].jurisdiction,
