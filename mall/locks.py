@@ -5,7 +5,8 @@ write path takes what it needs in this order, never another:
 
 1. **(purchaser organization, category)** advisory locks, in sorted key order
    (``lock_purchaser_categories``): serialise cumulative-threshold checks.
-2. **rotation turns** (one row per agreement and product, when rotation assigns an order).
+2. **rotation turns** (one ``rotation_turns`` row per agreement and product, when rotation
+   assigns an order; in (agreement, product) order: ``mall.orders.services.rotation``).
    Then **a competition's row** (award, closing, cancelling, the panel draw, scoring), then
    its **panel members** (one expert's scores).
 3. **offer rows**, in offer-id order (``locked_in_id_order``; the catalog's

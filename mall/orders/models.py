@@ -13,6 +13,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -57,6 +58,13 @@ class CompetitionStatus(enum.StrEnum):
     open = "open"
     awarded = "awarded"
     cancelled = "cancelled"
+
+
+class LineAssignment(enum.StrEnum):
+    """Who picked a requisition line's supplier (rotation: mall.orders.services.rotation)."""
+
+    chosen = "chosen"  # the purchaser named the offer
+    rotation = "rotation"  # 顺序轮候: the system assigned the supplier whose turn it was
 
 
 # The most of one offer a cart line or a requisition line may ask for (the API's schemas, and
@@ -144,6 +152,7 @@ class RequisitionLine(Base):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price >= 0", name="unit_price_non_negative"),
         CheckConstraint("line_total >= 0", name="line_total_non_negative"),
+        CheckConstraint(f"assignment IN ({sql_values(LineAssignment)})", name="assignment"),
         # The compliance engine's hot query: one organization's spend in one category over a
         # window. Denormalised organization and time make it an index range scan.
         Index("ix_requisition_lines_cumulative", "purchaser_organization_id", "category_id",
@@ -167,6 +176,8 @@ class RequisitionLine(Base):
     currency: Mapped[str] = mapped_column(String(3))
     line_total: Mapped[Decimal]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    assignment: Mapped[str] = mapped_column(String(16), default=LineAssignment.chosen,
+                                            server_default=LineAssignment.chosen.value)
 
     requisition: Mapped[Requisition] = relationship(back_populates="lines")
 
@@ -372,3 +383,44 @@ class OrderLine(Base):
     unit_price: Mapped[Decimal]
     currency: Mapped[str] = mapped_column(String(3))
     line_total: Mapped[Decimal]
+
+
+# --- order rotation (顺序轮候): the queues of mall.orders.services.rotation -----------------
+
+class RotationTurn(Base):
+    """The turn counter of one (agreement, product) rotation.
+
+    Its row lock (level 2 of ``mall.locks``) serialises the turns of that queue: the
+    positions below are only read and written while it is held.
+    """
+
+    __tablename__ = "rotation_turns"
+    __table_args__ = (CheckConstraint("seq >= 0", name="seq_non_negative"),)
+
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
+    # The number of turns handed out so far; the next turn is seq + 1.
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RotationPosition(Base):
+    """Where one awarded supplier stands in a rotation: the turn it last had and how many."""
+
+    __tablename__ = "rotation_positions"
+    __table_args__ = (
+        ForeignKeyConstraint(["agreement_id", "product_id"],
+                             ["rotation_turns.agreement_id", "rotation_turns.product_id"],
+                             ondelete="CASCADE"),
+        CheckConstraint("served_count >= 0", name="served_count_non_negative"),
+    )
+
+    agreement_id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
+    last_served_seq: Mapped[int] = mapped_column(BigInteger)
+    served_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_served_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_requisition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("requisitions.id", ondelete="SET NULL"))

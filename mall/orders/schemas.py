@@ -57,8 +57,28 @@ class EvaluationPlanSchema(Schema):
                                   f"to 1 (they add up to {total}).", "criteria")
 
 
+class RequisitionLineSchema(Schema):
+    """A chosen offer, or a product whose supplier the rotation assigns (顺序轮候)."""
+
+    offer_id = fields.Integer(strict=True, validate=validate.Range(min=1))
+    product_id = fields.Integer(strict=True, validate=validate.Range(min=1))
+    agreement_number = fields.String(validate=validate.Length(min=1, max=64))
+    quantity = fields.Integer(required=True, strict=True,
+                              validate=validate.Range(min=1, max=MAX_LINE_QUANTITY))
+
+    @validates_schema
+    def _offer_or_product(self, data: dict[str, Any], **_: Any) -> None:
+        if ("offer_id" in data) == ("product_id" in data):
+            raise ValidationError("Name either offer_id (an offer you choose) or product_id "
+                                  "(a product assigned by rotation), not both.", "offer_id")
+        if "agreement_number" in data and "product_id" not in data:
+            raise ValidationError("agreement_number goes with product_id.",
+                                  "agreement_number")
+
+
 class RequisitionSchema(Schema):
-    lines = fields.List(fields.Nested(CartLineSchema), validate=validate.Length(min=1, max=200))
+    lines = fields.List(fields.Nested(RequisitionLineSchema),
+                        validate=validate.Length(min=1, max=200))
     from_cart = fields.Boolean(load_default=False)
     justification = fields.String(validate=validate.Length(max=2000), allow_none=True)
     # Checked by mall.standards before anything is created (a block finding refuses it).

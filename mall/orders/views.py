@@ -58,6 +58,7 @@ from mall.orders.services import (
     purchase_orders,
     reports,
     requisitions,
+    rotation,
 )
 from mall.orders.services.facts import Settings
 
@@ -132,7 +133,7 @@ def requisition_create(user: User) -> Any:
             requisition = carts.requisition_from_cart(session, settings, user,
                                                       data.get("justification"), **options)
         else:
-            lines = [(li["offer_id"], li["quantity"]) for li in data["lines"]]
+            lines = [rotation.requested_line(li) for li in data["lines"]]
             requisition = requisitions.create_requisition(session, settings, user, lines,
                                                           data.get("justification"), **options)
         return 201, requisition_json(requisition, lang)

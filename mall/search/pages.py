@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
@@ -44,7 +45,9 @@ def offer_page(offer_id: int) -> Any:
         # Hidden offers (expired, suspended, elsewhere) are as absent as missing ones.
         raise NotFound("This offer does not exist or is not available to you.",
                        code="offer_not_found")
-    return render_template("search/offer.html", offer=offer, offers=offers)
+    # submit_key: the rotation request form's idempotency key (one requisition per render).
+    return render_template("search/offer.html", offer=offer, offers=offers,
+                           submit_key=uuid.uuid4().hex)
 
 
 _FILTER_LABELS = {

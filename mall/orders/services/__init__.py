@@ -4,6 +4,8 @@
 - ``facts``: what the compliance engine decides on, read from the database.
 - ``eligibility``: the lines checked again whenever orders are placed (approval, award).
 - ``requisitions``: creating (routing), reading and cancelling requisitions.
+- ``rotation``: order rotation (顺序轮候): product lines assigned to the supplier whose turn
+  it is, under the (agreement, product) turn lock.
 - ``approvals``: approving and rejecting requisitions routed to approval.
 - ``competitions``: second-stage competitions: invitations, quoting period, sealed quotes,
   closing early, cancelling.

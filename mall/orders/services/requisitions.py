@@ -8,7 +8,7 @@ stored with every rule's inputs and outcome.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -36,10 +36,12 @@ from mall.orders.compliance.rules import (
 from mall.orders.models import (
     MAX_LINE_QUANTITY,
     ComplianceDecision,
+    LineAssignment,
     Requisition,
     RequisitionLine,
     RequisitionStatus,
 )
+from mall.orders.services import rotation
 from mall.orders.services.competitions import (
     end_competition_of,
     open_competition,
@@ -97,38 +99,53 @@ def merge_lines(lines: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def create_requisition(
-    session: Session, settings: Settings, user: User, lines: list[tuple[int, int]],
-    justification: str | None = None, now: datetime | None = None, *,
+    session: Session, settings: Settings, user: User,
+    lines: Sequence[rotation.RequestedLine], justification: str | None = None,
+    now: datetime | None = None, *,
     requirement_text: str | None = None, sme_reserved: bool = False,
     competition_deadline: datetime | None = None, evaluation: dict[str, Any] | None = None,
 ) -> Requisition:
     """Evaluate the rules under the (organization, category) locks and store the outcome.
 
+    ``lines``: (offer_id, quantity) pairs the purchaser chose, or ``rotation.ProductLine``
+    for a product whose supplier the rotation assigns.
     ``competition_deadline`` applies if the purchase goes to competition (else it is not
     used), as does ``evaluation`` (a best-value plan, ``EvaluationPlanSchema``);
     ``sme_reserved`` restricts that competition to SME suppliers, and a direct or approved
     purchase so reserved may not go to a large supplier.
     """
     org = user.organization
-    merged = merge_lines(lines)
+    # rotation (顺序轮候): product lines are resolved, locked and assigned by services.rotation.
+    offer_lines, product_lines = rotation.split_lines(lines)
+    merged = merge_lines(offer_lines)
     too_many = [{"offer_id": oid, "quantity": qty, "max_quantity": MAX_LINE_QUANTITY}
                 for oid, qty in merged if qty > MAX_LINE_QUANTITY]
     if too_many:
         raise RuleViolation(f"At most {MAX_LINE_QUANTITY:,} of one offer per requisition.",
                             code="quantity_above_limit", details={"lines": too_many})
     # Only what this purchaser may see can be requested; anything else is "not found".
-    offers = visible_offers(session, org, (oid for oid, _ in merged), (now or utcnow()).date())
+    today = (now or utcnow()).date()
+    offers = visible_offers(session, org, (oid for oid, _ in merged), today)
     missing = [oid for oid, _ in merged if oid not in offers]
     if missing:
         raise offers_not_found(missing)
+    wanted = rotation.resolve_product_lines(session, org, product_lines, today, visible_to)
     profile = profile_of(org, settings.jurisdiction, settings.sme_deduction,
                          settings.sme_reservation_fallback)
-    category_ids = sorted({offers[oid].category_id for oid, _ in merged})
+    category_ids = sorted({offers[oid].category_id for oid, _ in merged}
+                          | rotation.category_ids(wanted))
     lock_purchaser_categories(session, org.id, category_ids)
     # The clock is read after the lock, so lines are stamped in lock order.
     now = now or utcnow()
+    # rotation: the turns are locked next (mall.locks level 2) and held until commit.
+    picks = rotation.take_turns(session, org, profile, wanted, now.date(),
+                                sme_only=sme_reserved)
+    offers.update({p.offer.id: p.offer for p in picks})
+    planned = [(oid, qty, LineAssignment.chosen) for oid, qty in merged] \
+        + rotation.planned_lines(picks)
 
-    facts_lines = tuple(line_facts(session, offers[oid], qty) for oid, qty in merged)
+    facts_lines = tuple(line_facts(session, offers[oid], qty) for oid, qty in merged) \
+        + tuple(p.facts for p in picks)
     own_by_category: dict[int, Decimal] = defaultdict(lambda: Decimal("0"))
     for line in facts_lines:
         own_by_category[line.category_id] += line.line_total
@@ -145,12 +162,12 @@ def create_requisition(
         collective_above=org.approval_collective_above,
         collective_approvers=org.approval_collective_approvers,
     )
-    decision = decide(facts)
+    decision = rotation.as_second_stage(decide(facts), facts, picks)
     invitees: list[int] = []
     sme_only = False
     second_stage = decision.route == Route.competition
     if second_stage:
-        invitees = eligible_competitors(session, [offers[oid] for oid, _ in merged])
+        invitees = eligible_competitors(session, [offers[oid] for oid, _, _ in planned])
         if sme_reserved:
             reservation = sme_reservation_rule(profile, supplier_sizes(session, invitees))
             decision = (fall_back_to_approval(decision, reservation)
@@ -170,7 +187,8 @@ def create_requisition(
     elif sme_reserved and not second_stage and decision.route != Route.blocked:
         # Bought without competition, the reservation holds only if the offers are SMEs'.
         # (A reserved competition that fell back to approval has said why in its rule.)
-        refuse_large_suppliers([offers[oid] for oid, _ in merged])
+        refuse_large_suppliers([offers[oid] for oid, _, _ in planned])
+    decision = rotation.with_rotation_reasons(decision, picks)
 
     requisition = Requisition(
         purchaser_organization_id=org.id, requester_id=user.id, route=decision.route,
@@ -187,8 +205,9 @@ def create_requisition(
             agreement_id=offers[oid].agreement_id, lot_id=offers[oid].lot_id,
             title=offers[oid].title, sku=offers[oid].sku, quantity=qty,
             unit_price=offers[oid].price, currency=offers[oid].currency,
-            line_total=line_total(offers[oid].price, qty), created_at=now)
-            for oid, qty in merged],
+            line_total=line_total(offers[oid].price, qty), created_at=now,
+            assignment=assignment)
+            for oid, qty, assignment in planned],
     )
     session.add(requisition)
     session.flush()
@@ -196,6 +215,7 @@ def create_requisition(
                                    route=decision.route, rules=decision.rules_json(),
                                    evaluated_at=now))
     session.flush()
+    rotation.advance_turns(session, picks, requisition, now)
     competition_id = None
     if deadline is not None:
         competition_id = open_competition(session, requisition, profile, invitees, now,
@@ -210,6 +230,7 @@ def create_requisition(
                   "competition_id": competition_id, "sme_reserved": sme_reserved,
                   "rules": [{"rule": r.rule, "outcome": r.outcome, "inputs": r.inputs}
                             for r in decision.results]})
+    rotation.record_assignments(session, picks, requisition, user)
     session.refresh(requisition)
     return requisition
 
