@@ -25,11 +25,12 @@ def _quote_on_page(browser, live_server: str, competition_id: int, price: str) -
     box = browser.find_element(By.CSS_SELECTOR, ".quote-form input[name^=price-]")
     box.send_keys(price)
     browser.find_element(By.CSS_SELECTOR, "button[data-action=review-quote]").click()
-    # the confirmation step says the quote is final before anything is sent
+    # the confirmation step (waited for by its button) says the quote is final
+    confirm = browser.find_element(By.CSS_SELECTOR, "button[data-action=confirm-quote]")
     assert "cannot be changed" in browser.find_element(By.CSS_SELECTOR, ".quote-form").text
-    browser.find_element(By.CSS_SELECTOR, "button[data-action=confirm-quote]").click()
-    panel = browser.find_element(By.CSS_SELECTOR, "section.competition")
-    assert panel.get_attribute("data-standing") == "quoted"
+    confirm.click()
+    # waits until the page after the submit shows the quote
+    assert browser.find_element(By.CSS_SELECTOR, "section.competition[data-standing=quoted]")
 
 
 def test_a_whole_competition_through_the_pages(live_server: str, browser, csrf_on) -> None:

@@ -37,8 +37,8 @@ def _score(browser, live_server: str, expert, marks: dict[str, str]) -> None:  #
             fieldset.find_element(By.CSS_SELECTOR, "textarea[name^=comment-]").send_keys(
                 "below the requirement")
     browser.find_element(By.CSS_SELECTOR, "button[data-action=submit-scores]").click()
-    assert browser.find_element(By.CSS_SELECTOR, "section.scoring").get_attribute(
-        "data-status") == "submitted"
+    # waits until the page after the submit shows the scores as submitted
+    assert browser.find_element(By.CSS_SELECTOR, "section.scoring[data-status=submitted]")
 
 
 def test_two_experts_score_from_their_pages(live_server: str, browser, csrf_on) -> None:
