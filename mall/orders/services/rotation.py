@@ -18,6 +18,9 @@ or through approval; a blocked one, or one sent to competition, leaves the queue
 When every line of a category was assigned by rotation, the rotation is the agreement's
 second stage: an amount that would otherwise need a competition routes by the approval
 limits instead; above the e-mall's top tier it is still blocked.
+
+Just past 400 lines: resolving a product line, taking the turn under its lock and wording the
+reason are one sequence over the same queue; split, the lock's reach would be harder to see.
 """
 
 from __future__ import annotations
