@@ -54,11 +54,12 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from mall import evaluation
     evaluation.init_app(app)  # best-value competitions are ranked by the expert panel
 
-    from mall import timezones
+    from mall import i18n, timezones
     from mall.errors import register_error_handlers
     from mall.http import register_request_hooks
 
     register_error_handlers(app)
+    i18n.init_app(app)  # one language at a time; templates call _()
     timezones.init_app(app)
     register_request_hooks(app)
     _register_blueprints(app)
