@@ -13,7 +13,9 @@ Each measurement that needs a clean memory figure runs in a fresh subprocess:
   bulk into a new index, refresh, alias swap); docs/s and peak RSS (``ru_maxrss``) against
   the RSS after imports.
 - ``raw``: the same documents built first into a list (not timed), then one timed
-  ``helpers.bulk`` into a scratch index with the same settings and chunk size.
+  ``helpers.parallel_bulk`` with as many threads as the rebuild has requests in flight
+  (``--in-flight``, default the node's write pool, at least 2) into a scratch index with the
+  same settings and chunk size.
 - ``lag``: a ``sync --watch`` loop in a thread; N times: change an offer's price and write
   its outbox row, commit, then poll a search for the new price every 5 ms.
 """
@@ -101,7 +103,7 @@ def _multiply_offers(engine, target: int) -> None:  # type: ignore[no-untyped-de
         c.execute(text("ANALYZE offers"))
 
 
-def phase_rebuild(db_url: str, os_url: str) -> dict:
+def phase_rebuild(db_url: str, os_url: str, in_flight: int) -> dict:
     from sqlalchemy.orm import Session
 
     from indexer.rebuild import rebuild
@@ -110,14 +112,15 @@ def phase_rebuild(db_url: str, os_url: str) -> dict:
     baseline = _current_rss_mb()
     with Session(engine, expire_on_commit=False) as s:
         started = time.perf_counter()
-        result = rebuild(client, s, ALIAS, date.today(), chunk_size=CHUNK)
+        result = rebuild(client, s, ALIAS, date.today(), chunk_size=CHUNK,
+                         in_flight=in_flight)
         seconds = time.perf_counter() - started
     return {"docs": result.documents, "seconds": seconds,
             "docs_per_s": result.documents / seconds,
             "rss_baseline_mb": baseline, "rss_peak_mb": _rss_mb()}
 
 
-def phase_tracemalloc(db_url: str, os_url: str) -> dict:
+def phase_tracemalloc(db_url: str, os_url: str, in_flight: int) -> dict:
     """Python heap peak while streaming and building every document (no bulk: pure client)."""
     import tracemalloc
 
@@ -137,7 +140,7 @@ def phase_tracemalloc(db_url: str, os_url: str) -> dict:
     return {"docs": n, "py_heap_peak_mb": peak / 2**20}
 
 
-def phase_raw(db_url: str, os_url: str) -> dict:
+def phase_raw(db_url: str, os_url: str, in_flight: int) -> dict:
     from opensearchpy import helpers
     from sqlalchemy.orm import Session
 
@@ -155,7 +158,11 @@ def phase_raw(db_url: str, os_url: str) -> dict:
     actions = [{"_index": index, "_id": str(i), "_source": d, "version": v,
                 "version_type": "external_gte"} for i, v, d in docs]
     started = time.perf_counter()
-    ok, _ = helpers.bulk(client, actions, chunk_size=CHUNK, request_timeout=120)
+    ok = 0
+    for success, _ in helpers.parallel_bulk(client, actions, thread_count=in_flight,
+                                            queue_size=in_flight, chunk_size=CHUNK,
+                                            request_timeout=120):
+        ok += success
     client.indices.refresh(index=index)
     seconds = time.perf_counter() - started
     client.indices.delete(index=index)
@@ -214,7 +221,7 @@ def phase_lag(db_url: str, os_url: str, samples: int, interval: float) -> dict:
 def _subprocess(phase: str, args: argparse.Namespace, *extra: str) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, "--phase", phase, "--database-url", args.database_url,
-         "--opensearch-url", args.opensearch_url, *extra],
+         "--opensearch-url", args.opensearch_url, "--in-flight", str(args.in_flight), *extra],
         check=True, capture_output=True, text=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -229,16 +236,22 @@ def main() -> None:
                         default=os.environ.get("MALL_BENCH_DATABASE_URL", DEFAULT_DB))
     parser.add_argument("--opensearch-url",
                         default=os.environ.get("MALL_OPENSEARCH_URL", "http://127.0.0.1:9200"))
+    parser.add_argument("--in-flight", type=int, default=0,
+                        help="bulk requests in flight for rebuild and raw (0: the node's)")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not args.in_flight:
+        from indexer.rebuild import bulk_in_flight
+
+        args.in_flight = bulk_in_flight(_client(args.opensearch_url))
     if args.phase:
         if args.phase == "lag":
             result = phase_lag(args.database_url, args.opensearch_url, args.lag_samples,
                                args.sync_interval)
         else:
             result = {"rebuild": phase_rebuild, "raw": phase_raw,
-                      "tracemalloc": phase_tracemalloc}[args.phase](args.database_url,
-                                                                   args.opensearch_url)
+                      "tracemalloc": phase_tracemalloc}[args.phase](
+                args.database_url, args.opensearch_url, args.in_flight)
         print(json.dumps(result))
         return
     results = {"prepare": prepare(args.database_url, args.offers)}
@@ -251,7 +264,8 @@ def main() -> None:
     print("lag", json.dumps(results["lag"]), flush=True)
     r, w = results["rebuild"], results["raw"]
     print(f"\nrebuild: {r['docs']} docs in {r['seconds']:.1f} s = {r['docs_per_s']:,.0f} docs/s "
-          f"(raw helpers.bulk of the same documents: {w['docs_per_s']:,.0f} docs/s, "
+          f"with {args.in_flight} requests in flight (raw parallel_bulk of the same "
+          f"documents, {args.in_flight} threads: {w['docs_per_s']:,.0f} docs/s, "
           f"rebuild = {r['docs_per_s'] / w['docs_per_s']:.0%} of raw)")
     print(f"rebuild peak RSS {r['rss_peak_mb']:.0f} MB (baseline after imports "
           f"{r['rss_baseline_mb']:.0f} MB); raw bulk with documents prebuilt in memory: "

@@ -61,7 +61,10 @@ def cli(verbose: bool) -> None:
 
 
 @cli.command(help="Full rebuild into a new index, then atomic alias swap.")
-def rebuild() -> None:
+@click.option("--in-flight", type=click.IntRange(min=0), default=None,
+              help="Bulk requests at once (default MALL_INDEXER_BULK_IN_FLIGHT, else the "
+                   "node's write thread pool, at least 2).")
+def rebuild(in_flight: int | None) -> None:
     from indexer.locks import RebuildInProgress
     from indexer.rebuild import rebuild as run_rebuild
 
@@ -69,8 +72,10 @@ def rebuild() -> None:
     client = make_client(config.opensearch_url, timeout=60)
     with app.app_context():
         try:
-            result = run_rebuild(client, db.session(), config.search_alias, date.today(),
-                                 progress=progress_printer())
+            result = run_rebuild(
+                client, db.session(), config.search_alias, date.today(),
+                progress=progress_printer(),
+                in_flight=config.indexer_bulk_in_flight if in_flight is None else in_flight)
         except RebuildInProgress as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"rebuilt {result.index} with {result.documents} documents "
@@ -212,7 +217,8 @@ def ensure() -> None:
             click.echo(f"index is current (mapping v{version}); synced {synced.events} events")
             return
         built = run_rebuild(client, db.session(), config.search_alias, date.today(),
-                            progress=progress_printer())
+                            progress=progress_printer(),
+                            in_flight=config.indexer_bulk_in_flight)
         click.echo(f"built {built.index} with {built.documents} documents")
 
 

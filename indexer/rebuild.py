@@ -22,6 +22,7 @@ half-built index and leaves the alias untouched.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -76,36 +77,63 @@ def _send(client: OpenSearch, chunk: list[dict[str, Any]]) -> int:
 
 
 def _load(client: OpenSearch, actions: Iterator[dict[str, Any]], chunk_size: int, total: int,
-          progress: Callable[[int, int], None] | None) -> int:
-    """Bulk-load ``actions``, building chunk N+1 while OpenSearch indexes chunk N.
+          progress: Callable[[int, int], None] | None, in_flight: int = 1) -> int:
+    """Bulk-load ``actions`` with up to ``in_flight`` bulk requests at once.
 
-    One request in flight and one chunk being built: memory stays at two chunks. The
-    database session is only ever used by the calling thread.
+    The calling thread builds the next chunk while the pool's threads send earlier ones, so
+    memory stays at ``in_flight + 1`` chunks. Chunks are settled oldest first; the database
+    session is only ever used by the calling thread.
     """
     done = 0
-    in_flight: Future[int] | None = None
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rebuild-bulk") as pool:
-        chunk: list[dict[str, Any]] = []
-        for action in actions:
-            chunk.append(action)
-            if len(chunk) < chunk_size:
-                continue
-            if in_flight is not None:
-                done += in_flight.result()
-                if progress:
-                    progress(done, total)
-            in_flight, chunk = pool.submit(_send, client, chunk), []
-        if in_flight is not None:
-            done += in_flight.result()
-            if progress:
-                progress(done, total)
-        if chunk:
-            done += _send(client, chunk)
-            if progress:
-                progress(done, total)
+    pending: deque[Future[int]] = deque()
+
+    def settle_oldest() -> None:
+        nonlocal done
+        done += pending.popleft().result()
+        if progress:
+            progress(done, total)
+
+    with ThreadPoolExecutor(max_workers=max(1, in_flight),
+                            thread_name_prefix="rebuild-bulk") as pool:
+        try:
+            chunk: list[dict[str, Any]] = []
+            for action in actions:
+                chunk.append(action)
+                if len(chunk) < chunk_size:
+                    continue
+                if len(pending) >= max(1, in_flight):
+                    settle_oldest()
+                pending.append(pool.submit(_send, client, chunk))
+                chunk = []
+            if chunk:
+                pending.append(pool.submit(_send, client, chunk))
+            while pending:
+                settle_oldest()
+        except BaseException:
+            for future in pending:  # a failed stream or chunk: send nothing more
+                future.cancel()
+            raise
     if progress and done == 0:
         progress(0, total)
     return done
+
+
+def bulk_in_flight(client: OpenSearch, configured: int = 0) -> int:
+    """How many bulk requests a rebuild keeps in flight.
+
+    ``configured`` (``MALL_INDEXER_BULK_IN_FLIGHT``) wins; otherwise the write thread pool
+    of the smallest data node, which is how many bulk shards a node indexes at once, with
+    at least 2 so that building a chunk and indexing one overlap.
+    """
+    if configured > 0:
+        return configured
+    try:
+        pools = client.nodes.info(metric="thread_pool")["nodes"].values()
+        writes = [node.get("thread_pool", {}).get("write", {}) for node in pools]
+        sizes = [int(w.get("size") or w["max"]) for w in writes if w]
+    except Exception:  # an older or restricted node: the safe default
+        sizes = []
+    return max(2, min(sizes)) if sizes else 2
 
 
 def _db_now(session: Session) -> datetime:
@@ -133,19 +161,23 @@ def rebuild(
     progress: Callable[[int, int], None] | None = None,
     chunk_size: int = 1000,
     offers: Iterator[Any] | None = None,
+    in_flight: int = 0,
 ) -> RebuildResult:
     """Build a new index from the database and point ``alias`` at it.
 
-    ``offers`` replaces the database stream (tests use it to fail mid-stream).
+    ``offers`` replaces the database stream (tests use it to fail mid-stream);
+    ``in_flight`` bulk requests at once (0: see :func:`bulk_in_flight`).
     """
+    in_flight = bulk_in_flight(client, in_flight)
     with rebuild_lock(engine_of(session)) as lock_connection:
         return _rebuild(client, session, alias, today, progress, chunk_size, offers,
-                        lock_connection)
+                        lock_connection, in_flight)
 
 
 def _rebuild(client: OpenSearch, session: Session, alias: str, today: date,
              progress: Callable[[int, int], None] | None, chunk_size: int,
-             offers: Iterator[Any] | None, lock_connection: Any) -> RebuildResult:
+             offers: Iterator[Any] | None, lock_connection: Any,
+             in_flight: int) -> RebuildResult:
     name = new_index_name(alias)
     replicas = _current_replicas(client, alias)
     session.rollback()  # a fresh transaction: the stream's snapshot starts after T0
@@ -157,7 +189,7 @@ def _rebuild(client: OpenSearch, session: Session, alias: str, today: date,
         # Load fast: no refreshes, no replicas; both restored before the index goes live.
         client.indices.create(index=name, body=index_body(replicas=0, refresh_interval="-1"))
         done = _load(client, _actions(session, name, today, offers), chunk_size, total,
-                     progress)
+                     progress, in_flight)
         session.rollback()  # end the long read transaction (closes the server-side cursor)
         client.indices.put_settings(index=name, body={"index": {
             "refresh_interval": "1s", "number_of_replicas": replicas}})

@@ -72,6 +72,8 @@ class Config:
     # Served over HTTPS: Secure cookies and Strict-Transport-Security.
     https: bool = False
     feed_sources: str = ""
+    # Bulk requests a full rebuild keeps in flight (0: the node's write thread pool, >= 2).
+    indexer_bulk_in_flight: int = 0
     # What an SME-reserved purchase with too few SME suppliers falls back to:
     # "open_competition" or "approval" ("" keeps the jurisdiction profile's choice).
     sme_reservation_fallback: str = ""
@@ -103,6 +105,7 @@ class Config:
                     get("PRICE_RISE_REVIEW_SHARE", str(cls.price_rise_review_share))
                 ),
                 feed_sources=get("FEED_SOURCES", ""),
+                indexer_bulk_in_flight=int(get("INDEXER_BULK_IN_FLIGHT", 0)),
                 proxy_hops=int(get("PROXY_HOPS", cls.proxy_hops)),
                 session_lifetime_hours=int(
                     get("SESSION_LIFETIME_HOURS", cls.session_lifetime_hours)
@@ -112,6 +115,8 @@ class Config:
             )
         except (ValueError, ArithmeticError) as exc:
             raise ConfigError(f"invalid MALL_* setting: {exc}") from exc
+        if config.indexer_bulk_in_flight < 0:
+            raise ConfigError("MALL_INDEXER_BULK_IN_FLIGHT must be 0 (automatic) or more")
         if config.session_lifetime_hours < 1:
             raise ConfigError("MALL_SESSION_LIFETIME_HOURS must be at least 1")
         if config.jurisdiction not in JURISDICTIONS:

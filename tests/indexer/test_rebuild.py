@@ -225,3 +225,45 @@ def test_progress_is_a_bar_on_a_terminal_and_log_lines_otherwise():
     assert "\r" not in log.getvalue()
     assert [line.split(",")[0] for line in log.getvalue().splitlines()] == [
         "rebuild: 500/1000 documents", "rebuild: 1000/1000 documents"]
+
+
+def test_rebuild_with_several_bulk_requests_in_flight_loads_everything_in_order_of_progress(
+        db_session, opensearch, alias, monkeypatch):
+    import indexer.rebuild as rebuild_module
+
+    shown = [make_offer(db_session) for _ in range(9)]
+    db_session.commit()
+    sending, most = 0, 0
+    lock = threading.Lock()
+    real_send = rebuild_module._send
+
+    def counting_send(client, chunk):  # the real bulk request, counted while it runs
+        nonlocal sending, most
+        with lock:
+            sending += 1
+            most = max(most, sending)
+        try:
+            return real_send(client, chunk)
+        finally:
+            with lock:
+                sending -= 1
+
+    monkeypatch.setattr(rebuild_module, "_send", counting_send)
+    calls: list[tuple[int, int]] = []
+    result = rebuild(opensearch, db_session, alias, TODAY, chunk_size=2, in_flight=3,
+                     progress=lambda d, t: calls.append((d, t)))
+
+    assert result.documents == 9
+    assert set(search_ids(opensearch, alias)) == {o.id for o in shown}
+    assert 1 <= most <= 3  # never more requests at once than asked for
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls) and calls[-1] == (9, 9)
+
+
+def test_in_flight_defaults_to_the_nodes_write_pool_and_the_setting_wins(opensearch):
+    from indexer.rebuild import bulk_in_flight
+
+    pools = opensearch.nodes.info(metric="thread_pool")["nodes"].values()
+    write = min(int(n["thread_pool"]["write"].get("size") or n["thread_pool"]["write"]["max"])
+                for n in pools)
+    assert bulk_in_flight(opensearch) == max(2, write)
+    assert bulk_in_flight(opensearch, configured=5) == 5
