@@ -270,7 +270,7 @@ class _Generator:
         return (self.today - timedelta(days=spec.started_days_ago),
                 self.today + timedelta(days=spec.ends_in_days))
 
-    def build(self) -> DemoPlan:
+    def build_lots(self) -> None:
         self.plan.users = _user_plans()
         for spec in data.AGREEMENTS:
             leaves = [leaf for leaf in data.LEAVES if leaf.code.startswith(spec.parent)]
@@ -279,6 +279,9 @@ class _Generator:
                               leaf.code, _lot_ceiling(leaf.price[1]))
                 self.plan.lots.append(lot)
                 self.lot_of_leaf[leaf.code] = lot
+
+    def build(self) -> DemoPlan:
+        self.build_lots()
         open_leaves = list(data.LEAVES)
         while len(self.plan.offers) < self.target:
             if not open_leaves:

@@ -9,7 +9,7 @@ after seeding.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -42,6 +42,8 @@ from mall.catalog.models import (
 )
 from mall.catalog.products import model_key
 from mall.demo import data
+from mall.demo.bulk import Ids, write_tail
+from mall.demo.longtail import tail_offers
 from mall.demo.plan import (
     CURRENCY,
     SEED,
@@ -60,6 +62,8 @@ __all__ = ["DemoDataExists", "SeedReport", "build_plan", "category_attributes", 
 
 
 INSERT_BATCH = 1000
+# Offers taken from the curated plan; any more come from the long tail.
+CURATED_OFFERS = 5000
 
 
 class DemoDataExists(Conflict):
@@ -119,9 +123,13 @@ def category_attributes(leaf: data.Leaf) -> list[CategoryAttribute]:
     ]
 
 
-def seed_demo(session: Session, offers: int = 5000, today: date | None = None) -> SeedReport:
+def seed_demo(session: Session, offers: int = 5000, today: date | None = None,
+              progress: Callable[[int], None] | None = None) -> SeedReport:
     """Fill an empty database with the demo marketplace and commit.
 
+    The first ``CURATED_OFFERS`` offers come from the curated plan; the rest from the long
+    tail (``mall.demo.longtail``), written with ``COPY`` on PostgreSQL. ``progress`` is told
+    how many offers each step wrote.
     Raises :class:`DemoDataExists` (and changes nothing) when any organization exists.
     All demo users share the password ``demo-password-1``; see :func:`demo_logins`.
     """
@@ -129,9 +137,25 @@ def seed_demo(session: Session, offers: int = 5000, today: date | None = None) -
         raise DemoDataExists("The database already has organizations; demo data is only "
                              "seeded into an empty database.")
     today = today or date.today()
-    plan = build_plan(offers, today)
+    plan = build_plan(min(offers, CURATED_OFFERS), today)
     try:
-        report = _write(session, plan, offers)
+        report, ids = _write(session, plan)
+        if progress:
+            progress(report.offers)
+        tail_digest = None
+        if offers > CURATED_OFFERS:
+            products, written, tail_digest = write_tail(
+                session, tail_offers(offers - CURATED_OFFERS, today), ids, progress)
+            report.products += products
+            report.offers += written
+            report.price_changes += written
+        audit.record(
+            session, action="demo.seed", target_type="demo", target_id="seed",
+            after={**report.as_dict(), "offers_requested": offers, "seed": SEED,
+                   "today": today, "digest": plan.digest(), "long_tail_digest": tail_digest},
+            reason="Deterministic demo data for an empty database; the search index is "
+                   "built by a full rebuild afterwards.",
+        )
         session.commit()
     except BaseException:
         session.rollback()
@@ -139,7 +163,7 @@ def seed_demo(session: Session, offers: int = 5000, today: date | None = None) -
     return report
 
 
-def _write(session: Session, plan: DemoPlan, requested: int) -> SeedReport:
+def _write(session: Session, plan: DemoPlan) -> tuple[SeedReport, Ids]:
     report = SeedReport()
     today = plan.today
     password_hash = hash_password(data.DEMO_PASSWORD)
@@ -267,11 +291,7 @@ def _write(session: Session, plan: DemoPlan, requested: int) -> SeedReport:
         session.execute(insert(ItemCeiling), ceiling_rows)
     report.item_ceilings = len(ceiling_rows)
 
-    audit.record(
-        session, action="demo.seed", target_type="demo", target_id="seed",
-        after={**report.as_dict(), "offers_requested": requested, "seed": SEED,
-               "today": today, "digest": plan.digest()},
-        reason="Deterministic demo data for an empty database; the search index is built "
-               "by a full rebuild afterwards.",
-    )
-    return report
+    ids = Ids(orgs={slug: org.id for slug, org in orgs.items()},
+              agreements={a.number: (a.id, a.currency) for a in agreements.values()},
+              lots=lot_ids, categories={code: c.id for code, c in categories.items()})
+    return report, ids
