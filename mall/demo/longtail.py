@@ -15,6 +15,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import accumulate
 
 from mall.catalog.products import model_key
 from mall.demo import data
@@ -65,19 +66,21 @@ def tail_offers(count: int, today: date, batch_offers: int = 10_000) -> Iterator
     gen.build_lots()
     rng = random.Random(SEED + 1)  # its own stream: the curated plan stays as it is
     leaves = list(data.LEAVES)
-    weights = [leaf.weight for leaf in leaves]
-    brand_weights = [1 / rank for rank in range(1, TAIL_BRANDS + 1)]
+    # Cumulative weights once: random.choices would otherwise sum them on every draw.
+    leaf_weights = list(accumulate(leaf.weight for leaf in leaves))
+    ranks = range(1, TAIL_BRANDS + 1)
+    brand_weights = list(accumulate(1 / rank for rank in ranks))
     made, serial = 0, 0
     batch = TailBatch()
     while made < count:
-        leaf = rng.choices(leaves, weights=weights)[0]
+        leaf = rng.choices(leaves, cum_weights=leaf_weights)[0]
         lot = gen.lot_of_leaf[leaf.code]
         awarded = gen.awarded[lot.agreement]
         if rng.random() < HEAD_BRAND_SHARE:
             head = rng.choice(leaf.brands)
             brand_en, brand_zh = head.en, head.zh
         else:
-            rank = rng.choices(range(1, TAIL_BRANDS + 1), weights=brand_weights)[0]
+            rank = rng.choices(ranks, cum_weights=brand_weights)[0]
             brand_en, brand_zh = _tail_brand(leaf.code, rank)
         serial += 1
         series = f"{brand_en[:2].upper()}{rng.randint(1, 9)}"
@@ -92,6 +95,7 @@ def tail_offers(count: int, today: date, batch_offers: int = 10_000) -> Iterator
         base = lo + (hi - lo) * min(max(position, 0.02), 1.0)
         values = {"brand_zh": brand_zh, "brand_en": brand_en, "series": series,
                   "model": model, **attrs}
+        title, title_en = _fill(leaf.title_zh, values), _fill(leaf.title_en, values)
         specs = "；".join(f"{t['name_zh']}：{_display(attrs[t['key']])}{t['unit'] or ''}"
                          for t in leaf.attributes if t["key"] in attrs)
         sellers = rng.choices([1, 2, 3], weights=[60, 30, 10])[0]
@@ -104,7 +108,7 @@ def tail_offers(count: int, today: date, batch_offers: int = 10_000) -> Iterator
             batch.offers.append((product, OfferPlan(
                 supplier=slug, sku=f"{supplier.sku_prefix}-{leaf.code}-T{serial:07d}",
                 agreement=lot.agreement, lot=lot.code, category=leaf.code, product=product,
-                title=_fill(leaf.title_zh, values), title_en=_fill(leaf.title_en, values),
+                title=title, title_en=title_en,
                 description=f"{brand_zh} {model}。{specs}。价格含税、含运费。",
                 brand=brand_en, model=model, gtin=None, unit=leaf.unit, price=price,
                 stock=gen.stock(leaf), lead_time_days=rng.randint(*leaf.lead_days),

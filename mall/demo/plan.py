@@ -13,7 +13,6 @@ import hashlib
 import json
 import math
 import random
-import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -149,8 +148,8 @@ def _display(value: Any) -> str:
 
 
 def _fill(template: str, values: Mapping[str, Any]) -> str:
-    text = string.Formatter().vformat(template, (), _Blank({k: _display(v)
-                                                            for k, v in values.items()}))
+    # format_map (in C) honours _Blank.__missing__ for fields a product does not have.
+    text = template.format_map(_Blank({k: _display(v) for k, v in values.items()}))
     return " ".join(text.split())
 
 
