@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 import click
@@ -25,7 +26,7 @@ def seed_demo(offers: int) -> None:
     started = time.perf_counter()
     try:
         with click.progressbar(length=offers, label="offers", show_pos=True,
-                               file=click.get_text_stream("stderr")) as bar:
+                               file=sys.stderr) as bar:
             report = seed(session, offers=offers, progress=bar.update)
     except DemoDataExists:
         click.echo("database already has data; nothing seeded")
