@@ -8,7 +8,7 @@ SERVICES_ENV := var/services.env
 # Load var/services.env (written by `make services`) into each recipe's environment.
 WITH_SERVICES = set -a; [ -f $(SERVICES_ENV) ] && . ./$(SERVICES_ENV); set +a;
 
-.PHONY: install services services-stop run test test-smoke lint check-migrations browser clean
+.PHONY: install services services-stop run test test-smoke lint check-migrations browser clean bench
 
 install: $(STAMP)
 
@@ -48,7 +48,13 @@ test: services browser
 	MALL_DATABASE_URL=$$MALL_TEST_DATABASE_URL $(BIN)/alembic check && \
 	MALL_TEST_DATABASE_URL=sqlite:///$(CURDIR)/var/test-smoke.db \
 	  $(BIN)/pytest -p no:cacheprovider -m smoke -q $(PYTEST_ARGS) && \
-	MALL_DATABASE_URL=sqlite:///$(CURDIR)/var/test-smoke.db $(BIN)/alembic check
+	MALL_DATABASE_URL=sqlite:///$(CURDIR)/var/test-smoke.db $(BIN)/alembic check && \
+	$(BIN)/python bench/run_all.py --quick
+
+# Every benchmark at its documented size (long: seeds a million offers), one table;
+# bench/README.md keeps the method and the latest table.
+bench: services
+	@$(WITH_SERVICES) $(BIN)/python bench/run_all.py --markdown var/bench-table.md
 
 # Only the smoke subset, on SQLite (needs OpenSearch and localstripe from `make services`).
 test-smoke: services

@@ -80,3 +80,22 @@ def prepare_demo_database(
         grow(engine, offers)
     return {"seeded": True, "offers": offers, "demo_offers": base,
             "seed_seconds": time.perf_counter() - started}
+
+
+FIGURES_PREFIX = "FIGURES "
+
+
+def print_figures(bench: str, figures: list[dict[str, Any]]) -> None:
+    """One machine-readable line for ``bench/run_all.py``: ``FIGURES {json}``.
+
+    Each figure: ``{"figure", "value", "unit", "raw" (the baseline measured in the same run,
+    or None), "goal" (text such as "<= 100 ms", or None)}``; ``ratio`` is value / raw.
+    """
+    import json
+
+    for figure in figures:
+        raw = figure.get("raw")
+        figure.setdefault("goal", None)
+        figure["ratio"] = round(figure["value"] / raw, 3) if raw else None
+    print(FIGURES_PREFIX + json.dumps({"bench": bench, "figures": figures},
+                                      ensure_ascii=False), flush=True)

@@ -31,7 +31,9 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import print_figures
 from sqlalchemy.orm import Session
 
 from mall.accounts.models import Organization, User, UserRole
@@ -144,6 +146,14 @@ def main() -> None:
           f" MiB during the import)")
     if traced is not None:
         print(f"tracemalloc   peak {traced / 2**20:.1f} MiB of Python allocations")
+    print_figures("feed_import", [
+        {"figure": f"feed import rows/s ({args.rows:,} rows, {engine.dialect.name})",
+         "value": round(report.rows_total / elapsed), "unit": "rows/s", "raw": None,
+         "goal": ">= 10,000"},
+        {"figure": f"feed import RSS growth ({args.rows:,} rows)",
+         "value": round((rss_after - rss_before) / 1024, 1), "unit": "MiB", "raw": None,
+         "goal": "<= 64 MiB at 1M"},
+    ])
 
 
 if __name__ == "__main__":

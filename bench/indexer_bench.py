@@ -37,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, prepare_demo_database
+from common import ROOT, prepare_demo_database, print_figures
 
 DEFAULT_DB = "postgresql+psycopg://mall:mall@127.0.0.1:54329/mall_bench_indexer"
 ALIAS = "bench-indexer"
@@ -272,6 +272,15 @@ def main() -> None:
           f"{w['rss_peak_mb']:.0f} MB; Python heap peak while streaming+building: "
           f"{results['tracemalloc']['py_heap_peak_mb']:.1f} MB")
     lag = results["lag"]
+    print_figures("indexer_bench", [
+        {"figure": f"rebuild docs/s ({r['docs']:,} docs, {args.in_flight} in flight)",
+         "value": round(r["docs_per_s"]), "unit": "docs/s", "raw": round(w["docs_per_s"]),
+         "goal": "ratio >= 0.8"},
+        {"figure": f"rebuild peak RSS ({r['docs']:,} docs)", "value": round(r["rss_peak_mb"]),
+         "unit": "MB", "raw": None, "goal": "flat 100k -> 1M (±10%)"},
+        {"figure": "change-to-searchable lag p95", "value": round(lag["p95_s"], 3),
+         "unit": "s", "raw": None, "goal": "<= 2 s"},
+    ])
     print(f"change-to-searchable lag over {lag['samples']} changes (sync interval "
           f"{lag['sync_interval_s']} s): p50 {lag['p50_s']:.3f} s, p95 {lag['p95_s']:.3f} s, "
           f"max {lag['max_s']:.3f} s")
