@@ -50,7 +50,7 @@ def releases() -> Any:
     page, per_page = page_args()
     session = db.session()
     found, more = services.releases_page(session, _prefix(), since, page, per_page)
-    args = {"page": page, "per_page": per_page,
+    args: dict[str, Any] = {"page": page, "per_page": per_page,
             **({"since": request.args["since"]} if since else {})}
     body = services.package_metadata(
         session, url_for("ocds_api.releases", _external=True, **args))

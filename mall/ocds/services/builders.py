@@ -58,10 +58,14 @@ class Context:
         return f"{self.prefix}-{kind}-{key}"
 
 
+def _aware(value: datetime) -> datetime:
+    """A stored time with its UTC offset (SQLite hands them back naive)."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def timestamp(value: datetime) -> str:
-    """An OCDS date-time: ISO 8601 in UTC (SQLite hands stored times back naive)."""
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """An OCDS date-time: ISO 8601 in UTC."""
+    return _aware(value).astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def day_start(value: date) -> str:
@@ -87,7 +91,8 @@ def party(organization: Organization, roles: Iterable[str]) -> dict[str, Any]:
     if organization.credit_code:
         body["identifier"] = {"id": organization.credit_code,
                               "legalName": organization.name}
-    body["address"] = {"region": organization.region}
+    if organization.region != "*":  # "*": the center, national
+        body["address"] = {"region": organization.region}
     if organization.kind == "supplier" and organization.size:
         body["details"] = {"scale": "large" if organization.size == SizeClass.large
                            else "sme"}
@@ -336,11 +341,17 @@ def competition_releases(ctx: Context, competition: Competition, quotes: Sequenc
                  "unit": {"value": amount(Decimal(q["unit_price"]), winner.currency)}})
                  for q in winner.lines]}
     tenderers = sorted({q.supplier_id for q in quotes})
+    # Quoting ended at the deadline, or earlier when the buyer closed it once all had quoted.
+    quoting_ended = min(_aware(competition.deadline), _aware(competition.closed_at)) \
+        if competition.closed_at else competition.deadline
     orders = sorted(orders, key=lambda o: o.id)
     releases.append(release(
         ocid, "award", competition.awarded_at, ["tenderUpdate", "award", "contract"],
         award_parties,
-        tender={"id": tender_id, "status": "complete", "numberOfTenderers": len(tenderers),
+        tender={"id": tender_id, "status": "complete",
+                "tenderPeriod": {"startDate": timestamp(competition.created_at),
+                                 "endDate": timestamp(quoting_ended)},
+                "numberOfTenderers": len(tenderers),
                 "tenderers": [reference(ctx.organizations[s]) for s in tenderers]},
         awards=[award], contracts=[_contract(o, award_id, ctx) for o in orders] or None))
     return releases + contract_updates(ocid, ctx, orders, lambda _o: award_id)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, exists, func, select
@@ -33,7 +32,7 @@ Built = Iterator[tuple[int, list[Release]]]
 @dataclass(frozen=True)
 class ProcessKind:
     code: str
-    activity: Callable[[], Select[Any]]
+    activity: Callable[[], Select[Any, Any]]
     build: Callable[[Session, str, Sequence[int]], Built]
 
 
@@ -73,7 +72,7 @@ def context(session: Session, prefix: str, organization_ids: Iterable[int] = (),
 
 # --- framework agreements -------------------------------------------------------------------
 
-def _framework_activity() -> Select[Any]:
+def _framework_activity() -> Select[Any, Any]:
     awarded = (select(AgreementSupplier.agreement_id.label("key"),
                       func.max(AgreementSupplier.awarded_at).label("at"))
                .group_by(AgreementSupplier.agreement_id).subquery())
@@ -116,7 +115,7 @@ def _call_off_context(session: Session, prefix: str, requisitions: Iterable[Requ
         agreement_ids=[line.agreement_id for line in lines])
 
 
-def _direct_activity() -> Select[Any]:
+def _direct_activity() -> Select[Any, Any]:
     """Requisitions ordered without a competition (direct, approved or by rotation)."""
     return (select(PurchaseOrder.requisition_id.label("key"),
                    func.max(PurchaseOrder.updated_at).label("at"))
@@ -137,7 +136,7 @@ def _direct_build(session: Session, prefix: str, keys: Sequence[int]) -> Built:
             ctx, requisition, [o for o in orders if o.requisition_id == requisition.id])
 
 
-def _competition_activity() -> Select[Any]:
+def _competition_activity() -> Select[Any, Any]:
     """Every competition: it was published to its invitees when it opened."""
     ordered = (select(PurchaseOrder.competition_id.label("key"),
                       func.max(PurchaseOrder.updated_at).label("at"))
