@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, exists, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from mall.accounts.models import Organization, OrganizationKind
 from mall.catalog.models import Agreement, AgreementSupplier, Category, ItemCeiling, Offer
@@ -51,6 +51,14 @@ def latest(*columns: Any) -> ColumnElement[Any]:
     return result
 
 
+def grouped(rows: Iterable[Any], key: Callable[[Any], int]) -> dict[int, list[Any]]:
+    """Rows by the process they belong to (one pass, not one scan per process)."""
+    groups: dict[int, list[Any]] = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    return groups
+
+
 def context(session: Session, prefix: str, organization_ids: Iterable[int] = (),
             category_ids: Iterable[int] = (), agreement_ids: Iterable[int] = ()) -> Context:
     """The rows a batch of releases references, each loaded once."""
@@ -61,8 +69,10 @@ def context(session: Session, prefix: str, organization_ids: Iterable[int] = (),
         wanted = sorted(set(ids))
         if not wanted:
             return {}
+        # Only the rows themselves: their eager relationships (lots, attribute templates)
+        # are not published.
         return {row.id: row for row in session.scalars(select(model).where(
-            model.id.in_(wanted)))}
+            model.id.in_(wanted)).options(lazyload("*")))}
 
     return Context(prefix=prefix, center=center,
                    organizations=by_id(Organization, organization_ids),
@@ -96,10 +106,10 @@ def _framework_build(session: Session, prefix: str, keys: Sequence[int]) -> Buil
     ctx = context(session, prefix,
                   organization_ids=[a.supplier_id for ag in agreements for a in ag.awards],
                   category_ids=[lot.category_id for ag in agreements for lot in ag.lots])
+    by_agreement = grouped(ceilings, lambda c: c.agreement_id)
     for agreement in agreements:
         yield agreement.id, builders.framework_releases(
-            ctx, agreement, agreement.awards,
-            [c for c in ceilings if c.agreement_id == agreement.id], titles)
+            ctx, agreement, agreement.awards, by_agreement.get(agreement.id, []), titles)
 
 
 # --- call-offs ------------------------------------------------------------------------------
@@ -131,9 +141,10 @@ def _direct_build(session: Session, prefix: str, keys: Sequence[int]) -> Built:
         PurchaseOrder.requisition_id.in_(keys), PurchaseOrder.competition_id.is_(None))
         .order_by(PurchaseOrder.id)).all()
     ctx = _call_off_context(session, prefix, requisitions, [o.supplier_id for o in orders])
+    by_requisition = grouped(orders, lambda o: o.requisition_id)
     for requisition in requisitions:
         yield requisition.id, builders.direct_releases(
-            ctx, requisition, [o for o in orders if o.requisition_id == requisition.id])
+            ctx, requisition, by_requisition.get(requisition.id, []))
 
 
 def _competition_activity() -> Select[Any, Any]:
@@ -159,10 +170,10 @@ def _competition_build(session: Session, prefix: str, keys: Sequence[int]) -> Bu
         session, prefix, [c.requisition for c in competitions],
         [*(q.supplier_id for c in competitions for q in c.quotes),
          *(o.supplier_id for o in orders)])
+    by_competition = grouped(orders, lambda o: o.competition_id)
     for competition in competitions:
         yield competition.id, builders.competition_releases(
-            ctx, competition, competition.quotes,
-            [o for o in orders if o.competition_id == competition.id])
+            ctx, competition, competition.quotes, by_competition.get(competition.id, []))
 
 
 # The one place where kinds are registered; the order is the order of pages and exports.
