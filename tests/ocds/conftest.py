@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from mall.accounts.models import Organization
 from mall.db import utcnow
 from mall.orders.models import Competition, Requisition
-from mall.orders.services import awards, competitions, purchase_orders
+from mall.orders.services import awards, competitions, purchase_orders, requisitions
 from tests.factories.accounts import make_org
 from tests.orders.conftest import World, build_world
 
@@ -32,6 +32,7 @@ class Market:
     sealed: Competition  # quoting open, supplier 0 has quoted SEALED_PRICE
     cancelled: Competition  # cancelled by the buyer after supplier 1 quoted
     pending: Requisition  # waits for approval: not a published process
+    withdrawn: Requisition  # cancelled while waiting for approval: never published
 
 
 def _competition(world: World, quantity: int = 300_000) -> Competition:
@@ -75,7 +76,10 @@ def build_market(session: Session, app: Flask) -> Market:
     session.flush()
     pending = world.requisition((world.offers[1], 3))
     assert pending.status == "pending", (pending.route, pending.status)
-    return Market(world, center, direct, awarded, sealed, cancelled, pending)
+    withdrawn = world.requisition((world.offers[2], 4))
+    requisitions.cancel_requisition(session, world.buyer, withdrawn.id, "Not needed")
+    assert withdrawn.status == "cancelled"
+    return Market(world, center, direct, awarded, sealed, cancelled, pending, withdrawn)
 
 
 @pytest.fixture

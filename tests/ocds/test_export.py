@@ -36,6 +36,12 @@ def test_export_equals_the_api_and_validates(app: Flask, client: FlaskClient, ma
     assert errors(package) == {}
 
 
+def test_export_to_standard_output(app: Flask, client: FlaskClient, market: Market) -> None:
+    result = app.test_cli_runner().invoke(args=["ocds", "export", "--out", "-"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["releases"] == all_releases(client)
+
+
 def test_the_validator_finds_errors(client: FlaskClient, market: Market) -> None:
     """The zero-error checks above can fail: a wrong code and a wrong type are caught."""
     page = client.get("/api/v1/ocds/releases").json

@@ -84,8 +84,17 @@ def test_call_offs_link_to_their_framework(client: FlaskClient, market: Market) 
     assert award["contracts"][0]["awardID"] == award["awards"][0]["id"]
     cancelled = processes[f"{PREFIX}-competition-{market.cancelled.id}"]
     assert [r["tag"] for r in cancelled] == [["tender"], ["tenderCancellation"]]
-    # A requisition waiting for approval was never published.
+    # Requisitions waiting for approval or withdrawn before any order were never published.
     assert f"{PREFIX}-order-{market.pending.id}" not in processes
+    assert f"{PREFIX}-order-{market.withdrawn.id}" not in processes
+    text = json.dumps(processes)
+    assert "Not needed" not in text  # nor the withdrawn requisition's reason
+
+
+def test_the_same_rows_give_the_same_releases(client: FlaskClient, market: Market) -> None:
+    first, again = all_releases(client), all_releases(client)
+    assert first == again  # ids and dates come from the rows, not from the clock
+    assert len({r["id"] for r in first}) == len(first)
 
 
 def test_sealed_quotes_and_quoters_of_an_open_competition_are_not_published(
@@ -152,7 +161,8 @@ def test_record_compiles_the_process(client: FlaskClient, market: Market) -> Non
 
 
 def test_unknown_or_unpublished_ocids_are_404(client: FlaskClient, market: Market) -> None:
-    for ocid in (f"{PREFIX}-order-{market.pending.id}", f"{PREFIX}-competition-999999999",
+    for ocid in (f"{PREFIX}-order-{market.pending.id}", f"{PREFIX}-order-{market.withdrawn.id}",
+                 f"{PREFIX}-competition-999999999",
                  f"other-agreement-{market.world.agreement.id}", f"{PREFIX}-bogus-1",
                  f"{PREFIX}-agreement-x", "x" * 300):
         response = client.get(f"/api/v1/ocds/records/{ocid}")
