@@ -1,7 +1,7 @@
 """Open contracting data: the stored procurement facts published as OCDS 1.1 packages.
 
-- ``releases_page``: one page of releases, newest-first by nothing (a stable order: process
-  kind, then key), filtered to releases dated at or after ``since``;
+- ``releases_page``: the releases of one page of processes, in a stable order (process kind,
+  then key), filtered to releases dated at or after ``since``;
 - ``record``: the releases of one process and its compiled release;
 - ``write_release_package``: every release, streamed to a file in constant memory.
 """
