@@ -69,8 +69,8 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
 
 # Every area that serves HTTP: its ``views`` module holds the JSON blueprint ``api``, its
 # ``pages`` module the HTML blueprint ``pages``.
-API_AREAS = ("accounts", "audit", "catalog", "evaluation", "health", "openapi", "orders",
-             "payments", "search", "standards")
+API_AREAS = ("accounts", "audit", "catalog", "evaluation", "health", "ocds", "openapi",
+             "orders", "payments", "search", "standards")
 PAGE_AREAS = ("accounts", "catalog", "center", "evaluation", "home", "orders", "search",
               "standards")
 
@@ -95,6 +95,7 @@ def _register_commands(app: Flask) -> None:
     from mall.db_cli import db_group
     from mall.demo.cli import seed_demo
     from mall.jobs.cli import worker
+    from mall.ocds.cli import ocds
 
-    for command in (admin, audit, db_group, seed_demo, worker):
+    for command in (admin, audit, db_group, ocds, seed_demo, worker):
         app.cli.add_command(command)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -79,6 +80,9 @@ class Config:
     sme_reservation_fallback: str = ""
     # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
     proxy_hops: int = 0
+    # The ocid prefix of every published contracting process (OCDS open data, mall.ocds):
+    # "ocds-" and the six characters registered with the Open Contracting Partnership.
+    ocds_prefix: str = "ocds-mall01"
     testing: bool = False
 
     @classmethod
@@ -112,6 +116,7 @@ class Config:
                 ),
                 https=_flag(get("HTTPS", "false")),
                 sme_reservation_fallback=get("SME_RESERVATION_FALLBACK", ""),
+                ocds_prefix=get("OCDS_PREFIX", cls.ocds_prefix).strip(),
             )
         except (ValueError, ArithmeticError) as exc:
             raise ConfigError(f"invalid MALL_* setting: {exc}") from exc
@@ -127,6 +132,9 @@ class Config:
         if config.sme_reservation_fallback not in ("", "open_competition", "approval"):
             raise ConfigError("MALL_SME_RESERVATION_FALLBACK must be open_competition or "
                               f"approval, not {config.sme_reservation_fallback!r}")
+        if not re.fullmatch(r"[A-Za-z0-9-]{1,40}", config.ocds_prefix):
+            raise ConfigError("MALL_OCDS_PREFIX must be letters, digits and hyphens (like "
+                              f"ocds-mall01), not {config.ocds_prefix!r}")
         return config
 
     @property
