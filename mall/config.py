@@ -73,6 +73,8 @@ class Config:
     # Served over HTTPS: Secure cookies and Strict-Transport-Security.
     https: bool = False
     feed_sources: str = ""
+    # Seconds a process keeps a category's attribute scope for search (0: read every time).
+    attribute_cache_seconds: float = 30.0
     # Bulk requests a full rebuild keeps in flight (0: the node's write thread pool, >= 2).
     indexer_bulk_in_flight: int = 0
     # What an SME-reserved purchase with too few SME suppliers falls back to:
@@ -109,6 +111,8 @@ class Config:
                     get("PRICE_RISE_REVIEW_SHARE", str(cls.price_rise_review_share))
                 ),
                 feed_sources=get("FEED_SOURCES", ""),
+                attribute_cache_seconds=float(get("ATTRIBUTE_CACHE_SECONDS",
+                                                  cls.attribute_cache_seconds)),
                 indexer_bulk_in_flight=int(get("INDEXER_BULK_IN_FLIGHT", 0)),
                 proxy_hops=int(get("PROXY_HOPS", cls.proxy_hops)),
                 session_lifetime_hours=int(

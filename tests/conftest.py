@@ -99,6 +99,8 @@ def base_config(database_url: str) -> Config:
         search_alias=f"mall-test-{uuid.uuid4().hex[:8]}",
         secret_key="test-secret-key",
         testing=True,
+        # Tests roll their categories back; a cached scope would outlive them.
+        attribute_cache_seconds=0,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from mall.errors import BadRequest, ServiceUnavailable
 from mall.search.client import UNAVAILABLE_ERRORS, NotFoundError, SearchEngine, TransportError
 from mall.search.documents import number_keyword
 from mall.search.query import AttributeInfo, build_search_body, build_suggest_body, compact
+from mall.search.scopes import scope_cache
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +65,23 @@ class AttributeScope:
     facets: list[AttributeInfo]
 
 
-def attribute_scope(session: Session, category_code: str | None) -> AttributeScope:
+def attribute_scope(session: Session, category_code: str | None,
+                    cache_seconds: float = 0) -> AttributeScope:
     """With a category: its own, its ancestors' and its descendants' attributes, faceting on
-    its facetable ones. Without: every attribute of every category, no attribute facets."""
+    its facetable ones. Without: every attribute of every category, no attribute facets.
+
+    Kept for ``cache_seconds`` in this process (see ``mall.search.scopes``).
+    """
+    cached = scope_cache.get(category_code, cache_seconds)
+    if cached is not None:
+        return cast(AttributeScope, cached)
+    scope = _read_attribute_scope(session, category_code)
+    if cache_seconds > 0:
+        scope_cache.put(category_code, scope)
+    return scope
+
+
+def _read_attribute_scope(session: Session, category_code: str | None) -> AttributeScope:
     if not category_code:
         rows = session.scalars(select(CategoryAttribute).order_by(CategoryAttribute.id))
         known: dict[str, AttributeInfo] = {}
@@ -212,10 +227,11 @@ def search_offers(
     session: Session,
     request: dict[str, Any],
     visible_regions: list[str] | None = None,
+    attribute_cache_seconds: float = 0,
 ) -> dict[str, Any]:
     """Run one validated search request; the result is the API's JSON shape."""
     if request.get("category") or request.get("attributes"):
-        scope = attribute_scope(session, request.get("category"))
+        scope = attribute_scope(session, request.get("category"), attribute_cache_seconds)
     else:  # nothing to type or count: skip reading every category's attributes
         scope = AttributeScope({}, [])
     _check_attribute_filters(request, scope)

@@ -27,12 +27,14 @@ def run_search(args: Any,
     search_request = parse_search_args(args)
     if narrow is not None:
         search_request = narrow(search_request)
+    config = current_app.config["MALL"]
     return services.search_offers(
         search_backend.engine(),
-        current_app.config["MALL"].search_alias,
+        config.search_alias,
         db.session(),
         search_request,
         visible_regions=purchaser_regions(optional_user()),
+        attribute_cache_seconds=config.attribute_cache_seconds,
     )
 
 
