@@ -64,7 +64,9 @@ def cli(verbose: bool) -> None:
 @click.option("--in-flight", type=click.IntRange(min=0), default=None,
               help="Bulk requests at once (default MALL_INDEXER_BULK_IN_FLIGHT, else the "
                    "node's write thread pool, at least 2).")
-def rebuild(in_flight: int | None) -> None:
+@click.option("--shards", type=click.IntRange(min=0), default=0,
+              help="Primary shards of the new index (default: as many as the live index).")
+def rebuild(in_flight: int | None, shards: int) -> None:
     from indexer.locks import RebuildInProgress
     from indexer.rebuild import rebuild as run_rebuild
 
@@ -75,7 +77,8 @@ def rebuild(in_flight: int | None) -> None:
             result = run_rebuild(
                 client, db.session(), config.search_alias, date.today(),
                 progress=progress_printer(),
-                in_flight=config.indexer_bulk_in_flight if in_flight is None else in_flight)
+                in_flight=config.indexer_bulk_in_flight if in_flight is None else in_flight,
+                shards=shards)
         except RebuildInProgress as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"rebuilt {result.index} with {result.documents} documents "

@@ -143,14 +143,18 @@ def _db_now(session: Session) -> datetime:
     return utcnow()
 
 
-def _current_replicas(client: OpenSearch, alias: str) -> int:
-    """Keep the replica count the live index has (0 when there is none yet)."""
+def _current_layout(client: OpenSearch, alias: str) -> tuple[int, int]:
+    """Keep the shard and replica counts the live index has (1 and 0 when there is none)."""
     try:
-        settings = client.indices.get_settings(index=alias, name="index.number_of_replicas")
+        settings = client.indices.get_settings(
+            index=alias, name="index.number_of_shards,index.number_of_replicas")
     except NotFoundError:
-        return 0
-    values = [int(s["settings"]["index"]["number_of_replicas"]) for s in settings.values()]
-    return max(values) if values else 0
+        return 1, 0
+    indices = [s["settings"]["index"] for s in settings.values()]
+    if not indices:
+        return 1, 0
+    return (max(int(i.get("number_of_shards", 1)) for i in indices),
+            max(int(i.get("number_of_replicas", 0)) for i in indices))
 
 
 def rebuild(
@@ -162,24 +166,28 @@ def rebuild(
     chunk_size: int = 1000,
     offers: Iterator[Any] | None = None,
     in_flight: int = 0,
+    shards: int = 0,
 ) -> RebuildResult:
     """Build a new index from the database and point ``alias`` at it.
 
     ``offers`` replaces the database stream (tests use it to fail mid-stream);
-    ``in_flight`` bulk requests at once (0: see :func:`bulk_in_flight`).
+    ``in_flight`` bulk requests at once (0: see :func:`bulk_in_flight`); ``shards`` for the
+    new index (0: as many as the live one has, 1 for the first). Replicas follow the live
+    index and are added after the load.
     """
     in_flight = bulk_in_flight(client, in_flight)
     with rebuild_lock(engine_of(session)) as lock_connection:
         return _rebuild(client, session, alias, today, progress, chunk_size, offers,
-                        lock_connection, in_flight)
+                        lock_connection, in_flight, shards)
 
 
 def _rebuild(client: OpenSearch, session: Session, alias: str, today: date,
              progress: Callable[[int, int], None] | None, chunk_size: int,
              offers: Iterator[Any] | None, lock_connection: Any,
-             in_flight: int) -> RebuildResult:
+             in_flight: int, layout_shards: int) -> RebuildResult:
     name = new_index_name(alias)
-    replicas = _current_replicas(client, alias)
+    shards, replicas = _current_layout(client, alias)
+    shards = layout_shards or shards
     session.rollback()  # a fresh transaction: the stream's snapshot starts after T0
     started_at = _db_now(session)
     total = count_visible(session, today)
@@ -187,7 +195,8 @@ def _rebuild(client: OpenSearch, session: Session, alias: str, today: date,
     swapped = False
     try:
         # Load fast: no refreshes, no replicas; both restored before the index goes live.
-        client.indices.create(index=name, body=index_body(replicas=0, refresh_interval="-1"))
+        client.indices.create(index=name, body=index_body(replicas=0, refresh_interval="-1",
+                                                          shards=shards))
         done = _load(client, _actions(session, name, today, offers), chunk_size, total,
                      progress, in_flight)
         session.rollback()  # end the long read transaction (closes the server-side cursor)

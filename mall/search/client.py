@@ -30,10 +30,16 @@ class SearchEngine(Protocol):
 
 
 def make_client(url: str, timeout: float, **kwargs: Any) -> OpenSearch:
+    """A client for ``url``: one node, or several separated by commas.
+
+    With several nodes a request that cannot reach one goes to the next (one try per node),
+    so a cluster keeps answering while a node is down; with one it fails at once.
+    """
+    hosts = [h.strip() for h in url.split(",") if h.strip()]
     return OpenSearch(
-        hosts=[url],
+        hosts=hosts,
         timeout=timeout,
-        max_retries=kwargs.pop("max_retries", 0),
+        max_retries=kwargs.pop("max_retries", len(hosts) - 1),
         retry_on_timeout=False,
         http_compress=kwargs.pop("http_compress", False),
         **kwargs,

@@ -280,11 +280,12 @@ MAPPINGS: dict[str, Any] = {
 }
 
 
-def index_body(replicas: int = 0, refresh_interval: str = "1s") -> dict[str, Any]:
+def index_body(replicas: int = 0, refresh_interval: str = "1s",
+               shards: int = 1) -> dict[str, Any]:
     return {
         "settings": {
             "index": {
-                "number_of_shards": 1,
+                "number_of_shards": shards,
                 "number_of_replicas": replicas,
                 "refresh_interval": refresh_interval,
                 "max_ngram_diff": 30,

@@ -267,3 +267,39 @@ def test_in_flight_defaults_to_the_nodes_write_pool_and_the_setting_wins(opensea
                 for n in pools)
     assert bulk_in_flight(opensearch) == max(2, write)
     assert bulk_in_flight(opensearch, configured=5) == 5
+
+
+def test_a_rebuild_keeps_the_live_index_layout_unless_told(db_session, opensearch, alias):
+    make_offer(db_session)
+    db_session.commit()
+
+    def shards(index: str) -> int:
+        settings = opensearch.indices.get_settings(index=index)[index]["settings"]["index"]
+        return int(settings["number_of_shards"])
+
+    first = rebuild(opensearch, db_session, alias, TODAY, shards=2)
+    assert shards(first.index) == 2
+    second = rebuild(opensearch, db_session, alias, TODAY)  # the live index's layout
+    assert shards(second.index) == 2 and second.documents == 1
+    third = rebuild(opensearch, db_session, alias, TODAY, shards=1)
+    assert shards(third.index) == 1
+
+
+def test_a_client_of_several_nodes_goes_on_to_the_next_when_one_is_unreachable(opensearch):
+    import socket
+
+    from opensearchpy.exceptions import ConnectionError as SearchConnectionError
+
+    from mall.config import Config
+    from mall.search.client import make_client
+
+    with socket.socket() as probe:  # a loopback port nobody listens on: a node that is down
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    live = Config.from_env().opensearch_url
+    client = make_client(f"{dead}, {live}", timeout=5)
+    assert len(client.transport.hosts) == 2
+    for _ in range(4):  # whichever node the pool picks first, every request is answered
+        assert client.cluster.health()["status"] in ("green", "yellow")
+    with pytest.raises(SearchConnectionError):  # one node only: no one to go on to
+        make_client(dead, timeout=5).cluster.health()

@@ -28,7 +28,10 @@ import org.opensearch.transport.Netty4Plugin;
  * Starts one real OpenSearch node for development and tests (never production).
  *
  * <p>Usage: {@code java -cp 'target/opensearch-launcher.jar:target/lib/*' mall.devservices.OpenSearchLauncher
- * [--home DIR] [--http-port N] [--transport-port RANGE] [--host ADDR]}.
+ * [--home DIR] [--http-port N] [--transport-port RANGE] [--host ADDR]
+ * [--cluster-name NAME --node-name NAME --seed-hosts HOST:PORT,... --initial-managers NAME,...]}.
+ * Without {@code --seed-hosts} it is a single-node cluster; with it, the node joins the nodes listed
+ * there (the multi-node benchmark in bench/multinode.py starts two this way).
  * Defaults come from the environment: OPENSEARCH_HOME (var/opensearch), OPENSEARCH_HTTP_PORT (9200),
  * OPENSEARCH_TRANSPORT_PORT (9300-9399), OPENSEARCH_HOST (127.0.0.1).
  * Data goes to HOME/data, logs to HOME/logs (the node's own log lines go to stdout).
@@ -59,6 +62,10 @@ public final class OpenSearchLauncher {
         String httpPort = env("OPENSEARCH_HTTP_PORT", "9200");
         String transportPort = env("OPENSEARCH_TRANSPORT_PORT", "9300-9399");
         String host = env("OPENSEARCH_HOST", "127.0.0.1");
+        String clusterName = "mall-dev";
+        String nodeName = "mall-dev-node";
+        String seedHosts = "";
+        String initialManagers = "";
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (i + 1 >= args.length && !a.equals("--help")) {
@@ -69,6 +76,10 @@ public final class OpenSearchLauncher {
                 case "--http-port" -> httpPort = args[++i];
                 case "--transport-port" -> transportPort = args[++i];
                 case "--host" -> host = args[++i];
+                case "--cluster-name" -> clusterName = args[++i];
+                case "--node-name" -> nodeName = args[++i];
+                case "--seed-hosts" -> seedHosts = args[++i];
+                case "--initial-managers" -> initialManagers = args[++i];
                 case "--help" -> usage(null);
                 default -> usage("unknown argument " + a);
             }
@@ -79,13 +90,20 @@ public final class OpenSearchLauncher {
         Files.createDirectories(homeDir.resolve("logs"));
         Files.createDirectories(homeDir.resolve("config"));
 
-        Settings settings = Settings.builder()
+        Settings.Builder builder = Settings.builder()
                 .put("path.home", homeDir.toString())
                 .put("path.data", homeDir.resolve("data").toString())
                 .put("path.logs", homeDir.resolve("logs").toString())
-                .put("cluster.name", "mall-dev")
-                .put("node.name", "mall-dev-node")
-                .put("discovery.type", "single-node")
+                .put("cluster.name", clusterName)
+                .put("node.name", nodeName);
+        if (seedHosts.isBlank()) {
+            builder.put("discovery.type", "single-node");
+        } else {
+            builder.putList("discovery.seed_hosts", List.of(seedHosts.split(",")));
+            builder.putList("cluster.initial_cluster_manager_nodes",
+                    List.of((initialManagers.isBlank() ? nodeName : initialManagers).split(",")));
+        }
+        Settings settings = builder
                 // HTTP and transport bind to loopback only.
                 .put("network.host", host)
                 .put("http.port", httpPort)
@@ -95,11 +113,12 @@ public final class OpenSearchLauncher {
                 .put("action.destructive_requires_name", false)                // tests may delete test-* indices
                 .build();
 
+        final String nodeNameFinal = nodeName;
         configureLogging(env("OPENSEARCH_LOG_LEVEL", "INFO"));
         LogConfigurator.registerErrorListener();
 
         Environment environment = InternalSettingsPreparer.prepareEnvironment(
-                settings, Map.of(), homeDir.resolve("config"), () -> "mall-dev-node");
+                settings, Map.of(), homeDir.resolve("config"), () -> nodeNameFinal);
 
         long t0 = System.nanoTime();
         LauncherNode node = new LauncherNode(environment);
@@ -122,9 +141,12 @@ public final class OpenSearchLauncher {
         node.start();
         // cluster.default_number_of_replicas is read from the cluster state's metadata settings, not the
         // node settings: make it a persistent cluster setting so indices without a replica count go green.
-        node.client().admin().cluster().prepareUpdateSettings()
-                .setPersistentSettings(Settings.builder().put("cluster.default_number_of_replicas", 0))
-                .get();
+        // A multi-node cluster keeps the default (1 replica): that is what it is started for.
+        if (seedHosts.isBlank()) {
+            node.client().admin().cluster().prepareUpdateSettings()
+                    .setPersistentSettings(Settings.builder().put("cluster.default_number_of_replicas", 0))
+                    .get();
+        }
         System.out.printf("[launcher] OpenSearch node started in %.1fs, http on %s:%s (pid %d)%n",
                 (System.nanoTime() - t0) / 1e9, host, httpPort, ProcessHandle.current().pid());
         stopped.await();
@@ -155,7 +177,8 @@ public final class OpenSearchLauncher {
         if (error != null) {
             System.err.println("error: " + error);
         }
-        System.err.println("usage: OpenSearchLauncher [--home DIR] [--http-port N] [--transport-port RANGE] [--host ADDR]");
+        System.err.println("usage: OpenSearchLauncher [--home DIR] [--http-port N] [--transport-port RANGE] [--host ADDR]"
+                + " [--cluster-name NAME --node-name NAME --seed-hosts HOST:PORT,... --initial-managers NAME,...]");
         System.exit(error == null ? 0 : 2);
     }
 }
