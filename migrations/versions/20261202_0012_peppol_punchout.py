@@ -19,13 +19,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.drop_constraint(op.f('ck_feed_imports_format'), 'feed_imports', type_='check')
-    op.create_check_constraint(op.f('ck_feed_imports_format'), 'feed_imports',
-                               "format IN ('csv', 'ndjson', 'peppol')")
+    with op.batch_alter_table('feed_imports', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_feed_imports_format'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_feed_imports_format'),
+                                         "format IN ('csv', 'ndjson', 'peppol')")
 
 
 def downgrade() -> None:
     op.execute("DELETE FROM feed_imports WHERE format = 'peppol'")
-    op.drop_constraint(op.f('ck_feed_imports_format'), 'feed_imports', type_='check')
-    op.create_check_constraint(op.f('ck_feed_imports_format'), 'feed_imports',
-                               "format IN ('csv', 'ndjson')")
+    with op.batch_alter_table('feed_imports', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_feed_imports_format'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_feed_imports_format'),
+                                         "format IN ('csv', 'ndjson')")

@@ -34,9 +34,9 @@ from mall.catalog.feeds.parsing import (
     feed_format,
     read_records,
 )
+from mall.catalog.feeds.withdrawal import currency_check, withdraw_offer, withdrawal_check
 from mall.catalog.models import FeedImport, FeedImportError, FeedImportStatus, Offer
 from mall.catalog.serializers import feed_error_json
-from mall.catalog.feeds.withdrawal import currency_check, withdraw_offer, withdrawal_check
 from mall.catalog.services.offers import (
     ProductCache,
     apply_checked_offer,

@@ -1,10 +1,12 @@
 """Reading supplier feeds: formats, encodings, records; no database, testable alone.
 
-A feed is CSV, JSON Lines or a PEPPOL BIS Catalogue 3 XML document (``peppol``). ``choose_encoding`` makes the structure pass over the whole file
-(decoding: UTF-8 with or without BOM, GB18030 for CSV when UTF-8 fails or when ``charset=``
-says so; the CSV header and columns; every JSON line). Any failure refuses the whole file
-(``FeedRefused``, 400) before a single row is applied. The pass also notes a 64-bit hash of
-each row's SKU, so repeated SKUs are known before applying (the last row wins).
+A feed is CSV, JSON Lines or a PEPPOL BIS Catalogue 3 XML document (``peppol``, read by
+``peppol.py`` into the same records). ``choose_encoding`` makes the structure pass over the
+whole file (decoding: UTF-8 with or without BOM, GB18030 for CSV when UTF-8 fails or when
+``charset=`` says so; the CSV header and columns; every JSON line). Any failure refuses the
+whole file (``FeedRefused``, 400) before a single row is applied. The pass also notes a
+64-bit hash of each row's SKU, so repeated SKUs are known before applying (the last row
+wins).
 ``records`` then yields each data row for ``applying``.
 """
 
