@@ -19,14 +19,18 @@ import itertools
 import json
 from array import array
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
 from werkzeug.http import parse_options_header
 
+from mall.catalog.feeds import peppol
+
+# Re-exported: callers (applying, the fast path) import them from here.
+from mall.catalog.feeds.records import FeedRefused as FeedRefused
+from mall.catalog.feeds.records import Record as Record
 from mall.catalog.validation import Problem, parse_attributes_cell, problem
-from mall.errors import ApiError, BadRequest
+from mall.errors import ApiError
 from mall.http import lone_surrogate_path
 
 MAX_ROWS = 100_000
@@ -40,12 +44,6 @@ REQUIRED_COLUMNS = ("sku", "agreement_number", "lot_code", "category_code", "tit
                     "model", "unit", "price", "stock", "lead_time_days", "regions",
                     "valid_until")
 OPTIONAL_COLUMNS = ("title_en", "gtin", "attributes", "description")
-
-
-class FeedRefused(BadRequest):
-    """The file as a whole cannot be read; nothing was applied."""
-
-    code = "feed_malformed"
 
 
 class UnsupportedFeedType(ApiError):
@@ -82,20 +80,6 @@ def copy_stream(stream: IO[bytes], spool: IO[bytes]) -> None:
     while chunk := stream.read(CHUNK_BYTES):
         spool.write(chunk)
     spool.seek(0)
-
-
-@dataclass
-class Record:
-    row: int
-    sku: str | None
-    raw: dict[str, Any]
-    problems: list[Problem]
-    # "upsert", or "delete" (a PEPPOL line withdrawing the offer for ``sku``)
-    action: str = "upsert"
-    # A PEPPOL line's cbc:ID, named in its errors; None for CSV and JSON rows
-    line_id: str | None = None
-    # The currency a PEPPOL price states, checked against the agreement's
-    currency: str | None = None
 
 
 def _split_regions(value: Any) -> Any:
@@ -188,9 +172,7 @@ def ndjson_records(text: IO[str]) -> Iterator[Record]:
 def read_records(spool: IO[bytes], fmt: str, encoding: str) -> Iterator[Record]:
     """Every data record, in order; FeedRefused when the file is malformed anywhere."""
     if fmt == "peppol":
-        from mall.catalog.feeds.peppol import peppol_records  # it builds on this module
-
-        yield from peppol_records(spool)
+        yield from peppol.peppol_records(spool)
         return
     spool.seek(0)
     text = io.TextIOWrapper(spool, encoding=encoding, errors="strict", newline="")
@@ -226,10 +208,8 @@ def structure_pass(spool: IO[bytes], fmt: str, encoding: str) -> tuple[int, dict
 def choose_encoding(spool: IO[bytes], fmt: str,
                      charset: str | None) -> tuple[str, int, dict[int, int]]:
     if fmt == "peppol":  # the XML parser decodes what the document declares
-        from mall.catalog.feeds.peppol import declared_encoding
-
         rows, last = structure_pass(spool, fmt, "binary")
-        return declared_encoding(spool), rows, last
+        return peppol.declared_encoding(spool), rows, last
     candidates = [charset] if charset else (
         ["utf-8-sig", "gb18030"] if fmt == "csv" else ["utf-8-sig"])
     for encoding in candidates:

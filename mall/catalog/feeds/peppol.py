@@ -18,7 +18,7 @@ from typing import IO, Any
 
 from lxml import etree
 
-from mall.catalog.feeds.parsing import FeedRefused, Record
+from mall.catalog.feeds.records import FeedRefused, Record
 from mall.catalog.validation import Problem, problem
 
 UBL_CATALOGUE = "urn:oasis:names:specification:ubl:schema:xsd:Catalogue-2"

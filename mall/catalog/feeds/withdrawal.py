@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from mall.accounts.models import User
-from mall.catalog.feeds.parsing import Record
+from mall.catalog.feeds.records import Record
 from mall.catalog.models import Offer, OfferStatus, PriceChangeStatus
 from mall.catalog.services.prices import close_pending
 from mall.catalog.services.writes import OfferWrites, offer_snapshot
