@@ -10,12 +10,18 @@ from string import Template
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mall.catalog.feeds import queued as catalog_feeds
 from mall.catalog.models import FeedImport, Offer, OfferStatus
+from mall.db import db
+from mall.jobs.worker import Worker
 from tests.catalog.conftest import Catalog
+from tests.factories.accounts import auth_headers, supplier_admin
+from tests.factories.catalog import LAPTOP_TEMPLATE, make_agreement, make_category
 
 FIXTURES = Path(__file__).parent / "fixtures"
 XML = "application/xml"
@@ -197,3 +203,25 @@ def test_declared_encoding_is_used_and_reported(client: FlaskClient, db_session:
     assert response.status_code == 201, response.json
     assert response.json["encoding"] == "gb18030"
     assert _offers(db_session)["P-1"].title == "联想 ThinkPad E14 笔记本电脑"
+
+
+@pytest.mark.postgres_only
+def test_large_catalogue_is_applied_by_the_worker(
+        app: Flask, committed_db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A small threshold keeps the test quick; the stored-upload path re-reads the XML.
+    monkeypatch.setattr(catalog_feeds, "BACKGROUND_ROWS", 1)
+    session = db.session()
+    supplier = supplier_admin(session)
+    category = make_category(session, attributes=LAPTOP_TEMPLATE)
+    agreement = make_agreement(session, category=category, suppliers=[supplier.organization],
+                               ceiling="10000.00", regions=["CN-BJ", "CN-SH"])
+    catalog = Catalog(supplier, {}, supplier, auth_headers(app, session, supplier), category,
+                      agreement)
+    session.commit()
+    client = app.test_client()
+    response = _post(client, catalog, _document(catalog))
+    assert response.status_code == 202, response.json
+    Worker(app, drain=False, periodic=False).run(once=True)
+    report = client.get(response.headers["Location"], headers=catalog.headers).json
+    assert (report["status"], report["format"], report["rows_ok"]) == ("completed", "peppol", 2)
+    assert set(_offers(db.session())) == {"P-1", "P-2"}
