@@ -20,7 +20,7 @@ from mall.catalog.models import FeedImport, Offer, OfferStatus
 from mall.db import db
 from mall.jobs.worker import Worker
 from tests.catalog.conftest import Catalog
-from tests.factories.accounts import auth_headers, supplier_admin
+from tests.factories.accounts import PASSWORD, auth_headers, supplier_admin
 from tests.factories.catalog import LAPTOP_TEMPLATE, make_agreement, make_category
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -225,3 +225,14 @@ def test_large_catalogue_is_applied_by_the_worker(
     report = client.get(response.headers["Location"], headers=catalog.headers).json
     assert (report["status"], report["format"], report["rows_ok"]) == ("completed", "peppol", 2)
     assert set(_offers(db.session())) == {"P-1", "P-2"}
+
+
+def test_the_upload_page_takes_a_catalogue(client: FlaskClient, db_session: Session,
+                                           catalog: Catalog) -> None:
+    login = client.post("/login", data={"email": catalog.supplier.email, "password": PASSWORD})
+    assert login.status_code == 302
+    response = client.post("/supplier/feeds", content_type="multipart/form-data",
+                           data={"feed": (io.BytesIO(_document(catalog)), "catalogue.xml")})
+    assert response.status_code == 302
+    feed = db_session.scalars(select(FeedImport)).one()
+    assert (feed.format, feed.rows_ok) == ("peppol", 2)
