@@ -88,7 +88,8 @@ def start(token: str) -> Any:
 def form_action_policy(url: str) -> str:
     """The mall's CSP, with form submission also allowed to ``url`` (scheme, host, path)."""
     parts = urlsplit(url)
-    source = f"{parts.scheme}://{parts.netloc}{parts.path or '/'}"
+    port = f":{parts.port}" if parts.port else ""  # never user:password@ from the netloc
+    source = f"{parts.scheme}://{parts.hostname}{port}{parts.path or '/'}"
     policy = CONTENT_SECURITY_POLICY.replace("form-action 'self'",
                                              f"form-action 'self' {source}")
     assert policy != CONTENT_SECURITY_POLICY  # the base policy names form-action 'self'

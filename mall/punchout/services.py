@@ -85,6 +85,10 @@ def set_identity(session: Session, organization: Organization, identity: str,
 
 def _form_post_url(url: str) -> str:
     parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError:
+        raise malformed("BrowserFormPost/URL has an invalid port.") from None
     if parts.scheme not in ("https", "http") or not parts.hostname or _URL_FORBIDDEN.search(url):
         raise malformed("BrowserFormPost/URL must be an http(s) URL without spaces, quotes, "
                         "commas or semicolons.")

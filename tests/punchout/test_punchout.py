@@ -21,6 +21,7 @@ from mall.http import CONTENT_SECURITY_POLICY
 from mall.punchout import services
 from mall.punchout.cxml import DTD_URL
 from mall.punchout.models import PunchoutIdentity, PunchoutSession
+from mall.punchout.pages import form_action_policy
 from tests.factories.accounts import PASSWORD, make_org, make_user
 from tests.orders.conftest import World
 
@@ -118,6 +119,7 @@ def test_the_secret_is_stored_hashed(world: World, identity: PunchoutIdentity) -
     ({"email": "AUDITOR"}, "401"),
     ({"url": "javascript:alert(1)"}, "400"),
     ({"url": "https://erp.example/x; script-src *"}, "400"),
+    ({"url": "https://erp.example:99999/x"}, "400"),
     ({"doctype": '<!DOCTYPE cXML [<!ENTITY x SYSTEM "file:///etc/passwd">]>'}, "400"),
 ])
 def test_setup_refusals_are_cxml_statuses(client: FlaskClient, world: World,
@@ -244,3 +246,9 @@ def test_cli_sets_an_identity(app: Flask, world: World) -> None:
         "punchout", "set-identity", "--organization", str(world.suppliers[0].id),
         "--identity", "X", "--secret", "long-enough-secret-123"])
     assert refused.exit_code != 0 and "purchaser" in refused.output
+
+
+def test_form_action_names_scheme_host_port_and_path_only() -> None:
+    policy = form_action_policy("https://user:pw@erp.example:8443/po/in?id=1#x")
+    assert "form-action 'self' https://erp.example:8443/po/in;" in policy
+    assert policy.replace(" https://erp.example:8443/po/in", "") == CONTENT_SECURITY_POLICY

@@ -44,7 +44,7 @@ def declared_encoding(spool: IO[bytes]) -> str:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
     match = _DECLARED_ENCODING.match(head.lstrip(b"\xef\xbb\xbf"))
-    return match.group(1).decode("ascii").lower() if match else "utf-8"
+    return match.group(1).decode("ascii").lower()[:32] if match else "utf-8"
 
 
 def _text(element: Any, path: str) -> str | None:
