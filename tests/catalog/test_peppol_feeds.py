@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mall.catalog.feeds import parsing
 from mall.catalog.feeds import queued as catalog_feeds
 from mall.catalog.models import FeedImport, Offer, OfferStatus
 from mall.db import db
@@ -203,6 +204,15 @@ def test_declared_encoding_is_used_and_reported(client: FlaskClient, db_session:
     assert response.status_code == 201, response.json
     assert response.json["encoding"] == "gb18030"
     assert _offers(db_session)["P-1"].title == "联想 ThinkPad E14 笔记本电脑"
+
+
+def test_the_row_limit_counts_catalogue_lines(client: FlaskClient, db_session: Session,
+                                              catalog: Catalog,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parsing, "MAX_ROWS", 1)
+    response = _post(client, catalog, _document(catalog))
+    assert response.status_code == 400 and response.json["error"]["code"] == "feed_too_large"
+    assert _feed_count(db_session) == 0 and not _offers(db_session)
 
 
 @pytest.mark.postgres_only
