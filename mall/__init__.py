@@ -71,8 +71,8 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
 # ``pages`` module the HTML blueprint ``pages``.
 API_AREAS = ("accounts", "audit", "catalog", "evaluation", "health", "ocds", "openapi",
              "orders", "payments", "search", "standards")
-PAGE_AREAS = ("accounts", "catalog", "center", "evaluation", "home", "orders", "search",
-              "standards")
+PAGE_AREAS = ("accounts", "catalog", "center", "evaluation", "home", "orders", "punchout",
+              "search", "standards")
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -96,6 +96,7 @@ def _register_commands(app: Flask) -> None:
     from mall.demo.cli import seed_demo
     from mall.jobs.cli import worker
     from mall.ocds.cli import ocds
+    from mall.punchout.cli import punchout
 
-    for command in (admin, audit, db_group, ocds, seed_demo, worker):
+    for command in (admin, audit, db_group, ocds, seed_demo, punchout, worker):
         app.cli.add_command(command)

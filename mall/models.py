@@ -36,6 +36,7 @@ from mall.orders.models import (
 )
 from mall.outbox.models import OutboxEvent
 from mall.payments.models import GatewayEvent, Payment, Refund
+from mall.punchout.models import PunchoutIdentity, PunchoutSession
 from mall.standards.models import Standard
 
 __all__ = [
@@ -74,6 +75,8 @@ __all__ = [
     "PeriodicTask",
     "PriceChange",
     "Product",
+    "PunchoutIdentity",
+    "PunchoutSession",
     "PurchaseOrder",
     "Quote",
     "Refund",

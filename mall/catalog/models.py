@@ -309,7 +309,7 @@ class FeedImport(Base):
     __tablename__ = "feed_imports"
     __table_args__ = (
         CheckConstraint(f"status IN ({sql_values(FeedImportStatus)})", name="status"),
-        CheckConstraint("format IN ('csv', 'ndjson')", name="format"),
+        CheckConstraint("format IN ('csv', 'ndjson', 'peppol')", name="format"),
         CheckConstraint(f"source IN ({sql_values(PriceSource)})", name="source"),
         CheckConstraint(
             "rows_total >= 0 AND rows_ok >= 0 AND rows_rejected >= 0 AND rows_superseded >= 0"

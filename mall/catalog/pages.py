@@ -96,7 +96,7 @@ def upload_feed(user: User) -> Any:
         return redirect(url_for("catalog_pages.feeds"))
     name = upload.filename.lower()
     content_type = "application/x-ndjson" if name.endswith((".jsonl", ".ndjson")) \
-        else "text/csv"
+        else "application/xml" if name.endswith(".xml") else "text/csv"  # .xml: PEPPOL
     try:
         feed_id, _ = import_upload(db.session(), user.organization, user, upload.stream,
                                    content_type)

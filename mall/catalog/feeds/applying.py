@@ -34,6 +34,7 @@ from mall.catalog.feeds.parsing import (
     feed_format,
     read_records,
 )
+from mall.catalog.feeds.withdrawal import currency_check, withdraw_offer, withdrawal_check
 from mall.catalog.models import FeedImport, FeedImportError, FeedImportStatus, Offer
 from mall.catalog.serializers import feed_error_json
 from mall.catalog.services.offers import (
@@ -114,12 +115,18 @@ class _Importer:
         self.through_row = feed.resume_after_row
 
     def _error(self, record: Record, p: Problem) -> None:
+        if record.line_id is not None:  # a PEPPOL line: name its cbc:ID
+            p = {**p, "field": f"CatalogueLine[{record.line_id}].{p['field']}",
+                 "message": f"Line {record.line_id}: {p['message']}"}
         entry = self.report.add_error(record.row, record.sku, p)
         self.pending_errors.append(entry)
 
     def _check(self, record: Record) -> OfferCheck:
+        if record.action == "delete":
+            return withdrawal_check(record)
         check = check_offer(self.lookup, self.supplier, record.sku or "", record.raw,
                             self.today, pre_problems=record.problems, with_sku=True)
+        check = currency_check(check, record.currency)
         if check.checked is None:
             for p in check.problems:
                 self._error(record, p)
@@ -134,12 +141,31 @@ class _Importer:
             for c in valid])
         writes = OfferWrites()
         for record, check in checks:
+            if record.action == "delete":
+                self._withdraw(record, check, existing.get(record.sku or ""), writes)
+                continue
             if check.checked is not None:
                 apply_checked_offer(self.session, self.supplier, self.actor, check.checked,
                                     existing.get(record.sku or ""), self.source, self.share,
                                     self.products, writes)
             self._count(check.checked is not None)
         writes.finish(self.session)
+
+    def _withdraw(self, record: Record, check: OfferCheck, offer: Offer | None,
+                  writes: OfferWrites) -> None:
+        """A PEPPOL Delete line: delist the supplier's offer for the SKU, as DELETE does."""
+        if check.problems:
+            for p in check.problems:
+                self._error(record, p)
+            self._count(False)
+            return
+        if offer is None:
+            self._error(record, problem("sku", "not_found",
+                                        f"You have no offer with SKU {record.sku!r} to delete."))
+            self._count(False)
+            return
+        withdraw_offer(self.session, offer, self.actor, writes)
+        self._count(True)
 
     def _flush_report(self) -> None:
         self.session.add_all(

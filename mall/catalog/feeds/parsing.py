@@ -1,10 +1,12 @@
 """Reading supplier feeds: formats, encodings, records; no database, testable alone.
 
-A feed is CSV or JSON Lines. ``choose_encoding`` makes the structure pass over the whole file
-(decoding: UTF-8 with or without BOM, GB18030 for CSV when UTF-8 fails or when ``charset=``
-says so; the CSV header and columns; every JSON line). Any failure refuses the whole file
-(``FeedRefused``, 400) before a single row is applied. The pass also notes a 64-bit hash of
-each row's SKU, so repeated SKUs are known before applying (the last row wins).
+A feed is CSV, JSON Lines or a PEPPOL BIS Catalogue 3 XML document (``peppol``, read by
+``peppol.py`` into the same records). ``choose_encoding`` makes the structure pass over the
+whole file (decoding: UTF-8 with or without BOM, GB18030 for CSV when UTF-8 fails or when
+``charset=`` says so; the CSV header and columns; every JSON line). Any failure refuses the
+whole file (``FeedRefused``, 400) before a single row is applied. The pass also notes a
+64-bit hash of each row's SKU, so repeated SKUs are known before applying (the last row
+wins).
 ``records`` then yields each data row for ``applying``.
 """
 
@@ -17,14 +19,18 @@ import itertools
 import json
 from array import array
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
 from werkzeug.http import parse_options_header
 
+from mall.catalog.feeds import peppol
+
+# Re-exported: callers (applying, the fast path) import them from here.
+from mall.catalog.feeds.records import FeedRefused as FeedRefused
+from mall.catalog.feeds.records import Record as Record
 from mall.catalog.validation import Problem, parse_attributes_cell, problem
-from mall.errors import ApiError, BadRequest
+from mall.errors import ApiError
 from mall.http import lone_surrogate_path
 
 MAX_ROWS = 100_000
@@ -33,16 +39,11 @@ CHUNK_BYTES = 64 * 1024
 CSV_TYPES = {"text/csv", "application/csv"}
 NDJSON_TYPES = {"application/x-ndjson", "application/jsonl", "application/x-jsonlines",
                 "application/json-lines"}
+XML_TYPES = {"application/xml", "text/xml"}
 REQUIRED_COLUMNS = ("sku", "agreement_number", "lot_code", "category_code", "title", "brand",
                     "model", "unit", "price", "stock", "lead_time_days", "regions",
                     "valid_until")
 OPTIONAL_COLUMNS = ("title_en", "gtin", "attributes", "description")
-
-
-class FeedRefused(BadRequest):
-    """The file as a whole cannot be read; nothing was applied."""
-
-    code = "feed_malformed"
 
 
 class UnsupportedFeedType(ApiError):
@@ -50,16 +51,21 @@ class UnsupportedFeedType(ApiError):
 
 
 def feed_format(content_type: str | None) -> tuple[str, str | None]:
-    """("csv" | "ndjson", explicit charset or None) from a Content-Type header."""
+    """("csv" | "ndjson" | "peppol", explicit charset or None) from a Content-Type header.
+
+    An XML document names its own encoding, so a charset option is not used for it.
+    """
     mimetype, options = parse_options_header(content_type or "")
     mimetype = mimetype.lower()
     if mimetype in CSV_TYPES:
         fmt = "csv"
     elif mimetype in NDJSON_TYPES:
         fmt = "ndjson"
+    elif mimetype in XML_TYPES:
+        return "peppol", None
     else:
         raise UnsupportedFeedType(
-            "Send a feed as text/csv or application/x-ndjson.",
+            "Send a feed as text/csv, application/x-ndjson or application/xml (PEPPOL).",
             details={"content_type": content_type or ""})
     charset = options.get("charset")
     if charset:
@@ -74,14 +80,6 @@ def copy_stream(stream: IO[bytes], spool: IO[bytes]) -> None:
     while chunk := stream.read(CHUNK_BYTES):
         spool.write(chunk)
     spool.seek(0)
-
-
-@dataclass
-class Record:
-    row: int
-    sku: str | None
-    raw: dict[str, Any]
-    problems: list[Problem]
 
 
 def _split_regions(value: Any) -> Any:
@@ -173,6 +171,9 @@ def ndjson_records(text: IO[str]) -> Iterator[Record]:
 
 def read_records(spool: IO[bytes], fmt: str, encoding: str) -> Iterator[Record]:
     """Every data record, in order; FeedRefused when the file is malformed anywhere."""
+    if fmt == "peppol":
+        yield from peppol.peppol_records(spool)
+        return
     spool.seek(0)
     text = io.TextIOWrapper(spool, encoding=encoding, errors="strict", newline="")
     try:
@@ -206,6 +207,9 @@ def structure_pass(spool: IO[bytes], fmt: str, encoding: str) -> tuple[int, dict
 
 def choose_encoding(spool: IO[bytes], fmt: str,
                      charset: str | None) -> tuple[str, int, dict[int, int]]:
+    if fmt == "peppol":  # the XML parser decodes what the document declares
+        rows, last = structure_pass(spool, fmt, "binary")
+        return peppol.declared_encoding(spool), rows, last
     candidates = [charset] if charset else (
         ["utf-8-sig", "gb18030"] if fmt == "csv" else ["utf-8-sig"])
     for encoding in candidates:

@@ -1,0 +1,1 @@
+"""cXML PunchOut: purchasing systems (SAP Ariba, Coupa) shop the mall and take the cart back."""
