@@ -81,6 +81,21 @@ def in_language(item: Any, field: str) -> str:
     return str(get(f"{field}_{first}") or get(f"{field}_{other}") or "")
 
 
+def N_(message: str) -> str:
+    """Mark an English message for the catalogs without translating it here: services keep
+    English (the JSON API's language); pages translate it where shown (``translate``)."""
+    return message
+
+
+def translate(message: Any) -> str:
+    """A message made elsewhere (a service's refusal, a stored text) in the reader's
+    language when the catalogs know it, else as it is."""
+    if message is None:
+        return ""
+    text = str(message)
+    return gettext(text) if text else text
+
+
 def money(amount: Any, currency: str | None = "CNY") -> str:
     """An amount in the reader's locale: ``¥1,234.50`` / ``CN¥1,234.50``."""
     if amount is None or amount == "":
@@ -115,6 +130,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_remember_language)
     app.add_template_filter(money, "money")
     app.add_template_filter(number, "number")
+    app.add_template_filter(translate, "translate")
     app.add_template_global(in_language, "in_language")
     app.add_template_global(_switch_url, "switch_language_url")
 
@@ -126,6 +142,6 @@ def init_app(app: Flask) -> None:
                 "languages": LANGUAGES}
 
 
-__all__ = ["LANGUAGES", "CatalogsNotCompiled", "babel", "check_catalogs", "current_language",
+__all__ = ["LANGUAGES", "N_", "CatalogsNotCompiled", "babel", "check_catalogs", "current_language",
            "gettext", "in_language", "init_app", "lazy_gettext", "money", "ngettext",
-           "number", "select_language"]
+           "number", "select_language", "translate"]
