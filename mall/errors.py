@@ -10,6 +10,9 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
+from mall.i18n import N_, translate
+from mall.i18n import lazy_gettext as _l
+
 log = logging.getLogger(__name__)
 
 
@@ -141,14 +144,44 @@ _HTTP_CODES = {
 }
 
 
+# The error page's heading and a plain sentence per status, in the reader's language.
+_PAGE_TITLES = {
+    400: _l("The request could not be understood"), 401: _l("Please log in"),
+    403: _l("Not allowed"), 404: _l("Page not found"), 405: _l("Not allowed here"),
+    409: _l("Conflict"), 413: _l("Too large"), 415: _l("Unsupported file type"),
+    422: _l("Not possible"), 429: _l("Too many attempts"),
+    500: _l("Something went wrong"), 503: _l("Temporarily unavailable"),
+}
+_PAGE_MESSAGES = {
+    400: _l("The page or form sent something the mall cannot read. Go back and try again."),
+    401: _l("Log in to see this page."),
+    403: _l("Your account may not open this page."),
+    404: _l("There is no page at this address. It may have moved, or the link is wrong."),
+    405: _l("This address does not accept that kind of request."),
+    413: _l("What was sent is larger than the mall accepts."),
+    415: _l("The mall cannot read this kind of file."),
+    429: _l("Too many attempts in a short time. Wait a moment and try again."),
+    500: _l("An unexpected error occurred; it has been logged."),
+    503: _l("The mall is temporarily unavailable; try again shortly."),
+}
+_CSRF_MESSAGE = _l("The form expired or was sent from elsewhere. Reload the page and send "
+                   "it again.")
+
+
+def error_page(status: int, message: Any = None) -> Response:
+    """The app's own error page, in the reader's language."""
+    title = _PAGE_TITLES.get(status) or _PAGE_TITLES[500 if status >= 500 else 400]
+    text = translate(message) if message else str(_PAGE_MESSAGES.get(status, ""))
+    return Response(render_template("error.html", status=status, title=str(title),
+                                    message=text), status=status, mimetype="text/html")
+
+
 def _respond(status: int, code: str, message: str,
              details: dict[str, Any] | None = None) -> Any:
     """The error shape for API callers, the error page for browsers."""
     if _wants_json():
         return error_response(status, code, message, details)
-    page = Response(render_template("error.html", status=status, message=message),
-                    status=status, mimetype="text/html")
-    return add_retry_after(page, details)
+    return add_retry_after(error_page(status, message), details)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -159,8 +192,18 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
         status = exc.code or 500
+        if status < 400:
+            return exc  # a redirect (e.g. the trailing-slash one) is not an error
         if not _wants_json():
-            return exc
+            # Werkzeug's own description is English prose for developers; the page says
+            # what happened in the reader's language.
+            csrf = status == 400 and "CSRF" in (exc.description or "")
+            page = error_page(status, _CSRF_MESSAGE if csrf else None)
+            if status == 405 and exc.response is None:
+                valid = getattr(exc, "valid_methods", None)
+                if valid:
+                    page.headers["Allow"] = ", ".join(valid)
+            return page
         code = _HTTP_CODES.get(status, "http_error")
         message = exc.description or exc.name
         if status == 400 and "CSRF" in (exc.description or ""):
@@ -174,7 +217,8 @@ def register_error_handlers(app: Flask) -> None:
         log.info("refused unstorable value on %s %s: %s", request.method, request.path,
                  exc.orig)
         return _respond(400, "invalid_value",
-                        "The request contains a value that cannot be stored or searched for.")
+                        N_("The request contains a value that cannot be stored or searched "
+                           "for."))
 
     @app.errorhandler(UnicodeEncodeError)
     def _unencodable_text(exc: UnicodeEncodeError) -> Any:
@@ -182,7 +226,7 @@ def register_error_handlers(app: Flask) -> None:
         # got past the body checks: the client's input, refused before anything was stored.
         log.info("refused unencodable text on %s %s: %s", request.method, request.path, exc)
         return _respond(400, "invalid_value",
-                        "The request contains text that is not valid Unicode.")
+                        N_("The request contains text that is not valid Unicode."))
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(PoolTimeoutError)
@@ -191,15 +235,15 @@ def register_error_handlers(app: Flask) -> None:
             # A deadlock victim that was not (or could not be) run again: the database is
             # fine, the client may simply resend (the guards retry most writes first).
             log.warning("transient conflict on %s %s: %s", request.method, request.path, exc)
-            retry = ConflictRetry("The change collided with another one at the same moment; "
-                                  "nothing was saved. Send it again.")
+            retry = ConflictRetry(N_("The change collided with another one at the same "
+                                     "moment; nothing was saved. Send it again."))
             return _respond(retry.status, retry.code, retry.message)
         log.exception("database unavailable")
         return _respond(503, "database_unavailable",
-                        "The database is temporarily unavailable; try again shortly.")
+                        N_("The database is temporarily unavailable; try again shortly."))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _respond(500, "internal_error",
-                        "An unexpected error occurred; it has been logged.")
+                        N_("An unexpected error occurred; it has been logged."))

@@ -24,6 +24,7 @@ from flask_babel import (
     gettext,
     lazy_gettext,
     ngettext,
+    refresh,
 )
 
 LANGUAGES = ("zh", "en")
@@ -128,6 +129,9 @@ def init_app(app: Flask) -> None:
         check_catalogs()
     babel.init_app(app, locale_selector=select_language, default_locale=DEFAULT_LANGUAGE)
     app.after_request(_remember_language)
+    # Flask-Babel caches the locale on ``g``, which outlives one request when an app context
+    # was already pushed (tests, CLI): each request chooses its language afresh.
+    app.before_request(refresh)
     app.add_template_filter(money, "money")
     app.add_template_filter(number, "number")
     app.add_template_filter(translate, "translate")

@@ -43,7 +43,7 @@ LABELS: dict[str, dict[str, LazyString]] = {
     },
     "order_action": {
         "confirm": _l("Confirm"), "ship": _l("Ship"), "deliver": _l("Mark delivered"),
-        "reject": _l("Reject"), "accept": _l("Accept delivery"), "cancel": _l("Cancel"),
+        "reject": _l("Decline"), "accept": _l("Accept delivery"), "cancel": _l("Cancel"),
     },
     "competition_status": {
         "open": _l("Open"), "awarded": _l("Awarded"), "cancelled": _l("Cancelled"),

@@ -22,6 +22,7 @@ from mall.accounts.permissions import client_address, start_session
 from mall.db import db
 from mall.errors import ApiError, add_retry_after
 from mall.http import no_store
+from mall.i18n import translate
 
 pages = Blueprint("accounts_pages", __name__)
 
@@ -48,7 +49,7 @@ def login() -> Any:
         user = services.authenticate(session, current_app.config["MALL"], email, password,
                                      client_address())
     except ApiError as exc:
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
         page = make_response(render_template("accounts/login.html",
                                              next=request.form.get("next", ""), email=email),
                              exc.status)

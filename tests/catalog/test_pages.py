@@ -26,7 +26,7 @@ def test_center_approves_a_held_price_rise_on_the_review_page(
 
     _log_in(client, catalog.center.email)
     page = client.get("/center/price-reviews").get_data(as_text=True)
-    assert "SKU-P" in page and "1500.00" in page and "50.0%" in page
+    assert "SKU-P" in page and "1,500.00" in page and "50.0%" in page
     change_id = page.split('data-review-id="')[1].split('"')[0]
 
     refused = client.post(f"/center/price-reviews/{change_id}/refuse", data={"reason": ""})
