@@ -13,7 +13,7 @@ from flask import flash
 from sqlalchemy.orm import Session
 
 from mall.errors import ApiError
-from mall.i18n import N_, translate
+from mall.i18n import N_, gettext, translate
 from mall.i18n import lazy_gettext as _l
 
 # Form fields by name, for "Price: …" rather than "price: …".
@@ -38,18 +38,24 @@ def field_label(name: str) -> str:
     return str(found) if found is not None else name
 
 
-def describe_errors(messages: Any, prefix: str = "") -> list[str]:
+def about(field: str, message: str) -> str:
+    """``Price: Not a valid number.`` / ``价格：不是有效的数字。``"""
+    return gettext("%(field)s: %(message)s", field=field, message=message)
+
+
+def describe_errors(messages: Any, fields: tuple[str, ...] = ()) -> list[str]:
     """Schema errors (nested dicts and lists of messages) as ``Field: message.`` sentences."""
     if isinstance(messages, Mapping):
         out: list[str] = []
         for name, inner in messages.items():
             label = field_label(str(name)) if not str(name).isdigit() else f"#{int(name) + 1}"
-            out.extend(describe_errors(inner, f"{prefix}{label}: " if name != "_schema"
-                                       else prefix))
+            out.extend(describe_errors(inner, fields if name == "_schema" else
+                                       (*fields, label)))
         return out
     if isinstance(messages, list | tuple):
-        return [line for m in messages for line in describe_errors(m, prefix)]
-    return [f"{prefix}{translate(messages)}"]
+        return [line for m in messages for line in describe_errors(m, fields)]
+    text = translate(messages)
+    return [about(" · ".join(fields), text) if fields else text]
 
 
 def refusal(exc: ApiError) -> str:
@@ -60,7 +66,7 @@ def refusal(exc: ApiError) -> str:
         if isinstance(p, Mapping):
             field = p.get("field")
             text = translate(p.get("message", ""))
-            lines.append(f"{field_label(str(field))}: {text}" if field else text)
+            lines.append(about(field_label(str(field)), text) if field else text)
     return " ".join(line for line in lines if line)
 
 
@@ -81,4 +87,4 @@ def run_action(session: Session, action: Callable[[], Any], done: str | None = N
     return True
 
 
-__all__ = ["SCHEMA_MESSAGES", "describe_errors", "field_label", "refusal", "run_action"]
+__all__ = ["SCHEMA_MESSAGES", "about", "describe_errors", "field_label", "refusal", "run_action"]

@@ -27,7 +27,7 @@ from mall.catalog.schemas import OfferPatchSchema
 from mall.catalog.services.offers import patch_offer
 from mall.db import db
 from mall.errors import ApiError, error_page
-from mall.forms import describe_errors, refusal
+from mall.forms import about, describe_errors, refusal
 from mall.i18n import gettext as _
 from mall.http import FEED_BODY_LIMIT, accepts_body
 
@@ -65,10 +65,10 @@ def update_offer(sku: str, user: User) -> Any:
         changes = OfferPatchSchema().load(form)
         result = patch_offer(session, user.organization, user, sku, changes)
     except ValidationError as exc:
-        flash(f"{sku}: " + " ".join(describe_errors(exc.messages)), "error")
+        flash(about(sku, " ".join(describe_errors(exc.messages))), "error")
     except ApiError as exc:
         session.rollback()
-        flash(f"{sku}: {refusal(exc)}", "error")
+        flash(about(sku, refusal(exc)), "error")
     else:
         session.commit()
         flash(_("%(sku)s: saved. The price rise awaits the center's review.", sku=sku)
