@@ -40,7 +40,7 @@ def field_label(name: str) -> str:
 
 def about(field: str, message: str) -> str:
     """``Price: Not a valid number.`` / ``价格：不是有效的数字。``"""
-    return gettext("%(field)s: %(message)s", field=field, message=message)
+    return str(gettext("%(field)s: %(message)s", field=field, message=message))
 
 
 def describe_errors(messages: Any, fields: tuple[str, ...] = ()) -> list[str]:

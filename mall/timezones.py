@@ -97,10 +97,10 @@ def time_left(moment: datetime | None, now: datetime | None = None) -> str:
     hours, rest = divmod(rest, 3_600)
     minutes = rest // 60
     if days:
-        return gettext("%(days)s d %(hours)s h", days=days, hours=hours)
+        return str(gettext("%(days)s d %(hours)s h", days=days, hours=hours))
     if hours:
-        return gettext("%(hours)s h %(minutes)s min", hours=hours, minutes=minutes)
-    return gettext("%(minutes)s min", minutes=max(minutes, 1))
+        return str(gettext("%(hours)s h %(minutes)s min", hours=hours, minutes=minutes))
+    return str(gettext("%(minutes)s min", minutes=max(minutes, 1)))
 
 
 def init_app(app: Flask) -> None:

@@ -28,8 +28,8 @@ from mall.catalog.services.offers import patch_offer
 from mall.db import db
 from mall.errors import ApiError, error_page
 from mall.forms import about, describe_errors, refusal
-from mall.i18n import gettext as _
 from mall.http import FEED_BODY_LIMIT, accepts_body
+from mall.i18n import gettext as _
 
 pages = Blueprint("catalog_pages", __name__, url_prefix="/supplier")
 PER_PAGE = 50

@@ -119,7 +119,8 @@ def test_labels_money_and_times_follow_the_language(app: Flask) -> None:
     moment = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
     with app.test_request_context("/?lang=zh"):
         assert label("CN-GD", "region") == "广东" and label("US-CA", "region") == "加利福尼亚州"
-        assert label("small", "size") == "小型" and label("pending", "requisition_status") == "待处理"
+        assert label("small", "size") == "小型"
+        assert label("pending", "requisition_status") == "待处理"
         assert label(True) == "是" and label("no-such-code", "region") == "no-such-code"
         assert money(Decimal("1234.5"), "CNY") == "¥1,234.50"
         assert local_time(moment) == "2026年12月7日 09:00 (UTC)"

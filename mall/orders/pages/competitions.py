@@ -30,7 +30,6 @@ from mall.orders.models import Competition, CompetitionStatus, Requisition
 from mall.orders.pages.blueprint import pages
 from mall.orders.services import awards, competitions
 
-
 # --- the purchaser's side -----------------------------------------------------------------
 
 @pages.get("/competitions")
