@@ -129,3 +129,14 @@ def test_labels_money_and_times_follow_the_language(app: Flask) -> None:
         assert label("small", "size") == "Small" and label("shipped", "order_status") == "Shipped"
         assert money({"amount": "1234.50", "currency": "CNY"}) == "CN¥1,234.50"
         assert local_time(moment).startswith("Dec 7, 2026") and "(UTC)" in local_time(moment)
+
+
+def test_a_users_own_time_zone_wins_over_the_regions(db_session: Session) -> None:
+    from mall.timezones import user_zone
+
+    user = buyer(db_session, region="CN-GD")
+    assert user_zone(user).key == "Asia/Shanghai"  # from the organization's region
+    user.time_zone = "Asia/Urumqi"
+    assert user_zone(user).key == "Asia/Urumqi"
+    user.time_zone = "Not/AZone"
+    assert user_zone(user).key == "Asia/Shanghai"  # an unknown zone falls back

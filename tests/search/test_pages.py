@@ -98,3 +98,16 @@ def test_offer_page_hides_what_the_purchaser_may_not_see(app: Flask, catalog: Ca
     regional.valid_until = date(2000, 1, 1)
     module_session.flush()
     assert page(app, f"/offers/{regional.id}")[0] == 404
+
+
+def test_results_page_in_english_labels_codes_and_money(app: Flask, catalog: Catalog) -> None:
+    status, html = page(app, "/search", q="复印纸", lang="en")
+    assert status == 200 and '<html lang="en">' in html
+    assert "40 results" in html and "Relevance" in html and "相关度" not in html
+    assert "共 40 条结果" not in html and "Supplier size" in html
+    # size classes as words, never the raw code
+    assert re.search(r"<span>(Micro|Small|Medium|Large)</span>", html)
+    assert not re.search(r"<span>(micro|small|medium|large)</span>", html)
+    assert "CN¥" in html  # money in the English locale
+    _, zh = page(app, "/search", q="复印纸")
+    assert re.search(r"<span>(微型|小型|中型|大型)</span>", zh) and "¥" in zh
