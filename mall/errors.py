@@ -10,7 +10,7 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
-from mall.i18n import N_, translate
+from mall.i18n import N_, current_language, translate
 from mall.i18n import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
@@ -168,10 +168,54 @@ _CSRF_MESSAGE = _l("The form expired or was sent from elsewhere. Reload the page
                    "it again.")
 
 
-def error_page(status: int, message: Any = None) -> Response:
+# A sentence per error code for refusals whose English message is built at run time (with
+# ids and statuses in it) and so has no catalog entry: readers of another language get this
+# instead of English. English readers keep the precise original.
+CODE_MESSAGES = {
+    "not_awaiting_approval": _l("This requisition is no longer awaiting approval."),
+    "competition_not_open": _l("This competition is no longer open."),
+    "unknown_quote": _l("That quote is not part of this competition."),
+    "not_in_cart": _l("That item is not in the cart."),
+    "quantity_above_limit": _l("The quantity is above the limit for one line."),
+    "insufficient_stock": _l("Not enough in stock for that quantity."),
+    "competition_not_found": _l("This competition does not exist or is not yours to see."),
+    "order_not_found": _l("This order does not exist or is not yours to see."),
+    "requisition_not_found": _l("This requisition does not exist or is not yours to see."),
+    "offer_not_found": _l("This offer does not exist or is not available to you."),
+    "product_not_found": _l("This product is not available to you under that agreement."),
+    "wrong_party": _l("The other party makes this change to the order."),
+    "illegal_transition": _l("That change is not possible from the current status."),
+    "review_already_decided": _l("This price change has already been decided."),
+    # a quote's problems, line by line
+    "above_ceiling": _l("A unit price is above your ceiling for that line."),
+    "not_positive": _l("A unit price must be above zero."),
+    "line_missing": _l("Every line needs a unit price."),
+    "duplicate_line": _l("A line is priced twice."),
+    "unknown_line": _l("A price names a line that is not in this competition."),
+    "answer_missing": _l("Every criterion needs a technical answer."),
+    "unknown_criterion": _l("An answer names a criterion that is not in this competition."),
+    "not_expected": _l("This competition asks for no technical answers."),
+    "rotation_no_eligible_supplier": _l(
+        "No awarded supplier can take this order now (stock, region or status); nothing was "
+        "saved. Try a smaller quantity or later."),
+}
+
+
+def refusal_text(message: Any, code: str | None = None) -> str:
+    """A refusal in the reader's language: its catalog translation, else the sentence for
+    its code, else the message as it is."""
+    text = str(message or "")
+    translated = translate(text)
+    if translated != text or current_language() == "en" or not code:
+        return translated
+    fallback = CODE_MESSAGES.get(code)
+    return str(fallback) if fallback is not None else text
+
+
+def error_page(status: int, message: Any = None, code: str | None = None) -> Response:
     """The app's own error page, in the reader's language."""
     title = _PAGE_TITLES.get(status) or _PAGE_TITLES[500 if status >= 500 else 400]
-    text = translate(message) if message else str(_PAGE_MESSAGES.get(status, ""))
+    text = refusal_text(message, code) if message else str(_PAGE_MESSAGES.get(status, ""))
     return Response(render_template("error.html", status=status, title=str(title),
                                     message=text), status=status, mimetype="text/html")
 
@@ -181,7 +225,7 @@ def _respond(status: int, code: str, message: str,
     """The error shape for API callers, the error page for browsers."""
     if _wants_json():
         return error_response(status, code, message, details)
-    return add_retry_after(error_page(status, message), details)
+    return add_retry_after(error_page(status, message, code), details)
 
 
 def register_error_handlers(app: Flask) -> None:

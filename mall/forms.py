@@ -12,7 +12,7 @@ from typing import Any
 from flask import flash
 from sqlalchemy.orm import Session
 
-from mall.errors import ApiError
+from mall.errors import ApiError, refusal_text
 from mall.i18n import N_, gettext, translate
 from mall.i18n import lazy_gettext as _l
 
@@ -61,7 +61,7 @@ def describe_errors(messages: Any, fields: tuple[str, ...] = ()) -> list[str]:
 def refusal(exc: ApiError) -> str:
     """A service's refusal as one sentence: its message, then each problem it names."""
     problems = (exc.details or {}).get("problems") or []
-    lines = [translate(exc.message)]
+    lines = [refusal_text(exc.message, exc.code)]
     for p in problems:
         if isinstance(p, Mapping):
             field = p.get("field")

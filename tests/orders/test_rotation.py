@@ -426,7 +426,7 @@ def test_the_rotation_form_says_why_when_refused(rot: Rotation, client: Any) -> 
                            headers={"Referer": back})
     assert (response.status_code, response.headers["Location"]) == (302, back)
     page = client.get(back).get_data(as_text=True)
-    assert "No awarded supplier" in page
+    assert "目前没有入围供应商能承接此订单" in page  # the reason, in the reader's language
     assert _count(rot.world.session, Requisition) == 0
     assert client.post(f"/products/{rot.product_id}/rotation",
                        data={"quantity": "x"}).status_code == 302

@@ -22,10 +22,9 @@ from mall.accounts.permissions import (
     page_guard,
 )
 from mall.db import db, utcnow
-from mall.errors import ApiError
+from mall.errors import ApiError, refusal_text
 from mall.forms import run_action
 from mall.i18n import gettext as _
-from mall.i18n import translate
 from mall.orders.models import Competition, CompetitionStatus, Requisition
 from mall.orders.pages.blueprint import pages
 from mall.orders.services import awards, competitions
@@ -180,9 +179,9 @@ def supplier_quote_review(competition_id: int, user: User) -> Any:
                                      [{"line_id": k, "unit_price": v}
                                       for k, v in prices.items()], technical)
         except ApiError as exc:
-            problems = [translate(p["message"])
+            problems = [refusal_text(p["message"], p.get("code"))
                         for p in (exc.details or {}).get("problems", [])] \
-                or [translate(exc.message)]
+                or [refusal_text(exc.message, exc.code)]
     for problem in problems:
         flash(problem, "error")
     return _supplier_view(user, competition_id, prices, confirm=not problems,
