@@ -4,7 +4,7 @@ A user's own IANA time zone for the times pages show; empty means the zone of th
 organization's region (mall.timezones).
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0012
 Create Date: 2026-12-02 13:40:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0014'
-down_revision: str | None = '0009'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
