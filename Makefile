@@ -8,15 +8,32 @@ SERVICES_ENV := var/services.env
 # Load var/services.env (written by `make services`) into each recipe's environment.
 WITH_SERVICES = set -a; [ -f $(SERVICES_ENV) ] && . ./$(SERVICES_ENV); set +a;
 
-.PHONY: install services services-stop run test test-smoke lint check-migrations browser clean bench
+.PHONY: install services services-stop run test test-smoke lint check-migrations browser clean bench \
+        translations compile-translations
 
-install: $(STAMP)
+install: $(STAMP) compile-translations
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	@touch $(STAMP)
+
+# The gettext catalogs (mall/translations/<lang>/LC_MESSAGES/messages.po) compiled to .mo;
+# the .mo files are not committed. Under test the app refuses to start without them.
+CATALOGS := $(wildcard mall/translations/*/LC_MESSAGES/messages.po)
+compile-translations: $(CATALOGS:.po=.mo)
+
+mall/translations/%/LC_MESSAGES/messages.mo: mall/translations/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -D messages -d mall/translations -l $*
+
+# For developers after adding or changing strings: extract every _() from the templates and
+# Python into messages.pot, merge it into each .po (then write the Chinese, then make install).
+translations: $(STAMP)
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg \
+	  -k lazy_gettext -k _l -k N_ -o mall/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete \
+	  -i mall/translations/messages.pot -d mall/translations
 
 services: install
 	devservices/services.sh start

@@ -54,13 +54,14 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from mall import evaluation
     evaluation.init_app(app)  # best-value competitions are ranked by the expert panel
 
-    from mall import i18n, timezones
+    from mall import i18n, labels, timezones
     from mall.errors import register_error_handlers
     from mall.http import register_request_hooks
 
     register_error_handlers(app)
     i18n.init_app(app)  # one language at a time; templates call _()
     timezones.init_app(app)
+    labels.init_app(app)  # the `label` filter: words for status, size and region codes
     register_request_hooks(app)
     _register_blueprints(app)
     _register_commands(app)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mall.db import Base, utcnow
 from mall.errors import Conflict, RuleViolation
+from mall.i18n import N_
 
 MAX_KEY_LENGTH = 255
 
@@ -64,10 +65,10 @@ def claim_idempotency_key(
         existing = session.scalar(select(IdempotencyKey).where(
             IdempotencyKey.user_id == user_id, IdempotencyKey.key == key))
         if existing is None:  # pragma: no cover - the winner rolled back; let the client retry
-            raise Conflict("A request with this Idempotency-Key is in progress; retry.",
+            raise Conflict(N_("A request with this Idempotency-Key is in progress; retry."),
                            code="idempotency_in_progress") from None
         if existing.request_hash != digest:
-            raise Conflict("This Idempotency-Key was used with a different request body.",
+            raise Conflict(N_("This Idempotency-Key was used with a different request body."),
                            code="idempotency_conflict") from None
         return None, existing
 

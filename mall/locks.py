@@ -38,6 +38,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from mall.errors import ConflictRetry, is_transient_conflict
+from mall.i18n import N_
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -113,6 +114,6 @@ def run_with_retry(work: Callable[[], T], rollback: Callable[[], None],
             rollback()
             log.warning("transient database conflict (attempt %s of %s): %s", attempt,
                         attempts, getattr(exc.orig, "sqlstate", exc.orig))
-    raise ConflictRetry("The change collided with another one at the same moment; "
-                        "nothing was saved. Send it again.",
+    raise ConflictRetry(N_("The change collided with another one at the same moment; "
+                        "nothing was saved. Send it again."),
                         details={"attempts": attempts})

@@ -7,11 +7,16 @@ zone of most of their people.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_date, format_time
 from flask import Flask
+from flask_babel import get_locale
 from flask_login import current_user
+
+from mall.i18n import gettext
 
 # Country → zone, then the few subdivisions that differ from their country's.
 _COUNTRY_ZONES = {"CN": "Asia/Shanghai", "US": "America/New_York", "GB": "Europe/London",
@@ -36,25 +41,51 @@ def zone_for_region(region: str | None) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def user_zone(user: Any) -> ZoneInfo:
+    """A user's own zone if they chose a valid one, else their organization's region's."""
+    chosen = getattr(user, "time_zone", None)
+    if chosen:
+        try:
+            return ZoneInfo(chosen)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass  # a zone removed from tzdata since: fall back to the region's
+    return zone_for_region(user.organization.region)
+
+
 def reader_zone() -> ZoneInfo:
-    """The signed-in user's zone (their organization's region), else UTC."""
+    """The signed-in user's zone (their own, else their organization's region's), else UTC."""
     if current_user and current_user.is_authenticated:
-        return zone_for_region(current_user.organization.region)
+        return user_zone(current_user)
     return ZoneInfo("UTC")
 
 
 def local_time(moment: datetime | None, zone: ZoneInfo | None = None) -> str:
-    """``2026-12-07 17:00 (Asia/Shanghai)``: a stored time where the reader is."""
+    """``2026年12月7日 17:00 (Asia/Shanghai)`` / ``Dec 7, 2026 5:00 PM (Asia/Shanghai)``:
+    a stored time where the reader is, written the reader's way (Babel)."""
     if moment is None:
         return ""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     zone = zone or reader_zone()
-    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
+    here = moment.astimezone(zone)
+    locale = get_locale() or "zh"
+    return (f"{format_date(here.date(), 'medium', locale=locale)} "
+            f"{format_time(here, 'short', tzinfo=zone, locale=locale)} ({zone.key})")
+
+
+def local_date(moment: datetime | date | None) -> str:
+    """A date (or the reader's date of a stored time) in the reader's words."""
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(reader_zone()).date()
+    return str(format_date(moment, "medium", locale=get_locale() or "zh"))
 
 
 def time_left(moment: datetime | None, now: datetime | None = None) -> str:
-    """What remains until ``moment``: ``2 天 3 小时 / 2 d 3 h``; empty once it has passed."""
+    """What remains until ``moment``: ``2 天 3 小时`` / ``2 d 3 h``; empty once it has passed."""
     if moment is None:
         return ""
     if moment.tzinfo is None:
@@ -66,12 +97,13 @@ def time_left(moment: datetime | None, now: datetime | None = None) -> str:
     hours, rest = divmod(rest, 3_600)
     minutes = rest // 60
     if days:
-        return f"{days} 天 {hours} 小时 / {days} d {hours} h"
+        return str(gettext("%(days)s d %(hours)s h", days=days, hours=hours))
     if hours:
-        return f"{hours} 小时 {minutes} 分 / {hours} h {minutes} min"
-    return f"{max(minutes, 1)} 分钟 / {max(minutes, 1)} min"
+        return str(gettext("%(hours)s h %(minutes)s min", hours=hours, minutes=minutes))
+    return str(gettext("%(minutes)s min", minutes=max(minutes, 1)))
 
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(time_left, "time_left")
+    app.add_template_filter(local_date, "local_date")

@@ -218,6 +218,9 @@ def browser() -> Iterator[Any]:
                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
                  "--window-size=1280,900", "--lang=zh-CN"):
         options.add_argument(flag)
+    # Headless Chromium ignores --lang for Accept-Language; the pages pick their language
+    # from it, so the browser asks for Chinese (the default reader) explicitly.
+    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
     driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
     driver.implicitly_wait(5)
     try:

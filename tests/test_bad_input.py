@@ -177,7 +177,7 @@ def test_deeply_nested_feed_through_the_upload_page_is_refused_not_500(
                            data={"feed": (io.BytesIO(upload), "feed.jsonl")})
     assert response.status_code == 302, response.status_code  # back to the form, with why
     page = client.get(response.headers["Location"])
-    assert "refused" in page.get_data(as_text=True)
+    assert "文件被拒绝" in page.get_data(as_text=True)  # the reason, in the reader's language
 
 
 def test_lone_surrogates_are_400_invalid_value_before_the_database(

@@ -135,6 +135,9 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # An IANA zone chosen for this person (e.g. someone in Urumqi or travelling); None means
+    # the zone of the organization's region (mall.timezones).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     organization: Mapped[Organization] = relationship(back_populates="users", lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(

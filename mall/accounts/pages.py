@@ -20,7 +20,7 @@ from flask_login import current_user, logout_user
 from mall.accounts import services
 from mall.accounts.permissions import client_address, start_session
 from mall.db import db
-from mall.errors import ApiError, add_retry_after
+from mall.errors import ApiError, add_retry_after, refusal_text
 from mall.http import no_store
 
 pages = Blueprint("accounts_pages", __name__)
@@ -48,7 +48,7 @@ def login() -> Any:
         user = services.authenticate(session, current_app.config["MALL"], email, password,
                                      client_address())
     except ApiError as exc:
-        flash(exc.message, "error")
+        flash(refusal_text(exc.message, exc.code), "error")
         page = make_response(render_template("accounts/login.html",
                                              next=request.form.get("next", ""), email=email),
                              exc.status)

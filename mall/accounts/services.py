@@ -31,6 +31,7 @@ from mall.audit import services as audit
 from mall.config import Config
 from mall.db import utcnow
 from mall.errors import Conflict, RuleViolation, TooManyRequests, Unauthorized
+from mall.i18n import N_
 from mall.outbox.services import enqueue
 
 _hasher = PasswordHasher()
@@ -182,7 +183,7 @@ def authenticate(
     if ok and user is not None:
         if not user.is_active:
             session.commit()
-            raise Unauthorized("This account or its organization is not active.",
+            raise Unauthorized(N_("This account or its organization is not active."),
                                code="account_inactive")
         user.last_login_at = utcnow()
         if _hasher.check_needs_rehash(user.password_hash):
@@ -190,7 +191,7 @@ def authenticate(
         session.commit()
         return user
     session.commit()
-    raise Unauthorized("Email or password is wrong.", code="invalid_credentials")
+    raise Unauthorized(N_("Email or password is wrong."), code="invalid_credentials")
 
 
 def _token_digest(token: str) -> str:
@@ -261,7 +262,7 @@ def change_password(
     if not verify_password(user.password_hash, current_password):
         session.add(LoginAttempt(email=user.email, address=address, succeeded=False))
         session.commit()
-        raise RuleViolation("The current password is wrong.", code="wrong_password",
+        raise RuleViolation(N_("The current password is wrong."), code="wrong_password",
                             details={"problems": [{"field": "current_password",
                                                    "code": "wrong",
                                                    "message": "not the current password"}]})
@@ -305,10 +306,10 @@ def create_organization(session: Session, actor: User | None, **fields: Any) -> 
     if fields.get("credit_code") and session.scalar(
         select(Organization.id).where(Organization.credit_code == fields["credit_code"])
     ):
-        raise Conflict("An organization with this credit code exists.",
+        raise Conflict(N_("An organization with this credit code exists."),
                        code="duplicate_credit_code")
     if fields["kind"] == OrganizationKind.supplier and not fields.get("size"):
-        raise RuleViolation("A supplier needs a size class.", code="size_required",
+        raise RuleViolation(N_("A supplier needs a size class."), code="size_required",
                             details={"problems": [{"field": "size", "code": "required",
                                                    "message": "required for suppliers"}]})
     org = Organization(**fields)
@@ -342,7 +343,7 @@ def create_user(
         )
     check_password(password, user_inputs=[email, name])
     if session.scalar(select(User.id).where(User.email == email)):
-        raise Conflict("A user with this email exists.", code="duplicate_email")
+        raise Conflict(N_("A user with this email exists."), code="duplicate_email")
     user = User(email=email, password_hash=hash_password(password), name=name,
                 organization=organization, role_rows=[UserRole(role=r) for r in roles])
     session.add(user)

@@ -26,8 +26,10 @@ from mall.catalog.models import FeedImport, Offer, OfferStatus
 from mall.catalog.schemas import OfferPatchSchema
 from mall.catalog.services.offers import patch_offer
 from mall.db import db
-from mall.errors import ApiError
+from mall.errors import ApiError, error_page
+from mall.forms import about, describe_errors, refusal
 from mall.http import FEED_BODY_LIMIT, accepts_body
+from mall.i18n import gettext as _
 
 pages = Blueprint("catalog_pages", __name__, url_prefix="/supplier")
 PER_PAGE = 50
@@ -63,17 +65,14 @@ def update_offer(sku: str, user: User) -> Any:
         changes = OfferPatchSchema().load(form)
         result = patch_offer(session, user.organization, user, sku, changes)
     except ValidationError as exc:
-        flash(f"{sku}: {exc.messages}", "error")
+        flash(about(sku, " ".join(describe_errors(exc.messages))), "error")
     except ApiError as exc:
         session.rollback()
-        problems = "; ".join(f"{p['field']}: {p['message']}"
-                             for p in exc.details.get("problems", []))
-        flash(f"{sku}: {exc.message} {problems}".strip(), "error")
+        flash(about(sku, refusal(exc)), "error")
     else:
         session.commit()
-        note = " 涨价待中心审核 The price rise awaits the center's review." \
-            if result.price_in_review else ""
-        flash(f"{sku}: 已保存 saved.{note}", "ok")
+        flash(_("%(sku)s: saved. The price rise awaits the center's review.", sku=sku)
+              if result.price_in_review else _("%(sku)s: saved.", sku=sku), "ok")
     return redirect(request.referrer or url_for("catalog_pages.offers"))
 
 
@@ -92,16 +91,16 @@ def feeds(user: User) -> Any:
 def upload_feed(user: User) -> Any:
     upload = request.files.get("feed")
     if upload is None or not upload.filename:
-        flash("请选择文件。Choose a CSV or JSON Lines file.", "error")
+        flash(_("Choose a CSV or JSON Lines file."), "error")
         return redirect(url_for("catalog_pages.feeds"))
     name = upload.filename.lower()
     content_type = "application/x-ndjson" if name.endswith((".jsonl", ".ndjson")) \
         else "application/xml" if name.endswith(".xml") else "text/csv"  # .xml: PEPPOL
     try:
-        feed_id, _ = import_upload(db.session(), user.organization, user, upload.stream,
+        feed_id, _job = import_upload(db.session(), user.organization, user, upload.stream,
                                    content_type)
     except ApiError as exc:
-        flash(f"文件被拒绝 The file was refused: {exc.message}", "error")
+        flash(_("The file was refused: %(reason)s", reason=refusal(exc)), "error")
         return redirect(url_for("catalog_pages.feeds"))
     return redirect(url_for("catalog_pages.feed", feed_id=feed_id))
 
@@ -111,6 +110,5 @@ def upload_feed(user: User) -> Any:
 def feed(feed_id: int, user: User) -> Any:
     row = db.session.get(FeedImport, feed_id)
     if row is None or row.supplier_id != user.organization_id:
-        return render_template("error.html", status=404,
-                               message="没有这个导入 No such feed import."), 404
+        return error_page(404, _("No such feed import."))
     return render_template("catalog/feed.html", report=stored_report(db.session(), row))

@@ -12,6 +12,7 @@ from mall.catalog.serializers import price_review_json
 from mall.catalog.services import prices
 from mall.db import db
 from mall.forms import run_action
+from mall.i18n import gettext as _
 
 pages = Blueprint("center_pages", __name__, url_prefix="/center")
 
@@ -32,10 +33,10 @@ def decide_price(change_id: int, decision: str, user: User) -> Any:
     reason = (request.form.get("reason") or "").strip()[:2000] or None
     if decision == "approve":
         run_action(session, lambda: prices.approve_price(session, user, change_id, reason),
-                   f"#{change_id}: {decision} ✓")
+                   _("Price rise #%(id)s approved.", id=change_id))
     elif not reason:
-        flash("拒绝须说明理由。Give a reason for refusing.", "error")
+        flash(_("Give a reason for refusing."), "error")
     else:
         run_action(session, lambda: prices.refuse_price(session, user, change_id, reason),
-                   f"#{change_id}: {decision} ✓")
+                   _("Price rise #%(id)s refused.", id=change_id))
     return redirect(url_for("center_pages.price_reviews"))

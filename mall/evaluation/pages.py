@@ -12,6 +12,7 @@ from mall.db import db
 from mall.evaluation.models import PanelDraw
 from mall.evaluation.services import panels, scoring
 from mall.forms import run_action
+from mall.i18n import gettext as _
 from mall.orders.models import Competition
 
 pages = Blueprint("evaluation_pages", __name__)
@@ -48,16 +49,15 @@ def score_submit(member_id: int, user: User) -> Any:
     scores: dict[str, dict[str, str]] = {}
     comments: dict[str, dict[str, str]] = {}
     for name, value in request.form.items():
-        kind, _, rest = name.partition("-")
-        quote_id, _, key = rest.partition("-")
+        kind, _sep, rest = name.partition("-")
+        quote_id, _sep, key = rest.partition("-")
         if kind == "score" and value.strip():
             scores.setdefault(quote_id, {})[key] = value.strip()
         elif kind == "comment" and value.strip():
             comments.setdefault(quote_id, {})[key] = value.strip()[:2000]
     run_action(session, lambda: scoring.submit_scores(session, user, member_id, scores,
                                                       comments),
-               "评分已提交。Your scores were submitted; they stay sealed until the panel is "
-               "complete.")
+               _("Your scores were submitted; they stay sealed until the panel is complete."))
     return redirect(url_for("evaluation_pages.score_form", member_id=member_id))
 
 
@@ -80,5 +80,5 @@ def report(competition_id: int, user: User) -> Any:
 def draw(competition_id: int, user: User) -> Any:
     session = db.session()
     run_action(session, lambda: panels.draw(session, user, competition_id),
-               "评审专家已随机抽取。The panel was drawn.")
+               _("The panel was drawn."))
     return redirect(url_for("evaluation_pages.report", competition_id=competition_id))

@@ -30,6 +30,7 @@ from mall.accounts.permissions import PURCHASER, PURCHASING_ROLES, page_guard, p
 from mall.db import db, utcnow
 from mall.errors import ApiError
 from mall.extensions import csrf
+from mall.forms import refusal
 from mall.http import CONTENT_SECURITY_POLICY, accepts_body, no_store
 from mall.i18n import gettext as _
 from mall.punchout import cxml, services
@@ -111,7 +112,7 @@ def return_page(user: User) -> Any:
         cart = services.cart_items(session, user, date.today())
     except ApiError as exc:
         session.rollback()
-        flash(exc.message, "error")
+        flash(refusal(exc), "error")
         return redirect(url_for("orders_pages.cart"))
     message = cxml.order_message(row.buyer_cookie, row.identity.identity,
                                  services.MALL_IDENTITY, cart.items, cart.currency)

@@ -13,6 +13,9 @@ from mall.catalog.models import Offer
 from mall.catalog.products import product_offers
 from mall.db import db
 from mall.errors import ApiError, NotFound
+from mall.i18n import current_language, in_language
+from mall.i18n import lazy_gettext as _l
+from mall.labels import label
 from mall.search.schemas import SORTS
 from mall.search.views import run_search
 
@@ -43,19 +46,33 @@ def offer_page(offer_id: int) -> Any:
     offers = product_offers(session, offer.product_id, today, regions) if offer else []
     if offer is None or offer.id not in {o.id for o in offers}:
         # Hidden offers (expired, suspended, elsewhere) are as absent as missing ones.
-        raise NotFound("This offer does not exist or is not available to you.",
+        raise NotFound(_l("This offer does not exist or is not available to you."),
                        code="offer_not_found")
     # submit_key: the rotation request form's idempotency key (one requisition per render).
     return render_template("search/offer.html", offer=offer, offers=offers,
                            submit_key=uuid.uuid4().hex)
 
 
-_FILTER_LABELS = {
-    "category": "分类 Category", "brand": "品牌 Brand", "supplier": "供应商 Supplier",
-    "supplier_size": "规模 Size", "sme": "中小企业 SME", "agreement": "协议 Agreement",
-    "region": "地区 Region", "price_min": "最低价 Min price", "price_max": "最高价 Max price",
-    "in_stock": "有货 In stock",
+FILTER_LABELS = {
+    "category": _l("Category"), "brand": _l("Brand"), "supplier": _l("Supplier"),
+    "supplier_size": _l("Supplier size"), "sme": _l("SME"), "agreement": _l("Agreement"),
+    "region": _l("Delivers to"), "price_min": _l("Min price"), "price_max": _l("Max price"),
+    "in_stock": _l("In stock"),
 }
+# Facets whose values are codes with a word in mall.labels.
+_CODED_FACETS = {"supplier_size": "size", "sme": "sme", "region": "region"}
+
+
+@pages.app_template_global("facet_label")
+def facet_label(name: str, bucket: dict[str, Any]) -> str:
+    """A facet value in the reader's language: codes labelled, categories named in it."""
+    if name in _CODED_FACETS:
+        return label(bucket["value"], _CODED_FACETS[name])
+    if name == "category" and current_language() == "en" and bucket.get("label_en"):
+        return str(bucket["label_en"])
+    if name.startswith("attr.") and bucket["value"] in ("true", "false"):
+        return label(bucket["value"], "bool")
+    return str(bucket["label"])
 
 
 def active_filters(args: Any, results: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -71,14 +88,18 @@ def active_filters(args: Any, results: dict[str, Any] | None) -> list[dict[str, 
                 continue
             if name.startswith("attr."):
                 key = name[5:]
-                label = names.get(key, {}).get("name_zh") or key
+                title = in_language(names.get(key, {}), "name") or key
                 buckets = facets.get("attributes", {}).get(key, [])
-                shown = next((b["label"] for b in buckets if b["value"] == value), value)
             else:
-                label = _FILTER_LABELS.get(name, name)
+                title = str(FILTER_LABELS.get(name, name))
                 buckets = facets.get(name) if isinstance(facets.get(name), list) else []
-                shown = next((b["label"] for b in buckets if b["value"] == value), value)
-            chips.append({"label": label, "value": shown,
+            bucket = next((b for b in buckets if b["value"] == value),
+                          {"value": value, "label": value})
+            shown = facet_label(name, bucket) if name not in ("price_min", "price_max",
+                                                               "in_stock") else value
+            if name == "in_stock":
+                shown = label(value in ("true", "1"), "bool")
+            chips.append({"label": title, "value": shown,
                           "remove": combine_facet(args, name, value, True)})
     return chips
 

@@ -193,7 +193,7 @@ def test_login_page_sets_a_session_and_refuses_open_redirects(
 ) -> None:
     user = buyer(db_session)
     page = client.get("/login")
-    assert page.status_code == 200 and "Log in" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "登录" in page.get_data(as_text=True)
     response = client.post("/login", data={"email": user.email, "password": PASSWORD,
                                             "next": "https://evil.example/"})
     assert response.status_code == 302

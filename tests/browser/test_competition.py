@@ -27,7 +27,7 @@ def _quote_on_page(browser, live_server: str, competition_id: int, price: str) -
     browser.find_element(By.CSS_SELECTOR, "button[data-action=review-quote]").click()
     # the confirmation step (waited for by its button) says the quote is final
     confirm = browser.find_element(By.CSS_SELECTOR, "button[data-action=confirm-quote]")
-    assert "cannot be changed" in browser.find_element(By.CSS_SELECTOR, ".quote-form").text
+    assert "不可修改" in browser.find_element(By.CSS_SELECTOR, ".quote-form").text
     confirm.click()
     # waits until the page after the submit shows the quote
     assert browser.find_element(By.CSS_SELECTOR, "section.competition[data-standing=quoted]")
@@ -76,14 +76,14 @@ def test_a_whole_competition_through_the_pages(live_server: str, browser, csrf_o
     browser.get(f"{live_server}/competitions/{competition_id}")
     rows = browser.find_elements(By.CSS_SELECTOR, "table.evaluation tbody tr")
     assert [r.get_attribute("data-rank") for r in rows] == ["1", "2"]
-    assert "270000.00" in rows[0].text  # 300,000 less 10%
+    assert "270,000.00" in rows[0].text  # 300,000 less 10%
     rows[0].find_element(By.CSS_SELECTOR, "button[data-action=award]").click()
     panel = browser.find_element(By.CSS_SELECTOR, "section.competition")
     assert panel.get_attribute("data-status") == "awarded"
     assert suppliers[1].name in panel.text
 
     browser.get(f"{live_server}/orders")
-    assert "300000.00" in browser.find_element(By.CSS_SELECTOR, "table.orders-table").text
+    assert "300,000.00" in browser.find_element(By.CSS_SELECTOR, "table.orders-table").text
     log_in(browser, live_server, sellers[1].email, sellers[1].name)
     browser.get(f"{live_server}/supplier/orders")
     assert browser.find_elements(By.CSS_SELECTOR, "table.orders-table tr[data-status=placed]")

@@ -19,7 +19,7 @@ def test_buyer_logs_in_through_the_form_and_out_again(
     browser.find_element(By.NAME, "email").send_keys(user.email)
     browser.find_element(By.NAME, "password").send_keys("wrong-password")
     browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
-    assert "Email or password is wrong" in browser.find_element(By.CSS_SELECTOR,
+    assert "邮箱或密码错误" in browser.find_element(By.CSS_SELECTOR,
                                                                  ".flash").text
 
     browser.find_element(By.NAME, "email").clear()
@@ -31,8 +31,16 @@ def test_buyer_logs_in_through_the_form_and_out_again(
 
     browser.find_element(By.CSS_SELECTOR, "nav.user button").click()
     # the login link exists only once logged out
-    assert browser.find_element(By.PARTIAL_LINK_TEXT, "Log in").is_displayed()
+    assert browser.find_element(By.PARTIAL_LINK_TEXT, "登录").is_displayed()
     assert browser.find_elements(By.CSS_SELECTOR, "nav.user span") == []
+    # the header's language switch: the same page in English, then remembered
+    browser.find_element(By.CSS_SELECTOR, 'nav.languages a[lang="en"]').click()
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    assert browser.find_element(By.PARTIAL_LINK_TEXT, "Log in").is_displayed()
+    browser.get(f"{live_server}/login")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Log in"
+    browser.find_element(By.CSS_SELECTOR, 'nav.languages a[lang="zh-CN"]').click()
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN"
 
 
 def test_purchaser_searches_filters_and_compares_offers(
@@ -80,4 +88,4 @@ def test_purchaser_searches_filters_and_compares_offers(
     rows = browser.find_elements(By.CSS_SELECTOR, "table.offers-compare tbody tr")
     assert [r.get_attribute("data-offer-id") for r in rows] == [str(offers[1].id),
                                                                 str(offers[0].id)]
-    assert "华东大型集团" in rows[0].text and "4999.00" in rows[0].text
+    assert "华东大型集团" in rows[0].text and "4,999.00" in rows[0].text

@@ -76,7 +76,7 @@ def test_two_experts_score_from_their_pages(live_server: str, browser, csrf_on) 
     browser.find_element(By.CSS_SELECTOR, "button[data-action=draw-panel]").click()
     members = browser.find_elements(By.CSS_SELECTOR, "ul.panel-members li")
     assert len(members) == 2
-    assert {m.text.split(" · ")[1] for m in members} == {"CN-SH", "CN-GD"}
+    assert {m.text.split(" · ")[1] for m in members} == {"上海", "广东"}  # region codes as names
 
     _score(browser, live_server, experts[0], {"A": "4", "B": "9"})
     _score(browser, live_server, experts[1], {"A": "5", "B": "8"})

@@ -55,7 +55,7 @@ def test_supplier_feed_report_and_hand_edits(
     stock.clear()
     stock.send_keys("42")
     row.find_element(By.CSS_SELECTOR, "button").click()
-    assert "saved" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    assert "已保存" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
     session.expire_all()
     offer = session.scalar(select(Offer).where(Offer.sku == "UP-1"))
     assert (offer.stock, f"{offer.price:.2f}") == (42, "4999.00")

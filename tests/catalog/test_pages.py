@@ -26,7 +26,7 @@ def test_center_approves_a_held_price_rise_on_the_review_page(
 
     _log_in(client, catalog.center.email)
     page = client.get("/center/price-reviews").get_data(as_text=True)
-    assert "SKU-P" in page and "1500.00" in page and "50.0%" in page
+    assert "SKU-P" in page and "1,500.00" in page and "50.0%" in page
     change_id = page.split('data-review-id="')[1].split('"')[0]
 
     refused = client.post(f"/center/price-reviews/{change_id}/refuse", data={"reason": ""})
@@ -42,3 +42,19 @@ def test_center_approves_a_held_price_rise_on_the_review_page(
 def test_suppliers_cannot_open_the_review_page(client: FlaskClient, catalog: Catalog) -> None:
     _log_in(client, catalog.supplier.email)
     assert client.get("/center/price-reviews").status_code == 403
+
+
+def test_a_bad_price_on_the_offers_page_reads_as_a_sentence(
+    client: FlaskClient, db_session: Session, catalog: Catalog
+) -> None:
+    response = client.put("/api/v1/supplier/offers/SKU-F", headers=catalog.headers,
+                          json=offer_body(catalog, price="100.00"))
+    assert response.status_code in (200, 201)
+    _log_in(client, catalog.supplier.email)
+    client.post("/supplier/offers/SKU-F", data={"price": "abc", "stock": "5"})
+    page = client.get("/supplier/offers").get_data(as_text=True)
+    assert "SKU-F：价格：不是有效的数字。" in page  # not {'price': ['Not a valid number.']}
+    assert "{'price'" not in page and "Not a valid number" not in page
+    client.post("/supplier/offers/SKU-F?lang=en", data={"price": "abc"})
+    page = client.get("/supplier/offers").get_data(as_text=True)  # the cookie remembers en
+    assert "SKU-F: Price: Not a valid number." in page and "价格" not in page

@@ -15,6 +15,8 @@ from tests.orders.test_competitions import _close, _competition, _quote
 
 
 def _log_in(client: FlaskClient, email: str) -> None:
+    # These pages are read in English (the messages asserted below); Chinese is the default.
+    client.set_cookie("mall_lang", "en")
     client.post("/logout")
     response = client.post("/login", data={"email": email, "password": PASSWORD})
     assert response.status_code == 302
@@ -47,7 +49,7 @@ def test_evaluation_table_and_award_after_the_deadline(client: FlaskClient,
     _log_in(client, world.buyer.email)
     page = client.get(f"/competitions/{competition.id}").get_data(as_text=True)
     assert 'data-rank="1"' in page and 'data-rank="2"' in page
-    assert "270000.00" in page and "285000.00" in page
+    assert "270,000.00" in page and "285,000.00" in page  # money in the reader's locale
     assert "Quote A" in page and world.suppliers[0].name not in page  # anonymous until award
     # rank 2 without a reason: refused, nothing awarded
     response = client.post(f"/competitions/{competition.id}/award",
@@ -87,7 +89,7 @@ def test_supplier_quotes_with_a_confirmation_step(client: FlaskClient, world: Wo
     listed = client.get("/supplier/competitions").get_data(as_text=True)
     assert f'data-competition-id="{competition.id}" data-standing="to_quote"' in listed
     page = client.get(f"/supplier/competitions/{competition.id}").get_data(as_text=True)
-    assert "CNY 1.20" in page  # its ceiling for the line
+    assert "CN¥1.20" in page  # its ceiling for the line
     assert world.suppliers[0].name not in page and world.suppliers[2].name not in page
     # above the ceiling: a clear message, no confirmation offered
     review = client.post(f"/supplier/competitions/{competition.id}/review",
@@ -100,7 +102,7 @@ def test_supplier_quotes_with_a_confirmation_step(client: FlaskClient, world: Wo
     review = client.post(f"/supplier/competitions/{competition.id}/review",
                          data={f"price-{line_id}": "1.10"})
     text = review.get_data(as_text=True)
-    assert 'data-action="confirm-quote"' in text and "330000.00" in text
+    assert 'data-action="confirm-quote"' in text and "330,000.00" in text
     assert "cannot be changed" in text
     assert world.session.scalar(select(Quote.id).where(
         Quote.competition_id == competition.id)) is None  # nothing sent yet

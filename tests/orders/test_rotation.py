@@ -389,14 +389,14 @@ def test_offer_page_of_a_rotation_product_offers_no_supplier_choice(rot: Rotatio
                                                                     client: Any) -> None:
     _log_in(client, rot.world.buyer)
     page = client.get(f"/offers/{rot.offers[1].id}").get_data(as_text=True)
-    assert "由系统按顺序轮候分配 Assigned by rotation" in page
+    assert "顺序轮候分配" in page and "Assigned by rotation" not in page  # one language
     assert f'action="/products/{rot.product_id}/rotation"' in page
     assert "add-to-cart" not in page
     # the same offer under a direct agreement is picked by the buyer, into the cart
     rot.world.agreement.second_stage = "direct"
     rot.world.session.flush()
     page = client.get(f"/offers/{rot.offers[1].id}").get_data(as_text=True)
-    assert "add-to-cart" in page and "Assigned by rotation" not in page
+    assert "add-to-cart" in page and "顺序轮候分配" not in page
 
 
 def test_the_rotation_form_creates_one_requisition_per_form_key(rot: Rotation,
@@ -426,7 +426,7 @@ def test_the_rotation_form_says_why_when_refused(rot: Rotation, client: Any) -> 
                            headers={"Referer": back})
     assert (response.status_code, response.headers["Location"]) == (302, back)
     page = client.get(back).get_data(as_text=True)
-    assert "No awarded supplier" in page
+    assert "目前没有入围供应商能承接此订单" in page  # the reason, in the reader's language
     assert _count(rot.world.session, Requisition) == 0
     assert client.post(f"/products/{rot.product_id}/rotation",
                        data={"quantity": "x"}).status_code == 302

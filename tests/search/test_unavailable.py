@@ -62,7 +62,9 @@ def _assert_unavailable(app: Flask) -> None:
         assert set(error) == {"code", "message", "details"}
     page = client.get("/search?q=laptop")
     assert page.status_code == 503
-    assert "Search is temporarily unavailable" in page.get_data(as_text=True)
+    assert "搜索暂时不可用" in page.get_data(as_text=True)
+    english = client.get("/search?q=laptop", headers={"Accept-Language": "en-GB,en;q=0.8"})
+    assert "Search is temporarily unavailable" in english.get_data(as_text=True)
 
 
 @pytest.mark.smoke

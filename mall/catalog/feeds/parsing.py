@@ -32,6 +32,7 @@ from mall.catalog.feeds.records import Record as Record
 from mall.catalog.validation import Problem, parse_attributes_cell, problem
 from mall.errors import ApiError
 from mall.http import lone_surrogate_path
+from mall.i18n import N_
 
 MAX_ROWS = 100_000
 CHUNK_BYTES = 64 * 1024
@@ -93,7 +94,7 @@ def csv_records(text: IO[str]) -> Iterator[Record]:
     try:
         header = next(reader)
     except StopIteration:
-        raise FeedRefused("The CSV file is empty; it needs a header row.") from None
+        raise FeedRefused(N_("The CSV file is empty; it needs a header row.")) from None
     columns = [c.strip().lower() for c in header]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     unknown = [c for c in columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]

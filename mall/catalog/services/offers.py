@@ -19,6 +19,7 @@ from mall.catalog.services.prices import apply_price, close_pending, review_shar
 from mall.catalog.services.writes import OfferWrites, offer_snapshot, record_change, today
 from mall.catalog.validation import CatalogLookup, CheckedOffer, Problem, check_offer, problem
 from mall.errors import BadRequest, NotFound, RuleViolation
+from mall.i18n import N_
 from mall.locks import locked_in_id_order
 
 
@@ -179,7 +180,7 @@ def upsert_offer(
 ) -> OfferResult:
     """Create or replace one offer; refused (OfferRefused) with every problem, changing nothing."""
     if not isinstance(raw, Mapping):
-        raise BadRequest("Send the offer as a JSON object.", code="invalid_json")
+        raise BadRequest(N_("Send the offer as a JSON object."), code="invalid_json")
     if "sku" in raw and raw["sku"] != sku:
         raise OfferRefused([problem("sku", "sku_mismatch",
                                     "The body's sku differs from the one in the URL.")], True)
@@ -218,7 +219,7 @@ def patch_offer(session: Session, supplier: Organization, actor: User, sku: str,
     """Change price, stock or status; the result must pass the same rules as an upsert."""
     offer = own_offer(session, supplier, sku, lock=True)
     if offer.status == OfferStatus.delisted and changes.get("status") != OfferStatus.active:
-        raise RuleViolation("The offer is delisted; publish it again with PUT.",
+        raise RuleViolation(N_("The offer is delisted; publish it again with PUT."),
                             code="offer_delisted")
     raw = offer_fields(offer)
     if "price" in changes:

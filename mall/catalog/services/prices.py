@@ -25,6 +25,7 @@ from mall.catalog.services.writes import OfferWrites, offer_snapshot, record_cha
 from mall.catalog.validation import CatalogLookup, effective_ceiling
 from mall.db import utcnow
 from mall.errors import Conflict, NotFound, RuleViolation
+from mall.i18n import N_
 from mall.locks import locked_in_id_order
 
 PRICE_WINDOW_DAYS = 30
@@ -97,7 +98,7 @@ def locked_pending_change(session: Session, change_id: int) -> tuple[PriceChange
     """The pending change and its offer, locked offer first (the order every writer uses)."""
     offer_id = session.scalar(select(PriceChange.offer_id).where(PriceChange.id == change_id))
     if offer_id is None:
-        raise NotFound("No such price review.")
+        raise NotFound(N_("No such price review."))
     locked_in_id_order(session, select(Offer).where(Offer.id == offer_id), Offer)
     offer = session.get(Offer, offer_id)
     change = session.get(PriceChange, change_id, with_for_update=True,
@@ -114,7 +115,7 @@ def approve_price(session: Session, actor: User, change_id: int,
     change, offer = locked_pending_change(session, change_id)
     ceiling = offer_ceiling(session, offer)
     if ceiling is not None and change.new_price > ceiling:
-        raise RuleViolation("The new price is above the current ceiling; refuse it instead.",
+        raise RuleViolation(N_("The new price is above the current ceiling; refuse it instead."),
                             code="price_above_ceiling")
     before = offer_snapshot(offer)
     change.status = PriceChangeStatus.applied

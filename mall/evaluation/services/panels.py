@@ -26,6 +26,7 @@ from mall.db import utcnow
 from mall.errors import Conflict, NotFound, RuleViolation
 from mall.evaluation.models import Expert, PanelDraw, PanelMember
 from mall.evaluation.services.experts import conflicts_of
+from mall.i18n import N_
 from mall.locks import for_update
 from mall.orders.models import Competition, CompetitionStatus
 from mall.orders.services.competitions import quotes_visible_to_purchaser
@@ -118,16 +119,16 @@ def draw(session: Session, user: User, competition_id: int,
     competition = competition_for_panel(session, user, competition_id, lock=True)
     plan = competition.evaluation_plan
     if plan is None:
-        raise RuleViolation("This competition is on price alone; it has no panel.",
+        raise RuleViolation(N_("This competition is on price alone; it has no panel."),
                             code="no_evaluation_plan")
     if competition.status != CompetitionStatus.open:
         raise Conflict(f"The competition is {competition.status}.", code="competition_not_open")
     if not quotes_visible_to_purchaser(competition, now):
-        raise Conflict("The panel is drawn after the deadline, when the quoting suppliers "
-                       "(who may not be evaluated by anyone conflicted) are known.",
+        raise Conflict(N_("The panel is drawn after the deadline, when the quoting suppliers "
+                       "(who may not be evaluated by anyone conflicted) are known."),
                        code="deadline_not_passed")
     if session.get(PanelDraw, competition.id) is not None:
-        raise Conflict("The panel has already been drawn.", code="panel_drawn")
+        raise Conflict(N_("The panel has already been drawn."), code="panel_drawn")
     pool, exclusions = eligible_pool(session, competition)
     size = int(plan["panel_size"])
     if len(pool) < size:

@@ -34,6 +34,7 @@ from mall.db import utcnow
 from mall.errors import Conflict, NotFound, RuleViolation
 from mall.evaluation.models import PanelMember
 from mall.evaluation.services.panels import members
+from mall.i18n import N_
 from mall.locks import for_update
 from mall.orders.models import Competition, CompetitionStatus, Flag, FlagKind, Quote
 from mall.orders.services.competitions import aware
@@ -201,14 +202,14 @@ def submit_scores(session: Session, user: User, member_id: int, scores: dict[str
     session.refresh(member, with_for_update=True)
     panel = members(session, competition.id)
     if competition.status != CompetitionStatus.open or panel_complete(panel):
-        raise Conflict("The evaluation is closed: every member has submitted.",
+        raise Conflict(N_("The evaluation is closed: every member has submitted."),
                        code="scoring_closed")
     comments = comments or {}
     stored, problems = check_scores(competition.evaluation_plan,
                                     [q.id for _, q in anonymised(competition)], scores,
                                     comments)
     if problems:
-        raise RuleViolation("The scores were refused.", code="scores_refused",
+        raise RuleViolation(N_("The scores were refused."), code="scores_refused",
                             details={"problems": problems})
     member.scores = stored
     member.comments = {qid: {k: str(v).strip() for k, v in (c or {}).items() if str(v).strip()}

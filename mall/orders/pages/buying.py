@@ -20,7 +20,10 @@ from mall.accounts.permissions import (
 )
 from mall.db import db
 from mall.errors import ApiError
-from mall.forms import run_action
+from mall.forms import refusal, run_action
+from mall.i18n import current_language, in_language
+from mall.i18n import gettext as _
+from mall.labels import label
 from mall.orders.compliance.outcomes import Route
 from mall.orders.models import OrderParty, PurchaseOrder, RequisitionStatus
 from mall.orders.pages.blueprint import pages
@@ -49,11 +52,11 @@ def cart_add(user: User) -> Any:
     offer_id, quantity = _quantity(request.form.get("offer_id")), _quantity(
         request.form.get("quantity"))
     if not offer_id or not quantity:
-        flash("请输入有效数量。Enter a quantity of at least 1.", "error")
+        flash(_("Enter a quantity of at least 1."), "error")
         return redirect(request.referrer or url_for("orders_pages.cart"))
     session = db.session()
     run_action(session, lambda: carts.add_to_cart(session, user, offer_id, quantity),
-               "已加入购物车。Added to the cart.")
+               _("Added to the cart."))
     return redirect(url_for("orders_pages.cart"))
 
 
@@ -87,13 +90,13 @@ def cart_update(offer_id: int, user: User) -> Any:
         if quantity == 0 or request.form.get("remove"):
             carts.remove_from_cart(db.session(), user, offer_id)
         elif quantity is None:
-            flash("请输入有效数量。Enter a whole number.", "error")
+            flash(_("Enter a whole number."), "error")
             return redirect(url_for("orders_pages.cart"))
         else:
             carts.set_cart_quantity(db.session(), user, offer_id, quantity)
     except ApiError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(refusal(exc), "error")
         return redirect(url_for("orders_pages.cart"))
     db.session.commit()
     return redirect(url_for("orders_pages.cart"))
@@ -108,7 +111,7 @@ def cart_submit(user: User) -> Any:
     key = (request.form.get("submit_key") or "")[:64] or None
     deadline = _local_datetime(request.form.get("competition_deadline"))
     if deadline is False:
-        flash("请输入有效的截止时间。Enter the deadline as a date and time.", "error")
+        flash(_("Enter the deadline as a date and time."), "error")
         return redirect(url_for("orders_pages.cart"))
 
     def create() -> tuple[int, dict[str, Any]]:
@@ -121,16 +124,16 @@ def cart_submit(user: User) -> Any:
         return 201, {"id": requisition.id}
 
     try:
-        _, body = idempotency.idempotent(
+        _status, body = idempotency.idempotent(
             session, user.id, key and f"page:{key}",
             idempotency.request_hash("/cart/submit", {"key": key}), create)
     except ApiError as exc:
         session.rollback()
         findings = (exc.details or {}).get("findings") or []
-        flash(exc.message if not findings else
-              "需求说明需要修改。The requirement needs rewriting.", "error")
+        flash(refusal(exc) if not findings else _("The requirement needs rewriting."),
+              "error")
         for finding in findings:
-            flash(f"{finding['message_zh']} {finding['message_en']}", "error")
+            flash(in_language(finding, "message"), "error")
         return redirect(url_for("orders_pages.cart"))
     session.commit()
     return redirect(url_for("orders_pages.requisition", requisition_id=body["id"]))
@@ -158,7 +161,7 @@ def requisitions(user: User) -> Any:
 @page_guard(*READER_ROLES, kinds=PURCHASER)
 def requisition(requisition_id: int, user: User) -> Any:
     found = requisition_for(db.session(), user, requisition_id)
-    body = requisition_json(found, "zh")
+    body = requisition_json(found, current_language())
     may_decide = (user.has_role(Role.approver) and found.requester_id != user.id
                   and found.route == Route.approval
                   and found.status == RequisitionStatus.pending)
@@ -176,15 +179,17 @@ def decide(requisition_id: int, decision: str, user: User) -> Any:
         else:
             reason = (request.form.get("reason") or "").strip()[:2000]
             if not reason:
-                flash("驳回须说明理由。Give a reason for the rejection.", "error")
+                flash(_("Give a reason for the rejection."), "error")
                 return redirect(url_for("orders_pages.requisition",
                                         requisition_id=requisition_id))
             approvals.reject(session, user, requisition_id, reason)
     except ApiError as exc:
         session.rollback()
-        flash(exc.message, "error")
+        flash(refusal(exc), "error")
     else:
         session.commit()
+        flash(_("Requisition #%(id)s approved.", id=requisition_id) if decision == "approve"
+              else _("Requisition #%(id)s rejected.", id=requisition_id), "ok")
     return redirect(url_for("orders_pages.requisition", requisition_id=requisition_id))
 
 
@@ -192,7 +197,7 @@ def decide(requisition_id: int, decision: str, user: User) -> Any:
 
 def _actions_for(order: PurchaseOrder, party: str) -> list[str]:
     """The transitions this party may make from the order's current status."""
-    return [action for action, (sources, _, who) in purchase_orders.TRANSITIONS.items()
+    return [action for action, (sources, _target, who) in purchase_orders.TRANSITIONS.items()
             if who == party and order.status in sources]
 
 
@@ -207,7 +212,8 @@ def _transition(user: User, order_id: int, action: str, party: str) -> Any:
     reason = (request.form.get("reason") or "").strip()[:2000] or None
     run_action(session, lambda: purchase_orders.transition(session, user, order_id, action,
                                                            party, reason),
-               f"订单 Order #{order_id}: {action} ✓")
+               _("Order #%(id)s: %(action)s done.", id=order_id,
+                 action=label(action, "order_action")))
     endpoint = "supplier_orders" if party == OrderParty.supplier else "purchaser_orders"
     return redirect(url_for(f"orders_pages.{endpoint}"))
 

@@ -22,24 +22,12 @@ from mall.accounts.permissions import (
     page_guard,
 )
 from mall.db import db, utcnow
-from mall.errors import ApiError
+from mall.errors import ApiError, refusal_text
 from mall.forms import run_action
+from mall.i18n import gettext as _
 from mall.orders.models import Competition, CompetitionStatus, Requisition
 from mall.orders.pages.blueprint import pages
 from mall.orders.services import awards, competitions
-
-STANDING_LABELS = {
-    "to_quote": "待报价 To quote", "quoted": "已报价 Quoted", "won": "已成交 Won",
-    "lost": "未成交 Not awarded", "missed": "未报价 Did not quote",
-    "cancelled": "已取消 Cancelled",
-}
-STATUS_LABELS = {"open": "进行中 Open", "awarded": "已授予 Awarded",
-                 "cancelled": "已取消 Cancelled"}
-
-
-def _labels() -> dict[str, Any]:
-    return {"standing_labels": STANDING_LABELS, "status_labels": STATUS_LABELS}
-
 
 # --- the purchaser's side -----------------------------------------------------------------
 
@@ -51,8 +39,7 @@ def competition_list(user: User) -> Any:
         .where(Requisition.purchaser_organization_id == user.organization_id)
         .order_by((Competition.status == CompetitionStatus.open).desc(),
                   Competition.deadline.desc()).limit(100)).all()
-    return render_template("orders/competitions.html", competitions=rows, now=utcnow(),
-                           **_labels())
+    return render_template("orders/competitions.html", competitions=rows, now=utcnow())
 
 
 @pages.get("/competitions/<int:competition_id>")
@@ -73,7 +60,7 @@ def competition(competition_id: int, user: User) -> Any:
         may_close=may_act and competitions.quoting_open(found, now)
         and len(found.quotes) == len(found.invitations),
         may_cancel=may_act and found.status == CompetitionStatus.open,
-        disclosed=found.status == CompetitionStatus.awarded, **_labels())
+        disclosed=found.status == CompetitionStatus.awarded)
 
 
 def _back(competition_id: int) -> Any:
@@ -87,7 +74,7 @@ def competition_award(competition_id: int, user: User) -> Any:
     quote_id = request.form.get("quote_id", type=int)
     reason = (request.form.get("reason") or "").strip()[:2000] or None
     run_action(session, lambda: awards.award(session, user, competition_id, quote_id, reason),
-               "已授予，订单已生成。Awarded: the order has been placed.")
+               _("Awarded: the order has been placed."))
     return _back(competition_id)
 
 
@@ -96,7 +83,7 @@ def competition_award(competition_id: int, user: User) -> Any:
 def competition_close(competition_id: int, user: User) -> Any:
     session = db.session()
     run_action(session, lambda: competitions.close_quoting(session, user, competition_id),
-               "报价已截止，可以评审。Quoting has ended; the quotes can be evaluated.")
+               _("Quoting has ended; the quotes can be evaluated."))
     return _back(competition_id)
 
 
@@ -107,7 +94,7 @@ def competition_cancel(competition_id: int, user: User) -> Any:
     reason = (request.form.get("reason") or "").strip()[:2000]
     run_action(session, lambda: competitions.cancel_competition(session, user, competition_id,
                                                                 reason),
-               "竞价已取消。The competition was cancelled.")
+               _("The competition was cancelled."))
     return _back(competition_id)
 
 
@@ -119,7 +106,7 @@ def supplier_competition_list(user: User) -> Any:
     rows = db.session.scalars(competitions.supplier_invitations_query(user).limit(100)).all()
     standing = {c.id: competitions.supplier_standing(c, user.organization_id) for c in rows}
     return render_template("orders/supplier_competitions.html", competitions=rows,
-                           standing=standing, now=utcnow(), **_labels())
+                           standing=standing, now=utcnow())
 
 
 def _supplier_view(user: User, competition_id: int, prices: dict[int, str] | None = None,
@@ -137,7 +124,7 @@ def _supplier_view(user: User, competition_id: int, prices: dict[int, str] | Non
         ends_at=competitions.quoting_ends_at(found),
         quoting_open=competitions.quoting_open(found, now),
         standing=competitions.supplier_standing(found, user.organization_id),
-        total=_total(found, prices) if confirm and prices else None, **_labels())
+        total=_total(found, prices) if confirm and prices else None)
 
 
 def _total(found: Competition, prices: dict[int, str]) -> Decimal:
@@ -168,10 +155,11 @@ def _form_prices(found: Competition) -> tuple[dict[int, str], list[str]]:
         try:
             value = Decimal(raw)
         except InvalidOperation:
-            problems.append(f"{line.sku}: 请输入单价 enter a unit price such as 12.50.")
+            problems.append(_("%(sku)s: enter a unit price such as 12.50.", sku=line.sku))
             continue
         if not value.is_finite() or value.as_tuple().exponent < -2:  # type: ignore[operator]
-            problems.append(f"{line.sku}: 单价最多两位小数 at most two decimals.")
+            problems.append(_("%(sku)s: a unit price has at most two decimals.",
+                              sku=line.sku))
             continue
         prices[line.id] = f"{value:.2f}"
     return prices, problems
@@ -191,8 +179,9 @@ def supplier_quote_review(competition_id: int, user: User) -> Any:
                                      [{"line_id": k, "unit_price": v}
                                       for k, v in prices.items()], technical)
         except ApiError as exc:
-            problems = [p["message"] for p in (exc.details or {}).get("problems", [])] \
-                or [exc.message]
+            problems = [refusal_text(p["message"], p.get("code"))
+                        for p in (exc.details or {}).get("problems", [])] \
+                or [refusal_text(exc.message, exc.code)]
     for problem in problems:
         flash(problem, "error")
     return _supplier_view(user, competition_id, prices, confirm=not problems,
@@ -206,7 +195,7 @@ def supplier_quote_submit(competition_id: int, user: User) -> Any:
     found = competitions.competition_for_supplier(session, user, competition_id)
     prices, problems = _form_prices(found)
     if problems or request.form.get("confirm") != "1":
-        for problem in problems or ["请先确认报价。Confirm the quote first."]:
+        for problem in problems or [_("Confirm the quote first.")]:
             flash(problem, "error")
         return redirect(url_for("orders_pages.supplier_competition",
                                 competition_id=competition_id))
@@ -214,6 +203,6 @@ def supplier_quote_submit(competition_id: int, user: User) -> Any:
     technical = _form_technical(found)
     run_action(session, lambda: competitions.submit_quote(session, user, competition_id, lines,
                                                           technical=technical),
-               "报价已提交（不可修改）。Your quote was submitted; it is final.")
+               _("Your quote was submitted; it is final."))
     return redirect(url_for("orders_pages.supplier_competition",
                             competition_id=competition_id))

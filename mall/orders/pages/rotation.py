@@ -11,6 +11,8 @@ from mall.accounts.models import User
 from mall.accounts.permissions import PURCHASER, PURCHASING_ROLES, page_guard
 from mall.db import db
 from mall.errors import ApiError
+from mall.forms import refusal
+from mall.i18n import gettext as _
 from mall.orders.pages.blueprint import pages
 from mall.orders.pages.buying import _quantity
 from mall.orders.services import rotation
@@ -25,7 +27,7 @@ def rotation_request(product_id: int, user: User) -> Any:
     back = request.referrer or url_for("orders_pages.requisitions")
     quantity = _quantity(request.form.get("quantity"))
     if not quantity:
-        flash("请输入有效数量。Enter a quantity of at least 1.", "error")
+        flash(_("Enter a quantity of at least 1."), "error")
         return redirect(back)
     agreement_number = (request.form.get("agreement_number") or "").strip()[:64] or None
     justification = (request.form.get("justification") or "").strip()[:2000] or None
@@ -41,12 +43,12 @@ def rotation_request(product_id: int, user: User) -> Any:
     # The same form key once: a double submit or a refresh creates one requisition.
     asked = {"key": key, "quantity": quantity, "agreement_number": agreement_number}
     try:
-        _, body = idempotency.idempotent(
+        _status, body = idempotency.idempotent(
             session, user.id, key and f"page:{key}",
             idempotency.request_hash(f"/products/{product_id}/rotation", asked), create)
     except ApiError as exc:
         session.rollback()
-        flash(exc.message, "error")
+        flash(refusal(exc), "error")
         return redirect(back)
     session.commit()
     return redirect(url_for("orders_pages.requisition", requisition_id=body["id"]))

@@ -16,6 +16,7 @@ from mall.audit.services import record
 from mall.catalog.models import Offer
 from mall.db import utcnow
 from mall.errors import Conflict, Forbidden, RuleViolation
+from mall.i18n import N_
 from mall.orders.compliance.outcomes import Route
 from mall.orders.models import Approval, ApprovalDecision, Requisition, RequisitionStatus
 from mall.orders.services.eligibility import ensure_eligible, held_line_facts
@@ -25,16 +26,16 @@ from mall.orders.services.requisitions import requisition_for
 
 def _check_approver(user: User, requisition: Requisition) -> None:
     if not user.has_role(Role.approver):
-        raise Forbidden("This needs the role approver.", code="role_required")
+        raise Forbidden(N_("This needs the role approver."), code="role_required")
     if requisition.requester_id == user.id:
-        raise Forbidden("Approvers cannot decide on their own requisitions.",
+        raise Forbidden(N_("Approvers cannot decide on their own requisitions."),
                         code="own_requisition")
     if requisition.status != RequisitionStatus.pending or requisition.route != Route.approval:
         raise Conflict(f"Requisition {requisition.id} is not awaiting approval "
                        f"(status {requisition.status}, route {requisition.route}).",
                        code="not_awaiting_approval")
     if any(a.approver_id == user.id for a in requisition.approvals):
-        raise Conflict("You have already decided on this requisition.",
+        raise Conflict(N_("You have already decided on this requisition."),
                        code="already_decided")
 
 
@@ -47,8 +48,8 @@ def recheck_prices(session: Session, requisition: Requisition) -> None:
                for li in requisition.lines if offers[li.offer_id].price != li.unit_price]
     if changed:
         raise RuleViolation(
-            "The 7-day price hold has expired and the catalog price has changed; submit a "
-            "new requisition.", code="price_hold_expired",
+            N_("The 7-day price hold has expired and the catalog price has changed; submit a "
+            "new requisition."), code="price_hold_expired",
             details={"price_hold_until": requisition.price_hold_until.isoformat(),
                      "price_changes": changed})
 

@@ -21,6 +21,7 @@ from mall.accounts.models import Organization, User
 from mall.audit.services import record
 from mall.db import utcnow
 from mall.errors import Conflict, RuleViolation
+from mall.i18n import N_
 from mall.orders.models import (
     Competition,
     CompetitionStatus,
@@ -88,8 +89,8 @@ def evaluation(session: Session, competition: Competition,
             return [EvaluatedQuote(rank, q, q.total - q.evaluated_total, score)
                     for rank, (q, score) in enumerate(ranked, start=1)]
         if strict:
-            raise Conflict("The expert panel has not finished scoring; the award follows "
-                           "their totals.", code="evaluation_incomplete")
+            raise Conflict(N_("The expert panel has not finished scoring; the award follows "
+                           "their totals."), code="evaluation_incomplete")
     return [EvaluatedQuote(rank, q, q.total - q.evaluated_total)
             for rank, q in enumerate(ranked_quotes(competition), start=1)]
 
@@ -109,13 +110,13 @@ def award(session: Session, user: User, competition_id: int, quote_id: int | Non
         raise Conflict(f"The competition is {competition.status}.",
                        code="competition_not_open")
     if not quotes_visible_to_purchaser(competition, now):
-        raise Conflict("Quotes can be evaluated only after the deadline.",
+        raise Conflict(N_("Quotes can be evaluated only after the deadline."),
                        code="deadline_not_passed",
                        details={"deadline": quoting_ends_at(competition).isoformat()})
     table = evaluation(session, competition, strict=bool(competition.quotes))
     if not table:
-        raise RuleViolation("No supplier quoted; cancel the competition or submit a new "
-                            "requisition.", code="no_quotes")
+        raise RuleViolation(N_("No supplier quoted; cancel the competition or submit a new "
+                            "requisition."), code="no_quotes")
     chosen = table[0] if quote_id is None else next(
         (row for row in table if row.quote.id == quote_id), None)
     if chosen is None:

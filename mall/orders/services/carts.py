@@ -16,6 +16,7 @@ from mall.accounts.models import User
 from mall.catalog.models import Offer
 from mall.db import utcnow
 from mall.errors import NotFound, RuleViolation
+from mall.i18n import N_
 from mall.orders.models import MAX_LINE_QUANTITY, Cart, CartLine, Requisition
 from mall.orders.services.facts import Settings
 from mall.orders.services.requisitions import (
@@ -107,7 +108,7 @@ def requisition_from_cart(session: Session, settings: Settings, user: User,
     cart = get_cart(session, user)
     lines = [(li.offer_id, li.quantity) for li in cart.lines]
     if not lines:
-        raise RuleViolation("The cart is empty.", code="cart_empty")
+        raise RuleViolation(N_("The cart is empty."), code="cart_empty")
     requisition = create_requisition(session, settings, user, lines, justification,
                                      **options)
     clear_cart(session, user)

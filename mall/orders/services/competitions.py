@@ -25,6 +25,7 @@ from mall.catalog.models import Lot, Offer, OfferStatus
 from mall.catalog.validation import CatalogLookup, effective_ceiling
 from mall.db import utcnow
 from mall.errors import Conflict, Forbidden, NotFound, RuleViolation
+from mall.i18n import N_
 from mall.locks import for_update
 from mall.money import line_total, to_cents
 from mall.orders.compliance.profiles import Profile
@@ -151,7 +152,7 @@ def cancel_competition(session: Session, user: User, competition_id: int, reason
     require_purchasing_role(user)
     reason = reason.strip()
     if not reason:
-        raise RuleViolation("Say why the competition is cancelled.", code="reason_required")
+        raise RuleViolation(N_("Say why the competition is cancelled."), code="reason_required")
     competition = competition_for_purchaser(session, user, competition_id, lock=True)
     if competition.status != CompetitionStatus.open:
         raise Conflict(f"The competition is {competition.status}.",
@@ -174,7 +175,7 @@ def close_quoting(session: Session, user: User, competition_id: int,
     require_purchasing_role(user)
     competition = competition_for_purchaser(session, user, competition_id, lock=True)
     if not quoting_open(competition, now):
-        raise Conflict("Quoting has already ended.", code="competition_closed",
+        raise Conflict(N_("Quoting has already ended."), code="competition_closed",
                        details={"status": competition.status,
                                 "quoting_ended_at": quoting_ends_at(competition).isoformat()})
     invited, quoted = len(competition.invitations), len(competition.quotes)
@@ -194,7 +195,7 @@ def close_quoting(session: Session, user: User, competition_id: int,
 
 def require_purchasing_role(user: User) -> None:
     if not user.has_role(Role.buyer, Role.approver):
-        raise Forbidden("This needs the role buyer or approver.", code="role_required")
+        raise Forbidden(N_("This needs the role buyer or approver."), code="role_required")
 
 
 def supplier_ceiling(session: Session, line: RequisitionLine, supplier_id: int) -> Decimal | None:
@@ -256,7 +257,7 @@ def check_quote(session: Session, competition: Competition, supplier: Organizati
     runs this before asking for the final confirmation.
     """
     if supplier.status != OrganizationStatus.active:
-        raise Forbidden("Only active suppliers may quote.", code="supplier_inactive")
+        raise Forbidden(N_("Only active suppliers may quote."), code="supplier_inactive")
     req_lines = {li.id: li for li in competition.requisition.lines}
     prices = {int(li["line_id"]): Decimal(li["unit_price"]) for li in lines}
     problems = []
@@ -282,7 +283,7 @@ def check_quote(session: Session, competition: Competition, supplier: Organizati
                                         f"{ceiling}."})
     problems += _technical_problems(competition, technical)
     if problems:
-        raise RuleViolation("The quote was refused.", code="quote_refused",
+        raise RuleViolation(N_("The quote was refused."), code="quote_refused",
                             details={"problems": problems})
     return prices
 
@@ -311,7 +312,7 @@ def submit_quote(session: Session, user: User, competition_id: int,
     now = now or utcnow()
     competition = competition_for_supplier(session, user, competition_id)
     if not quoting_open(competition, now):
-        raise Conflict("The competition is closed for quotes.", code="competition_closed",
+        raise Conflict(N_("The competition is closed for quotes."), code="competition_closed",
                        details={"deadline": aware(competition.deadline).isoformat(),
                                 "quoting_ended_at": quoting_ends_at(competition).isoformat(),
                                 "status": competition.status})
@@ -320,7 +321,7 @@ def submit_quote(session: Session, user: User, competition_id: int,
     req_lines = {li.id: li for li in competition.requisition.lines}
     if session.scalar(select(Quote.id).where(Quote.competition_id == competition.id,
                                              Quote.supplier_id == supplier.id)):
-        raise Conflict("You have already quoted; quotes are final.", code="quote_exists")
+        raise Conflict(N_("You have already quoted; quotes are final."), code="quote_exists")
     total = sum((line_total(prices[lid], li.quantity) for lid, li in req_lines.items()),
                 Decimal("0"))
     deduction = competition.sme_deduction if supplier.size in SME_SIZES else Decimal("0")
@@ -337,7 +338,7 @@ def submit_quote(session: Session, user: User, competition_id: int,
             competition.quotes.append(quote)
             session.flush()
     except IntegrityError:
-        raise Conflict("You have already quoted; quotes are final.",
+        raise Conflict(N_("You have already quoted; quotes are final."),
                        code="quote_exists") from None
     record(session, action="quote.submit", target_type="competition",
            target_id=competition.id, actor=user,

@@ -22,6 +22,7 @@ from mall.audit.services import record
 from mall.catalog.services.offers import lock_offers
 from mall.db import utcnow
 from mall.errors import Conflict, Forbidden, NotFound, RuleViolation
+from mall.i18n import N_
 from mall.locks import for_update
 from mall.money import line_total
 from mall.orders.compliance.rules import LineFacts
@@ -66,7 +67,7 @@ def reserve_stock(session: Session, quantities: dict[int, int], reason: str) -> 
     short = [{"offer_id": o.id, "sku": o.sku, "stock": o.stock, "quantity": quantities[o.id]}
              for o in offers if o.stock < quantities[o.id]]
     if short:
-        raise RuleViolation("Not enough stock to place the order.", code="insufficient_stock",
+        raise RuleViolation(N_("Not enough stock to place the order."), code="insufficient_stock",
                             details={"lines": short})
     for offer in offers:
         offer.stock -= quantities[offer.id]
