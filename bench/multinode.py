@@ -6,7 +6,7 @@ Starts two OpenSearch nodes of one cluster with the dev launcher (``--seed-hosts
 127.0.0.1:9211/9212, transport 9311/9312, data under ``var/bench-cluster/``, wiped first),
 rebuilds the demo catalogue (``mall_bench_search`` database, as ``search_latency.py``) into
 an index with **2 primary shards and 1 replica** through the app's own rebuild, then sends
-the judged queries through the app (``MALL_OPENSEARCH_URL`` listing both nodes) without
+the judged queries through the app (each expected to find what it found with both nodes up) (``MALL_OPENSEARCH_URL`` listing both nodes) without
 pause while node 2 is stopped with SIGTERM and later started again. It counts answered and
 failed searches in each phase and how long the cluster took to be green again, and checks
 that no search failed. Everything binds to loopback only; both nodes are stopped at the end.
@@ -79,11 +79,15 @@ def wait_for(client: Any, nodes: int, status: str, timeout: float = 240) -> floa
 
 
 class Searcher(threading.Thread):
-    """Sends the judged queries through the app without pause, counting per phase."""
+    """Sends the judged queries through the app (each expected to find what it found with both nodes up) without pause, counting per phase."""
 
     def __init__(self, app: Any, queries: list[str]) -> None:
         super().__init__(daemon=True)
         self.client, self.queries = app.test_client(), queries
+        # What each query finds with the whole cluster up: a different total later is a
+        # failure too (a shard missing from the answer), zero included.
+        self.expected = {q: self.client.get("/api/v1/search", query_string={"q": q})
+                         .get_json()["total"] for q in queries}
         self.phase = "both nodes"
         self.counts: dict[str, dict[str, Any]] = {}
         self.stop = threading.Event()
@@ -99,13 +103,13 @@ class Searcher(threading.Thread):
             entry = self.counts.setdefault(self.phase, {"ok": 0, "failed": 0, "ms": [],
                                                          "why": Counter()})
             answer = response.get_json(silent=True) or {}
-            if response.status_code == 200 and answer.get("total", 0) > 0:
+            if response.status_code == 200 and answer.get("total") == self.expected[q]:
                 entry["ok"] += 1
                 entry["ms"].append(elapsed)
             else:
                 entry["failed"] += 1
                 code = answer.get("error", {}).get("code") if response.status_code != 200 \
-                    else "no results"
+                    else f"total {answer.get('total')} not {self.expected[q]}"
                 entry["why"][f"{response.status_code} {code}"] += 1
 
 
