@@ -6,7 +6,8 @@ Starts two OpenSearch nodes of one cluster with the dev launcher (``--seed-hosts
 127.0.0.1:9211/9212, transport 9311/9312, data under ``var/bench-cluster/``, wiped first),
 rebuilds the demo catalogue (``mall_bench_search`` database, as ``search_latency.py``) into
 an index with **2 primary shards and 1 replica** through the app's own rebuild, then sends
-the judged queries through the app (each expected to find what it found with both nodes up) (``MALL_OPENSEARCH_URL`` listing both nodes) without
+the judged queries through the app (``MALL_OPENSEARCH_URL`` listing both nodes; each
+expected to find what it found with both nodes up) without
 pause while node 2 is stopped with SIGTERM and later started again. It counts answered and
 failed searches in each phase and how long the cluster took to be green again, and checks
 that no search failed. Everything binds to loopback only; both nodes are stopped at the end.
@@ -79,7 +80,7 @@ def wait_for(client: Any, nodes: int, status: str, timeout: float = 240) -> floa
 
 
 class Searcher(threading.Thread):
-    """Sends the judged queries through the app (each expected to find what it found with both nodes up) without pause, counting per phase."""
+    """Sends the judged queries through the app without pause, counting per phase."""
 
     def __init__(self, app: Any, queries: list[str]) -> None:
         super().__init__(daemon=True)
