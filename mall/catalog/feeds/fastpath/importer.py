@@ -18,13 +18,14 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from mall.accounts.models import Organization, OrganizationStatus, User
 from mall.audit import services as audit
 from mall.audit.digest import BATCH_ACTION, batch_digest
 from mall.catalog.feeds.fastpath import sql
+from mall.catalog.feeds.fastpath.products import resolve_products
 from mall.catalog.feeds.fastpath.shape import Row, Shaper, checked_row
 from mall.catalog.feeds.parsing import Record
 from mall.catalog.models import FeedImport
@@ -33,6 +34,13 @@ from mall.catalog.validation import OfferCheck, Problem, check_offer, problem
 from mall.db import utcnow
 
 log = logging.getLogger(__name__)
+
+
+class StaleBatch(DBAPIError):
+    """Another writer created one of the batch's offers after the batch looked it up."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, None, Exception(message))
 
 
 def fast_path_applies(session: Session, supplier: Organization) -> bool:
@@ -106,11 +114,18 @@ class FastBatches:
                   "source": self.source, "key": f"feed:{self.feed.id}:{first_row}"}
         written = 0
         with connection.cursor() as cursor:
+            # The batch's statements are cheap but their estimates look big: JIT compiling
+            # them (seconds on a busy machine) costs far more than it saves.
+            cursor.execute("SET LOCAL jit = off")
             cursor.execute(sql.CREATE_STAGE)
             with cursor.copy(sql.COPY_STAGE) as copy:
                 for row in staged.values():
                     copy.write_row(row)
             if staged:
+                # A fresh temporary table has no statistics: without them the planner
+                # takes the batch for a few rows and joins the CTEs by nested loops.
+                cursor.execute("ANALYZE feed_stage")
+                cursor.execute(sql.FIND_OFFERS, params)
                 cursor.execute(sql.LOCK_OFFERS, params)
                 cursor.execute(sql.RULES, params)
                 cursor.execute(sql.TRIAGE, params)
@@ -129,13 +144,16 @@ class FastBatches:
                         need.append((row_no, ProductCache.key(category_id, values[8],
                                                               values[9], values[10])))
                 if need:
-                    self.products.prefetch(self.session, [k for _, k in need])
-                    ids = self.products._ids
+                    ids = resolve_products(cursor, [k for _, k in need])
                     with cursor.copy(sql.COPY_PRODUCTS) as copy:
                         for row_no, key in need:
                             copy.write_row((row_no, ids[key]))
+                    cursor.execute("ANALYZE feed_stage_products")
                 cursor.execute(sql.UPSERT, params)
-                written = cursor.fetchone()[0]  # type: ignore[index]
+                written, meant = cursor.fetchone()  # type: ignore[misc]
+                if written != meant:
+                    raise StaleBatch(f"{meant - written} of the batch's offers changed "
+                                     f"while it was applied")
         self.through_row = through_row
         for record in records:  # the report in row order, as the simple path writes it
             problems = refused.get(record.row)

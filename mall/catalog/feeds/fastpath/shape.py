@@ -36,6 +36,7 @@ _LINES = (("title", 300, True), ("title_en", 300, False))
 _LINES2 = (("brand", 120, True), ("model", 120, True))
 
 Row = tuple[Any, ...]
+MEMO_LIMIT = 4096  # memoised attribute and region cells; cleared when full
 
 
 def _line(value: Any, limit: int, required: bool) -> Any:
@@ -69,6 +70,8 @@ class Shaper:
         self.lookup = lookup
         self.today = today
         self._categories: dict[str, Category | None] = {}
+        self._memo: dict[Any, str] = {}
+        self._regions: dict[tuple[Any, ...], str] = {}
 
     def category(self, code: str) -> Category | None:
         if code not in self._categories:
@@ -132,12 +135,39 @@ class Shaper:
         attributes = raw.get("attributes", {})
         if category is None or type(attributes) is not dict:
             return None
-        clean, problems = check_attributes(category.attributes, attributes)
-        if problems:
+        cell = self._attributes(category, attributes)
+        if cell is None:
             return None
-        out += [unit, price, stock, lead, json.dumps(sorted(set(regions))),
-                json.dumps(clean, ensure_ascii=False), until]
+        key = tuple(regions)
+        regions_cell = self._regions.get(key)
+        if regions_cell is None:
+            if len(self._regions) >= MEMO_LIMIT:
+                self._regions.clear()
+            regions_cell = self._regions[key] = json.dumps(sorted(set(regions)))
+        out += [unit, price, stock, lead, regions_cell, cell, until]
         return tuple(out)
+
+    def _attributes(self, category: Category, attributes: dict[str, Any]) -> str | None:
+        """The template-checked attributes as a JSON cell, or None when they have problems.
+
+        Feeds repeat a few attribute combinations over many rows, so results are memoised by
+        (category, typed items) when every value is hashable (a plain JSON scalar).
+        """
+        try:
+            # The type too: True == 1 == 1.0 in Python, but not to the template.
+            key: Any = (category.id, *((k, type(v), v) for k, v in attributes.items()))
+            hash(key)
+        except TypeError:
+            key = None
+        if key is not None and (hit := self._memo.get(key)) is not None:
+            return hit or None
+        clean, problems = check_attributes(category.attributes, attributes)
+        cell = "" if problems else json.dumps(clean, ensure_ascii=False)
+        if key is not None:
+            if len(self._memo) >= MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[key] = cell
+        return cell or None
 
 
 def checked_row(row: int, checked: CheckedOffer) -> Row:

@@ -22,7 +22,7 @@ CREATE TEMP TABLE IF NOT EXISTS feed_stage (
     gtin text, unit text, price numeric, stock integer, lead_time_days integer,
     regions jsonb, attributes jsonb, valid_until date,
     agreement_id integer, lot_id integer, category_id integer, currency text,
-    bad boolean NOT NULL DEFAULT false);
+    old_id integer, bad boolean NOT NULL DEFAULT false);
 CREATE TEMP TABLE IF NOT EXISTS feed_stage_products (
     row integer PRIMARY KEY, product_id integer NOT NULL);
 TRUNCATE feed_stage, feed_stage_products;
@@ -31,10 +31,20 @@ TRUNCATE feed_stage, feed_stage_products;
 COPY_STAGE = f"COPY feed_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN"
 COPY_PRODUCTS = "COPY feed_stage_products (row, product_id) FROM STDIN"
 
+# Each row's existing offer, looked up by (supplier, SKU) one probe a row: the planner's
+# statistics of a supplier that has just grown by a batch are stale, and a plan that scans
+# the supplier's offers per row is quadratic. Later statements join by offer id.
+FIND_OFFERS = """
+UPDATE feed_stage s SET old_id = f.id
+FROM (SELECT s2.row, o.id FROM feed_stage s2 CROSS JOIN LATERAL (
+        SELECT id FROM offers WHERE supplier_id = %(supplier)s AND sku = s2.sku) o) f
+WHERE s.row = f.row
+"""
+
 # Level 3 of mall.locks: the batch's existing offers, in id order.
 LOCK_OFFERS = """
-SELECT o.id FROM offers o JOIN feed_stage s ON o.sku = s.sku
-WHERE o.supplier_id = %(supplier)s ORDER BY o.id FOR UPDATE OF o
+SELECT id FROM offers WHERE id IN (SELECT old_id FROM feed_stage WHERE old_id IS NOT NULL)
+ORDER BY id FOR UPDATE
 """
 
 # The rules check_offer applies once the shape is right (see validation.check_offer).
@@ -67,7 +77,7 @@ FROM (
 # brand, model, GTIN or category changed: services.offers.apply_checked_offer).
 TRIAGE = """
 SELECT s.row, s.bad, s.category_id FROM feed_stage s
-LEFT JOIN offers o ON o.supplier_id = %(supplier)s AND o.sku = s.sku
+LEFT JOIN offers o ON o.id = s.old_id
 WHERE s.bad OR o.id IS NULL OR o.brand IS DISTINCT FROM s.brand
    OR o.model IS DISTINCT FROM s.model OR o.gtin IS DISTINCT FROM s.gtin
    OR o.category_id IS DISTINCT FROM s.category_id
@@ -97,12 +107,12 @@ _SET = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*_WRITTEN, "updated_at"))
 
 UPSERT = f"""
 WITH src AS (
-  SELECT s.*, o.id AS old_id, o.price AS old_price, o.pending_price AS old_pending,
+  SELECT s.*, o.price AS old_price, o.pending_price AS old_pending,
          o.version AS old_version, o.status AS old_status, o.product_id AS old_product,
          sp.product_id AS new_product, {_OLD},
          CASE WHEN o.id IS NOT NULL THEN {_SNAPSHOT.format(p='o.')} END AS before
   FROM feed_stage s
-  LEFT JOIN offers o ON o.supplier_id = %(supplier)s AND o.sku = s.sku
+  LEFT JOIN offers o ON o.id = s.old_id
   LEFT JOIN feed_stage_products sp ON sp.row = s.row
   WHERE NOT s.bad
 ), low AS (
@@ -141,6 +151,9 @@ WITH src AS (
          coalesce(old_version + 1, 1), %(now)s, %(now)s
   FROM chg ORDER BY row
   ON CONFLICT (supplier_id, sku) DO UPDATE SET {_SET}
+    -- Only the version this batch read and locked: a row another writer inserted after
+    -- the lookup is left alone, the counts differ and the batch is redone row by row.
+    WHERE offers.version + 1 = EXCLUDED.version
   RETURNING *
 ), closed AS (
   UPDATE price_changes pc SET status = 'superseded', reviewed_by_id = %(actor)s,
@@ -167,5 +180,5 @@ WITH src AS (
          chg.before, {_SNAPSHOT.format(p='up.')}
   FROM up JOIN chg ON chg.sku = up.sku
 )
-SELECT count(*) FROM up
+SELECT (SELECT count(*) FROM up), (SELECT count(*) FROM chg)
 """
