@@ -36,6 +36,7 @@ from mall.i18n import N_
 
 MAX_ROWS = 100_000
 HASH_BUCKETS = 8
+CELL_MEMO = 4096
 CHUNK_BYTES = 64 * 1024
 
 CSV_TYPES = {"text/csv", "application/csv"}
@@ -133,6 +134,9 @@ def csv_records(text: IO[str]) -> Iterator[Record]:
     reader = csv.reader(text, strict=True)
     columns = _csv_header(reader)
     row = 0
+    # Feeds repeat a few regions and attributes cells over many rows: each distinct cell is
+    # parsed once (bounded), and every row gets its own copy of the result.
+    cells_seen: dict[tuple[str, str], tuple[Any, Problem | None]] = {}
     for cells in reader:
         if not cells or all(not c.strip() for c in cells):
             continue
@@ -147,14 +151,19 @@ def csv_records(text: IO[str]) -> Iterator[Record]:
             cell = cell.strip()
             if cell == "":
                 continue  # an empty cell is an absent value
-            if name == "regions":
-                raw[name] = _split_regions(cell)
-            elif name == "attributes":
-                value, issue = parse_attributes_cell(cell)
+            if name == "regions" or name == "attributes":
+                parsed = cells_seen.get((name, cell))
+                if parsed is None:
+                    if len(cells_seen) >= CELL_MEMO:
+                        cells_seen.clear()
+                    parsed = cells_seen[(name, cell)] = (
+                        (_split_regions(cell), None) if name == "regions"
+                        else parse_attributes_cell(cell))
+                value, issue = parsed
                 if issue:
                     problems.append(issue)
                 else:
-                    raw[name] = value
+                    raw[name] = value.copy()
             else:
                 raw[name] = cell
         sku = raw.get("sku")

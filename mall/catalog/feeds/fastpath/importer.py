@@ -122,9 +122,6 @@ class FastBatches:
                 for row in staged.values():
                     copy.write_row(row)
             if staged:
-                # A fresh temporary table has no statistics: without them the planner
-                # takes the batch for a few rows and joins the CTEs by nested loops.
-                cursor.execute("ANALYZE feed_stage")
                 cursor.execute(sql.FIND_OFFERS, params)
                 cursor.execute(sql.LOCK_OFFERS, params)
                 cursor.execute(sql.RULES, params)
@@ -148,7 +145,6 @@ class FastBatches:
                     with cursor.copy(sql.COPY_PRODUCTS) as copy:
                         for row_no, key in need:
                             copy.write_row((row_no, ids[key]))
-                    cursor.execute("ANALYZE feed_stage_products")
                 cursor.execute(sql.UPSERT, params)
                 written, meant = cursor.fetchone()  # type: ignore[misc]
                 if written != meant:
