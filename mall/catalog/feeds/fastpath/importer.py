@@ -1,9 +1,9 @@
 """The PostgreSQL fast path's batch loop: COPY, set-wise rules, one upsert, bulk bookkeeping.
 
 Per batch (``MALL_FEED_BATCH_ROWS`` rows): each row's shape is checked in Python
-(``shape``), rows are streamed with COPY into ``feed_stage``, the batch's offers are locked
-in id order, the rules run as one UPDATE, products are found or created for the rows that
-need one, and one upsert writes offers, price history, outbox and audit rows. One audit
+(``shape``), rows are streamed with COPY into ``feed_stage``, the rules run as one UPDATE
+that also finds each row's offer, the batch's offers are locked in id order, products are
+found or created for the rows that need one, and one upsert writes offers, price history, outbox and audit rows. One audit
 event per batch names the batch (``audit_batch_rows``) and carries their digest. Only rows
 that fail are looked at again in Python, by ``validation.check_offer``, for their messages,
 so every refused row is reported exactly as the simple path reports it.
@@ -122,12 +122,11 @@ class FastBatches:
                 for row in staged.values():
                     copy.write_row(row)
             if staged:
-                cursor.execute(sql.FIND_OFFERS, params)
-                cursor.execute(sql.LOCK_OFFERS, params)
                 cursor.execute(sql.RULES, params)
-                cursor.execute(sql.TRIAGE, params)
+                triage = cursor.fetchall()
+                cursor.execute(sql.LOCK_OFFERS, params)
                 need: list[tuple[int, Any]] = []
-                for row_no, bad, category_id in cursor.fetchall():
+                for row_no, bad, category_id in triage:
                     if bad:
                         refused[row_no] = self._full_check(by_row[row_no]) or [problem(
                             "_row", "not_applied",

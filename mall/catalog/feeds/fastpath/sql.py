@@ -31,28 +31,27 @@ TRUNCATE feed_stage, feed_stage_products;
 COPY_STAGE = f"COPY feed_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN"
 COPY_PRODUCTS = "COPY feed_stage_products (row, product_id) FROM STDIN"
 
-# Each row's existing offer, looked up by (supplier, SKU) one probe a row: the planner's
-# statistics of a supplier that has just grown by a batch are stale, and a plan that scans
-# the supplier's offers per row is quadratic. Later statements join by offer id.
-FIND_OFFERS = """
-UPDATE feed_stage s SET old_id = f.id
-FROM (SELECT s2.row, o.id FROM feed_stage s2 CROSS JOIN LATERAL (
-        SELECT id FROM offers WHERE supplier_id = %(supplier)s AND sku = s2.sku) o) f
-WHERE s.row = f.row
-"""
-
-# Level 3 of mall.locks: the batch's existing offers, in id order.
+# Level 3 of mall.locks: the batch's existing offers (found by RULES), in id order.
 LOCK_OFFERS = """
 SELECT id FROM offers WHERE id IN (SELECT old_id FROM feed_stage WHERE old_id IS NOT NULL)
 ORDER BY id FOR UPDATE
 """
 
-# The rules check_offer applies once the shape is right (see validation.check_offer).
+# The rules check_offer applies once the shape is right (see validation.check_offer), and
+# each row's existing offer. The offer is looked up by (supplier, SKU) one probe a row
+# (LATERAL): the statistics of a supplier that has just grown by a batch are stale, and a
+# plan that scans the supplier's offers for each row is quadratic; later statements join
+# by offer id. Returned: the rows refused, and the good rows that need a product (new, or
+# regrouped because brand, model, GTIN or category changed: offers.apply_checked_offer).
 RULES = """
+WITH u AS (
 UPDATE feed_stage s SET agreement_id = r.agreement_id, lot_id = r.lot_id,
-       category_id = r.category_id, currency = r.currency, bad = r.bad
+       category_id = r.category_id, currency = r.currency, bad = r.bad, old_id = r.old_id
 FROM (
   SELECT s.row, a.id AS agreement_id, l.id AS lot_id, c.id AS category_id, a.currency,
+    o.id AS old_id,
+    o.id IS NULL OR o.brand IS DISTINCT FROM s.brand OR o.model IS DISTINCT FROM s.model
+      OR o.gtin IS DISTINCT FROM s.gtin OR o.category_id IS DISTINCT FROM c.id AS regroup,
     a.id IS NULL OR l.id IS NULL OR c.id IS NULL OR aw.agreement_id IS NULL
     OR a.status <> 'active' OR NOT (a.starts_on <= %(today)s AND %(today)s <= a.ends_on)
     OR strpos(c.path, '/' || lc.code || '/') = 0
@@ -70,18 +69,11 @@ FROM (
   LEFT JOIN categories c ON c.code = s.category_code
   LEFT JOIN item_ceilings ic ON ic.agreement_id = a.id AND ic.supplier_id = %(supplier)s
                             AND ic.sku = s.sku
+  LEFT JOIN LATERAL (SELECT id, brand, model, gtin, category_id FROM offers
+                     WHERE supplier_id = %(supplier)s AND sku = s.sku) o ON true
 ) r WHERE s.row = r.row
-"""
-
-# Rows the rules refused, and good rows that need a product (new, or regrouped because
-# brand, model, GTIN or category changed: services.offers.apply_checked_offer).
-TRIAGE = """
-SELECT s.row, s.bad, s.category_id FROM feed_stage s
-LEFT JOIN offers o ON o.id = s.old_id
-WHERE s.bad OR o.id IS NULL OR o.brand IS DISTINCT FROM s.brand
-   OR o.model IS DISTINCT FROM s.model OR o.gtin IS DISTINCT FROM s.gtin
-   OR o.category_id IS DISTINCT FROM s.category_id
-ORDER BY s.row
+RETURNING s.row, r.bad, r.category_id, r.regroup)
+SELECT row, bad, category_id FROM u WHERE bad OR regroup ORDER BY row
 """
 
 _SNAPSHOT = """jsonb_build_object(
