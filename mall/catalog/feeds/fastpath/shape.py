@@ -78,7 +78,7 @@ class Shaper:
             self._categories[code] = self.lookup.category(code)
         return self._categories[code]
 
-    def fast_row(self, record: Record) -> Row | None:  # noqa: C901 - one pass, on purpose
+    def fast_row(self, record: Record) -> Row | None:
         raw = record.raw
         if record.problems or not raw.keys() <= _KNOWN:
             return None
