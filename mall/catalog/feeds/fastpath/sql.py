@@ -152,25 +152,28 @@ WITH src AS (
          reviewed_at = %(now)s
   FROM chg WHERE chg.close_pending AND pc.offer_id = chg.old_id
     AND pc.status = 'pending_review'
+), done AS (  -- each written offer beside its batch row, joined once
+  SELECT up.*, chg.row AS stage_row, chg.kind, chg.old_id AS was_id,
+         chg.old_price AS was_price, chg.price AS new_price, chg.before
+  FROM up JOIN chg ON chg.sku = up.sku
 ), prices AS (
   INSERT INTO price_changes (offer_id, old_price, new_price, source, status, changed_by_id,
                              changed_at)
-  SELECT up.id, chg.old_price, chg.price, %(source)s,
-         CASE chg.kind WHEN 'review' THEN 'pending_review' ELSE 'applied' END,
-         %(actor)s, %(now)s
-  FROM up JOIN chg ON chg.sku = up.sku WHERE chg.kind <> 'same' ORDER BY chg.row
+  SELECT id, was_price, new_price, %(source)s,
+         CASE kind WHEN 'review' THEN 'pending_review' ELSE 'applied' END, %(actor)s, %(now)s
+  FROM done WHERE kind <> 'same' ORDER BY stage_row
 ), outbox AS (
   INSERT INTO outbox_events (entity_type, entity_id, reason, created_at, attempts)
-  SELECT 'offer', up.id, CASE WHEN chg.old_id IS NULL THEN 'offer.create'
-                              ELSE 'offer.update' END, %(now)s, 0
-  FROM up JOIN chg ON chg.sku = up.sku ORDER BY chg.old_id IS NOT NULL, chg.row
+  SELECT 'offer', id, CASE WHEN was_id IS NULL THEN 'offer.create' ELSE 'offer.update' END,
+         %(now)s, 0
+  FROM done ORDER BY was_id IS NOT NULL, stage_row
 ), audited AS (
   INSERT INTO audit_batch_rows (batch_key, row, offer_id, action, reason, before, after)
-  SELECT %(key)s, chg.row, up.id,
-         CASE WHEN chg.old_id IS NULL THEN 'offer.create' ELSE 'offer.update' END,
-         CASE WHEN chg.kind = 'review' THEN 'price rise held for review' END,
-         chg.before, {_SNAPSHOT.format(p='up.')}
-  FROM up JOIN chg ON chg.sku = up.sku
+  SELECT %(key)s, stage_row, id,
+         CASE WHEN was_id IS NULL THEN 'offer.create' ELSE 'offer.update' END,
+         CASE WHEN kind = 'review' THEN 'price rise held for review' END,
+         before, {_SNAPSHOT.format(p='')}
+  FROM done
 )
 SELECT (SELECT count(*) FROM up), (SELECT count(*) FROM chg)
 """
