@@ -29,7 +29,7 @@ from mall.audit.digest import BATCH_ACTION, batch_digest
 from mall.catalog.feeds.fastpath import sql
 from mall.catalog.feeds.fastpath.products import resolve_products
 from mall.catalog.feeds.fastpath.shape import Row, Shaper, checked_row
-from mall.catalog.feeds.parsing import Record
+from mall.catalog.feeds.records import Record
 from mall.catalog.models import FeedImport
 from mall.catalog.services.offers import ProductCache
 from mall.catalog.validation import CatalogLookup, OfferCheck, Problem, check_offer, problem
@@ -87,6 +87,11 @@ class FastBatches:
         self.shaper = Shaper(self.lookup, self.today)
 
     def fast_batch(self, records: list[Record], through_row: int) -> None:
+        if any(r.action != "upsert" or r.currency is not None for r in records):
+            # PEPPOL withdrawals and stated currencies have rules of their own (applying):
+            # such a batch takes the simple path, whose results the fast path matches.
+            self.simple_batch(records, through_row)
+            return
         first_row = self.feed.resume_after_row
         errors_before = len(self.pending_errors)
         report = self.report

@@ -17,7 +17,7 @@ import re
 from datetime import date
 from typing import Any
 
-from mall.catalog.feeds.parsing import Record
+from mall.catalog.feeds.records import Record
 from mall.catalog.models import Category
 from mall.catalog.schemas import SKU_PATTERN
 from mall.catalog.validation import CatalogLookup, CheckedOffer, check_attributes, gtin_problem
