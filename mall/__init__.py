@@ -23,7 +23,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         TESTING=config.testing,
         JSON_SORT_KEYS=False,
         # The backstop; each view declares its own limit (mall.http.accepts_body), checked first.
-        MAX_CONTENT_LENGTH=200 * 1024 * 1024,  # supplier feeds up to 100,000 rows
+        MAX_CONTENT_LENGTH=1024 * 1024 * 1024,  # supplier feeds up to 1,000,000 rows
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.https,

@@ -154,8 +154,9 @@ def paginate(
 MB = 1024 * 1024
 JSON_BODY_LIMIT = 1 * MB
 WEBHOOK_BODY_LIMIT = 256 * 1024
-# Supplier feeds (up to 100,000 rows), through the API and the upload page.
-FEED_BODY_LIMIT = 200 * MB
+# Supplier feeds (up to 1,000,000 rows, ~1 KB each), through the API and the upload page;
+# the body is streamed to a temporary file, never held in memory.
+FEED_BODY_LIMIT = 1024 * MB
 DEFAULT_BODY_LIMIT = 1 * MB
 _BODY_LIMIT_ATTRIBUTE = "mall_body_limit"
 V = TypeVar("V", bound=Callable[..., Any])

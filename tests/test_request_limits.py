@@ -30,7 +30,7 @@ def _assert_too_large(response, limit: int) -> None:
 def test_the_limits_are_the_documented_ones() -> None:
     assert JSON_BODY_LIMIT == 1 * MB
     assert WEBHOOK_BODY_LIMIT == 256 * 1024
-    assert FEED_BODY_LIMIT == 200 * MB
+    assert FEED_BODY_LIMIT == 1024 * MB
     assert DEFAULT_BODY_LIMIT == 1 * MB
 
 

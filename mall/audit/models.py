@@ -29,3 +29,26 @@ class AuditEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditBatchRow(Base):
+    """One offer change of a bulk write (a feed batch), named by an audit event.
+
+    The chain holds one event per batch whose ``after`` carries the batch key, the row count
+    and a digest of these rows (``mall.audit.digest``); ``verify_chain`` recomputes it, so an
+    edited or deleted row here breaks the chain like an edited event does.
+    """
+
+    __tablename__ = "audit_batch_rows"
+    __table_args__ = (Index("ix_audit_batch_rows_offer", "offer_id"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    batch_key: Mapped[str] = mapped_column(String(64), index=True)
+    row: Mapped[int] = mapped_column(Integer)
+    offer_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    action: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any]]

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from mall.audit.digest import BATCH_ACTION, batch_digest
 from mall.audit.models import AuditEvent
 from mall.db import utcnow
 from mall.locks import lock_audit_chain
@@ -111,7 +112,19 @@ def verify_chain(session: Session, batch: int = 5000) -> Iterator[ChainBreak]:
                                        "reordered before this one")
         if _digest(event.prev_hash, event) != event.hash:
             yield ChainBreak(event.id, "content does not match its hash: the row was edited")
+        if event.action == BATCH_ACTION and (problem := _batch_problem(session, event)):
+            yield ChainBreak(event.id, problem)
         expected_prev = event.hash
+
+
+def _batch_problem(session: Session, event: AuditEvent) -> str | None:
+    """A batch event's rows must still recompute to the digest the chain holds."""
+    after = event.after or {}
+    count, digest = batch_digest(session, str(after.get("batch_key")))
+    if count != after.get("rows") or digest != after.get("digest"):
+        return ("the batch's rows do not match its digest: a row of audit_batch_rows was "
+                "edited, added or deleted")
+    return None
 
 
 def record_many(session: Session, entries: list[dict[str, Any]]) -> int:

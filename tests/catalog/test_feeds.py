@@ -22,6 +22,18 @@ COLUMNS = ["sku", "agreement_number", "lot_code", "category_code", "title", "tit
            "attributes", "valid_until"]
 
 
+@pytest.fixture(autouse=True, params=["simple", "fast"])
+def feed_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every feed test runs on both paths: the simple one and PostgreSQL's fast path."""
+    from mall.catalog.feeds import applying
+    from tests.conftest import TEST_DATABASE_URL
+
+    if request.param == "fast" and TEST_DATABASE_URL.startswith("sqlite"):
+        pytest.skip("the fast path is PostgreSQL's")
+    monkeypatch.setattr(applying, "FAST_PATH", request.param == "fast")
+    return str(request.param)
+
+
 def _row(catalog: Catalog, sku: str, **overrides: Any) -> dict[str, Any]:
     row = offer_body(catalog, **overrides)
     row["sku"] = sku
@@ -227,13 +239,45 @@ def test_too_many_rows_is_refused(client: FlaskClient, db_session: Session, cata
 
 
 def test_feed_audit_events_keep_the_chain_valid(client: FlaskClient, db_session: Session,
-                                                catalog: Catalog) -> None:
-    from mall.audit.models import AuditEvent
+                                                catalog: Catalog, feed_path: str) -> None:
+    from mall.audit.models import AuditBatchRow, AuditEvent
     from mall.audit.services import verify_chain
 
     report = _post(client, catalog, _csv([_row(catalog, f"H-{i}") for i in range(30)])).json
     assert report["rows_ok"] == 30
     actions = db_session.scalars(select(AuditEvent.action).where(
-        AuditEvent.action == "offer.create")).all()
-    assert len(actions) == 30
+        AuditEvent.action.in_(["offer.create", "offer.feed_batch"]))).all()
+    if feed_path == "simple":
+        assert actions == ["offer.create"] * 30
+    else:  # one event names the batch and carries the digest of its 30 rows
+        assert actions == ["offer.feed_batch"]
+        rows = db_session.scalars(select(AuditBatchRow).order_by(AuditBatchRow.row)).all()
+        assert [(r.row, r.action, r.after["sku"]) for r in rows] == [
+            (i + 1, "offer.create", f"H-{i}") for i in range(30)]
     assert list(verify_chain(db_session)) == []
+
+
+@pytest.mark.postgres_only
+def test_verify_recomputes_batch_digests(client: FlaskClient, db_session: Session,
+                                         catalog: Catalog, feed_path: str) -> None:
+    from sqlalchemy import delete, update
+
+    from mall.audit.models import AuditBatchRow
+    from mall.audit.services import verify_chain
+
+    if feed_path == "simple":
+        pytest.skip("batch events are the fast path's")
+    _post(client, catalog, _csv([_row(catalog, f"V-{i}") for i in range(5)]))
+    assert list(verify_chain(db_session)) == []
+    first = db_session.scalars(select(AuditBatchRow).order_by(AuditBatchRow.id)).first()
+    assert first is not None
+    original = dict(first.after)
+    db_session.execute(update(AuditBatchRow).where(AuditBatchRow.id == first.id).values(
+        after={**original, "price": "1.00"}))
+    breaks = list(verify_chain(db_session))
+    assert len(breaks) == 1 and "digest" in breaks[0].problem
+    db_session.execute(update(AuditBatchRow).where(AuditBatchRow.id == first.id).values(
+        after=original))
+    assert list(verify_chain(db_session)) == []
+    db_session.execute(delete(AuditBatchRow).where(AuditBatchRow.id == first.id))
+    assert len(list(verify_chain(db_session))) == 1

@@ -20,7 +20,8 @@ from opensearchpy import OpenSearch
 from sqlalchemy import Engine, func, select
 
 from mall.accounts.models import Organization, User
-from mall.audit.models import AuditEvent
+from mall.audit.models import AuditBatchRow, AuditEvent
+from mall.audit.services import verify_chain
 from mall.catalog.feeds.queued import import_upload
 from mall.catalog.models import FeedImport, FeedImportError, FeedImportStatus, Offer, PriceChange
 from mall.db import db
@@ -59,7 +60,9 @@ def worker_alias(opensearch: OpenSearch) -> Iterator[str]:
 
 def _start_worker(database_url: str, alias: str, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "MALL_DATABASE_URL": database_url, "MALL_SEARCH_ALIAS": alias,
-           "MALL_WORKER_LEASE_SECONDS": "2", "MALL_WORKER_POLL_SECONDS": "0.2"}
+           "MALL_WORKER_LEASE_SECONDS": "2", "MALL_WORKER_POLL_SECONDS": "0.2",
+           # Batches of 500 on the fast path too, so the kill lands between two of them.
+           "MALL_FEED_BATCH_ROWS": "500"}
     return subprocess.Popen([str(MALL), "worker"], cwd=ROOT, env=env,
                             stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
@@ -92,9 +95,11 @@ def _footprint(session: Any, supplier_id: int, feed_id: int) -> dict[str, Any]:
         "price_changes": count(select(PriceChange.id).where(PriceChange.offer_id.in_(offer_ids))),
         "outbox": count(select(OutboxEvent.id).where(OutboxEvent.entity_type == "offer",
                                                      OutboxEvent.entity_id.in_(offer_ids))),
+        # Per-row events on the simple path; rows named by batch events on the fast path.
         "audit": count(select(AuditEvent.id).where(
             AuditEvent.target_type == "offer",
-            AuditEvent.target_id.in_([str(i) for i in offer_ids]))),
+            AuditEvent.target_id.in_([str(i) for i in offer_ids])))
+        + count(select(AuditBatchRow.id).where(AuditBatchRow.offer_id.in_(offer_ids))),
         "errors": sorted((e.row, e.sku, e.field, e.code) for e in session.scalars(
             select(FeedImportError).where(FeedImportError.feed_import_id == feed_id))),
     }
@@ -176,6 +181,7 @@ def test_a_killed_worker_loses_nothing_and_applies_nothing_twice(
     # No duplicates: one offer, one price, one outbox row and one audit event per ok row.
     assert (footprint["offers"], footprint["price_changes"], footprint["outbox"],
             footprint["audit"]) == (a.rows_ok,) * 4
+    assert list(verify_chain(session)) == []
     jobs = session.scalars(select(Job).order_by(Job.id)).all()
     assert [j.status for j in jobs] == [JobStatus.completed, JobStatus.completed]
     assert jobs[0].attempts == 2  # the killed attempt, then the one that finished

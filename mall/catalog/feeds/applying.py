@@ -16,6 +16,7 @@ repeat. Every row problem is stored in ``feed_import_errors``; the report carrie
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from mall.accounts.models import Organization, User
 from mall.audit import services as audit
+from mall.catalog.feeds.fastpath.importer import FastBatches, fast_path_applies
 from mall.catalog.feeds.parsing import (
     Record,
     choose_encoding,
@@ -45,11 +47,14 @@ from mall.catalog.services.offers import (
 from mall.catalog.services.prices import review_share
 from mall.catalog.services.writes import OfferWrites, today
 from mall.catalog.validation import CatalogLookup, OfferCheck, Problem, check_offer, problem
+from mall.config import DEFAULT_FAST_BATCH_ROWS
 from mall.db import utcnow
 
 log = logging.getLogger(__name__)
 
-BATCH_ROWS = 500
+BATCH_ROWS = 500  # the simple path's batch; the fast path's is MALL_FEED_BATCH_ROWS
+# The PostgreSQL fast path (``fastpath``); tests turn it off to run both paths.
+FAST_PATH = True
 REPORT_ERRORS = 1000
 SPOOL_MEMORY_BYTES = 1024 * 1024
 
@@ -97,7 +102,22 @@ class FeedReport:
         }
 
 
-class _Importer:
+def use_fast_path(session: Session, supplier: Organization) -> bool:
+    return FAST_PATH and fast_path_applies(session, supplier)
+
+
+def batch_rows(fast: bool) -> int:
+    """Rows per committed batch: ``MALL_FEED_BATCH_ROWS`` on the fast path."""
+    if not fast:
+        return BATCH_ROWS
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return int(current_app.config["MALL"].feed_batch_rows)
+    return int(os.environ.get("MALL_FEED_BATCH_ROWS") or DEFAULT_FAST_BATCH_ROWS)
+
+
+class _Importer(FastBatches):
     def __init__(self, session: Session, supplier: Organization, actor: User | None,
                  source: str, report: FeedReport, feed: FeedImport) -> None:
         self.session = session
@@ -113,6 +133,9 @@ class _Importer:
         self.pending_errors: list[dict[str, Any]] = []
         # The last data row handled so far; committed with each batch as the resume point.
         self.through_row = feed.resume_after_row
+        self.fast = use_fast_path(session, supplier)
+        if self.fast:
+            self._setup_fast()
 
     def _error(self, record: Record, p: Problem) -> None:
         if record.line_id is not None:  # a PEPPOL line: name its cbc:ID
@@ -182,6 +205,13 @@ class _Importer:
 
     def batch(self, records: list[Record], through_row: int) -> None:
         """Apply and commit one batch; ``through_row`` is the last row read before it."""
+        if self.fast:
+            self.fast_batch(records, through_row)
+        else:
+            self.simple_batch(records, through_row)
+
+    def simple_batch(self, records: list[Record], through_row: int) -> None:
+        """One batch through the single upsert's code path, row by row."""
         self.through_row = through_row
         skus = sorted({r.sku for r in records if r.sku})
         errors_before = len(self.pending_errors)
@@ -299,6 +329,7 @@ def apply_feed(
                         rows_superseded=feed.rows_superseded, rows_expected=prepared.rows)
     feed.status = FeedImportStatus.processing
     importer = _Importer(session, supplier, actor, source, report, feed)
+    rows_per_batch = batch_rows(importer.fast)
     resume_after = feed.resume_after_row
     try:
         batch: list[Record] = []
@@ -312,7 +343,7 @@ def apply_feed(
                 importer.superseded(record, wins)
                 continue
             batch.append(record)
-            if len(batch) >= BATCH_ROWS:
+            if len(batch) >= rows_per_batch:
                 importer.batch(batch, seen)
                 batch = []
                 if on_batch:

@@ -34,7 +34,11 @@ from mall.errors import ApiError
 from mall.http import lone_surrogate_path
 from mall.i18n import N_
 
-MAX_ROWS = 100_000
+# The upload is streamed to a temporary file and then stored in chunks, and every pass
+# over it streams, so memory does not grow with the row count (bench/feed_import.py).
+MAX_ROWS = 1_000_000
+HASH_BUCKETS = 8
+CELL_MEMO = 4096
 CHUNK_BYTES = 64 * 1024
 
 CSV_TYPES = {"text/csv", "application/csv"}
@@ -89,8 +93,8 @@ def _split_regions(value: Any) -> Any:
     return value
 
 
-def csv_records(text: IO[str]) -> Iterator[Record]:
-    reader = csv.reader(text, strict=True)
+def _csv_header(reader: Any) -> list[str]:
+    """The CSV header's column names; FeedRefused when it is missing or not usable."""
     try:
         header = next(reader)
     except StopIteration:
@@ -110,7 +114,31 @@ def csv_records(text: IO[str]) -> Iterator[Record]:
         raise FeedRefused(f"The CSV header is not usable ({'; '.join(parts)}).",
                           details={"missing": missing, "unknown": unknown,
                                    "repeated": duplicated})
+    return columns
+
+
+def csv_skus(text: IO[str]) -> Iterator[str | None]:
+    """Each data row's SKU, as ``csv_records`` reads it, without building the record.
+
+    The structure pass only needs the rows and their SKUs; parsing cells, regions and
+    attributes is left to the pass that applies them.
+    """
+    reader = csv.reader(text, strict=True)
+    index = _csv_header(reader).index("sku")
+    for cells in reader:
+        if not cells or all(not c.strip() for c in cells):
+            continue
+        sku = cells[index].strip() if index < len(cells) else ""
+        yield sku or None
+
+
+def csv_records(text: IO[str]) -> Iterator[Record]:
+    reader = csv.reader(text, strict=True)
+    columns = _csv_header(reader)
     row = 0
+    # Feeds repeat a few regions and attributes cells over many rows: each distinct cell is
+    # parsed once (bounded), and every row gets its own copy of the result.
+    cells_seen: dict[tuple[str, str], tuple[Any, Problem | None]] = {}
     for cells in reader:
         if not cells or all(not c.strip() for c in cells):
             continue
@@ -125,14 +153,19 @@ def csv_records(text: IO[str]) -> Iterator[Record]:
             cell = cell.strip()
             if cell == "":
                 continue  # an empty cell is an absent value
-            if name == "regions":
-                raw[name] = _split_regions(cell)
-            elif name == "attributes":
-                value, issue = parse_attributes_cell(cell)
+            if name == "regions" or name == "attributes":
+                parsed = cells_seen.get((name, cell))
+                if parsed is None:
+                    if len(cells_seen) >= CELL_MEMO:
+                        cells_seen.clear()
+                    parsed = cells_seen[(name, cell)] = (
+                        (_split_regions(cell), None) if name == "regions"
+                        else parse_attributes_cell(cell))
+                value, issue = parsed
                 if issue:
                     problems.append(issue)
                 else:
-                    raw[name] = value
+                    raw[name] = value.copy()
             else:
                 raw[name] = cell
         sku = raw.get("sku")
@@ -185,19 +218,38 @@ def read_records(spool: IO[bytes], fmt: str, encoding: str) -> Iterator[Record]:
         text.detach()  # keep the spool open for the next pass
 
 
+def read_skus(spool: IO[bytes], fmt: str, encoding: str) -> Iterator[str | None]:
+    """Every data record's SKU, in order; the same refusals as ``read_records``."""
+    if fmt != "csv":
+        yield from (r.sku for r in read_records(spool, fmt, encoding))
+        return
+    spool.seek(0)
+    text = io.TextIOWrapper(spool, encoding=encoding, errors="strict", newline="")
+    try:
+        yield from csv_skus(text)
+    except csv.Error as exc:
+        raise FeedRefused(f"The CSV file is malformed: {exc}.") from None
+    finally:
+        text.detach()
+
+
 def structure_pass(spool: IO[bytes], fmt: str, encoding: str) -> tuple[int, dict[int, int]]:
     """(row count, {sku hash: last row} for repeated SKUs); raises FeedRefused."""
     hashes = array("q")
     rows = 0
-    for record in read_records(spool, fmt, encoding):
+    for sku in read_skus(spool, fmt, encoding):
         rows += 1
         if rows > MAX_ROWS:
             raise FeedRefused(f"A feed holds at most {MAX_ROWS:,} rows.",
                               code="feed_too_large")
-        hashes.append(hash(record.sku) if record.sku else 0)
-    ordered = sorted(hashes)
-    repeated = {h for h, nxt in itertools.pairwise(ordered) if h == nxt and h != 0}
-    del ordered
+        hashes.append(hash(sku) if sku else 0)
+    repeated: set[int] = set()
+    # Sorted an eighth at a time (by the hash's top bits): a sorted list of a million
+    # Python ints would hold ~40 MiB at once.
+    for bucket in range(HASH_BUCKETS):
+        ordered = sorted(h for h in hashes if (h >> 61) & 7 == bucket)
+        repeated.update(h for h, nxt in itertools.pairwise(ordered) if h == nxt and h != 0)
+        del ordered
     last: dict[int, int] = {}
     if repeated:
         for index, h in enumerate(hashes):

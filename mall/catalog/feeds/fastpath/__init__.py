@@ -1,0 +1,1 @@
+"""PostgreSQL's fast path for supplier feeds (see ``importer``)."""
