@@ -19,6 +19,7 @@ from mall.catalog.models import (
 from mall.db import Base
 from mall.evaluation.models import Expert, ExpertConflict, PanelDraw, PanelMember
 from mall.idempotency import IdempotencyKey
+from mall.joint.models import JointCommitment, JointPurchase
 from mall.jobs.models import Job, PeriodicTask
 from mall.orders.models import (
     Approval,
@@ -61,6 +62,8 @@ __all__ = [
     "Flag",
     "GatewayEvent",
     "IdempotencyKey",
+    "JointCommitment",
+    "JointPurchase",
     "ItemCeiling",
     "Job",
     "LoginAttempt",

@@ -64,7 +64,8 @@ def competition_for_panel(session: Session, user: User, competition_id: int,
     competition = session.scalar(for_update(query) if lock else query)
     center = user.organization.kind == "center" and user.has_role(Role.center_admin,
                                                                      Role.auditor)
-    if competition is None or not (
+    # Panels rank best-value competitions, which are always a requisition's.
+    if competition is None or competition.requisition is None or not (
             center
             or competition.requisition.purchaser_organization_id == user.organization_id):
         raise NotFound(f"Competition {competition_id} does not exist.",
