@@ -76,7 +76,8 @@ def commit(session: Session, settings: Settings, user: User, campaign_id: int, q
     if decision.route == Route.blocked:
         raise RuleViolation(
             "Your share could not be placed under your organization's rules: "
-            + " ".join(r.message_en for r in decision.results if r.outcome == Route.blocked),
+            + " ".join(r.message_en for r in decision.results
+                       if r.outcome in (Route.blocked, "counted")),
             code="commitment_refused", details={"reasons": reasons(decision)})
     preview = summary(decision, offer.price)
     existing = own_commitment(campaign, org.id)
