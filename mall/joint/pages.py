@@ -110,8 +110,7 @@ def campaign(campaign_id: int, user: User) -> Any:
     return render_template(
         "joint/campaign.html", jp=body, may_commit=is_buyer and still_open,
         may_close=campaigns.may_manage(found, user) and found.status == "open",
-        may_award=is_buyer and campaigns.may_manage(found, user)
-        and found.status == "competing", submit_key=uuid.uuid4().hex)
+        may_award=campaigns.may_manage(found, user) and found.status == "competing", submit_key=uuid.uuid4().hex)
 
 
 @pages.post("/joint-purchases/<int:campaign_id>/commit")
@@ -150,7 +149,7 @@ def close(campaign_id: int, user: User) -> Any:
 
 
 @pages.post("/joint-purchases/<int:campaign_id>/award")
-@page_guard(Role.buyer, kinds=PURCHASER)
+@page_guard(*MANAGERS, kinds=PURCHASER + CENTER)
 def award_page(campaign_id: int, user: User) -> Any:
     session = db.session()
     run_action(session, lambda: award.award_campaign(session, user, campaign_id),

@@ -101,7 +101,7 @@ def joint_purchase_close(campaign_id: int, user: User) -> Any:
 
 
 @api.post("/joint-purchases/<int:campaign_id>/award")
-@api_guard(Role.buyer, kinds=PURCHASER)
+@api_guard(*MANAGERS, kinds=PURCHASER + CENTER)
 def joint_purchase_award(campaign_id: int, user: User) -> Any:
     data = load(JointAwardSchema(), request.get_json(silent=True) or {})
     session = db.session()

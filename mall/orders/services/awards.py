@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mall.accounts.models import Organization, User
+from mall.accounts.models import Organization, Role, User
 from mall.audit.services import record
 from mall.db import utcnow
 from mall.errors import Conflict, RuleViolation
@@ -104,7 +104,10 @@ def award(session: Session, user: User, competition_id: int, quote_id: int | Non
     ``no_longer_eligible`` and nothing changes.
     """
     now = now or utcnow()
-    require_purchasing_role(user)
+    if not user.has_role(Role.center_admin):
+        # The center awards only what its subject lets it follow (a joint purchase it
+        # leads); a requisition's competition is never the center's (404 below).
+        require_purchasing_role(user)
     competition = competition_for_purchaser(session, user, competition_id, lock=True,
                                             with_subject_locks=True)
     if competition.status != CompetitionStatus.open:
