@@ -19,8 +19,8 @@ from mall.catalog.models import (
 from mall.db import Base
 from mall.evaluation.models import Expert, ExpertConflict, PanelDraw, PanelMember
 from mall.idempotency import IdempotencyKey
-from mall.joint.models import JointCommitment, JointPurchase
 from mall.jobs.models import Job, PeriodicTask
+from mall.joint.models import JointCommitment, JointPurchase
 from mall.orders.models import (
     Approval,
     Cart,
@@ -62,10 +62,10 @@ __all__ = [
     "Flag",
     "GatewayEvent",
     "IdempotencyKey",
-    "JointCommitment",
-    "JointPurchase",
     "ItemCeiling",
     "Job",
+    "JointCommitment",
+    "JointPurchase",
     "LoginAttempt",
     "Lot",
     "Offer",

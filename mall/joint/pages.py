@@ -7,7 +7,6 @@ the competition's own pages (``/supplier/competitions/{id}``).
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -110,7 +109,7 @@ def campaign(campaign_id: int, user: User) -> Any:
     return render_template(
         "joint/campaign.html", jp=body, may_commit=is_buyer and still_open,
         may_close=campaigns.may_manage(found, user) and found.status == "open",
-        may_award=campaigns.may_manage(found, user) and found.status == "competing", submit_key=uuid.uuid4().hex)
+        may_award=campaigns.may_manage(found, user) and found.status == "competing")
 
 
 @pages.post("/joint-purchases/<int:campaign_id>/commit")

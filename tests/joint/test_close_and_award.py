@@ -50,8 +50,7 @@ def test_below_the_minimum_the_campaign_fails_and_everyone_is_told(
     told = db_session.scalars(select(AuditEvent.target_id).where(
         AuditEvent.action == "joint_purchase.notify")).all()
     # the lead (the center) and every participant, once each
-    assert sorted(told) == sorted(str(o.organization_id) for o in [jw.center]
-                                  + jw.buyers)
+    assert sorted(told) == sorted(str(u.organization_id) for u in [jw.center, *jw.buyers])
     assert db_session.scalar(select(AuditEvent).where(
         AuditEvent.action == "joint_purchase.fail")) is not None
     late = jw.commit(client, cid, jw.buyers[0], 5)
@@ -87,8 +86,8 @@ def test_the_worker_closes_campaigns_at_closes_at(client: FlaskClient, jw: Joint
     assert campaign.status == "competing" and campaign.total_quantity == 100
 
 
-def test_quotes_above_the_listed_price_or_ceiling_are_refused_and_the_center_awards(client: FlaskClient, jw: JointWorld,
-                                                     db_session: Session) -> None:
+def test_quotes_above_the_listed_price_or_ceiling_are_refused_and_the_center_awards(
+        client: FlaskClient, jw: JointWorld, db_session: Session) -> None:
     cid = _committed(client, jw)
     closed = _close(client, jw, cid)
     assert closed["status"] == "competing"

@@ -13,7 +13,7 @@ from mall.accounts.models import User
 from mall.db import db, utcnow
 from mall.errors import ApiError
 from mall.joint.models import JointCommitment, JointPurchase
-from mall.joint.services import closing, commitments, campaigns
+from mall.joint.services import campaigns, closing, commitments
 from mall.orders.services.facts import Settings
 from tests.factories.accounts import make_org, make_user
 from tests.joint.conftest import build_joint_world

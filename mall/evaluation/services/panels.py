@@ -80,6 +80,7 @@ def _covers(specialties: list[str], category: Category) -> bool:
 def eligible_pool(session: Session, competition: Competition
                   ) -> tuple[list[Candidate], list[dict[str, object]]]:
     """The experts who may sit on the panel, and those left out with the reason."""
+    assert competition.requisition is not None  # best value: always a requisition's
     categories = [session.get_one(Category, li.category_id)
                   for li in competition.requisition.lines]
     specialists = [e for e in session.scalars(select(Expert).order_by(Expert.user_id))

@@ -29,6 +29,7 @@ from mall.orders.models import (
     Quote,
     RequisitionStatus,
 )
+from mall.orders.services.competition_subjects import subject_of
 from mall.orders.services.competitions import (
     aware,
     competition_for_purchaser,
@@ -38,7 +39,6 @@ from mall.orders.services.competitions import (
     supplier_ceiling,
     supplier_offer,
 )
-from mall.orders.services.competition_subjects import subject_of
 from mall.orders.services.facts import line_facts, unlisted_line_facts
 from mall.orders.services.purchase_orders import PlannedLine, create_orders
 

@@ -83,6 +83,15 @@ def lock_subject_of(session: Session, competition_id: int) -> None:
         SUBJECTS[kind].lock(session, competition_id)
 
 
+def purchaser_follows(session: Session, user: User, competition: Competition) -> bool:
+    """Whether the user's organization follows (and may award) the competition as purchaser."""
+    subject = subject_of(competition)
+    if subject is not None:
+        return subject.purchaser_may_follow(session, user, competition)
+    assert competition.requisition is not None
+    return competition.requisition.purchaser_organization_id == user.organization_id
+
+
 def lines_of(session: Session, competition: Competition) -> list[Any]:
     subject = subject_of(competition)
     if subject is None:

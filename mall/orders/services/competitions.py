@@ -37,7 +37,12 @@ from mall.orders.models import (
     RequisitionLine,
     RequisitionStatus,
 )
-from mall.orders.services.competition_subjects import lines_of, lock_subject_of, subject_of
+from mall.orders.services.competition_subjects import (
+    lines_of,
+    lock_subject_of,
+    purchaser_follows,
+    subject_of,
+)
 
 SME_SIZES = ("small", "micro")
 
@@ -255,18 +260,10 @@ def competition_for_purchaser(session: Session, user: User, competition_id: int,
     if lock:
         query = for_update(query)
     competition = session.scalar(query)
-    if competition is None or not _follows(session, user, competition):
+    if competition is None or not purchaser_follows(session, user, competition):
         raise NotFound(f"Competition {competition_id} does not exist.",
                        code="competition_not_found")
     return competition
-
-
-def _follows(session: Session, user: User, competition: Competition) -> bool:
-    subject = subject_of(competition)
-    if subject is not None:
-        return subject.purchaser_may_follow(session, user, competition)
-    assert competition.requisition is not None
-    return competition.requisition.purchaser_organization_id == user.organization_id
 
 
 def ceiling_of(session: Session, competition: Competition, line: Any,
@@ -379,8 +376,6 @@ def submit_quote(session: Session, user: User, competition_id: int,
            after={"quote_id": quote.id, "total": str(total),
                   "evaluated_total": str(quote.evaluated_total)})
     return quote
-
-
 
 
 def supplier_invitations_query(user: User, status: str | None = None) -> Select[Any]:
