@@ -90,3 +90,33 @@ def test_twenty_commitments_racing_the_close(app: Flask, committed_db: Engine) -
         # every accepted commitment was in before the close and counted by it
         assert closed.total_quantity == 5 * len(accepted)
         assert closed.status in ("competing", "failed")
+
+
+@pytest.mark.postgres_only
+def test_the_worker_task_closes_a_campaign_past_closes_at(app: Flask,
+                                                         committed_db: Engine) -> None:
+    from mall.jobs.worker import Worker, _close_joint_purchases
+
+    session = db.session()
+    jw = build_joint_world(session, app)
+    closes = utcnow() + timedelta(hours=1)
+    campaign = campaigns.create_campaign(session, jw.center, {
+        "title": "Due", "product_id": jw.product_id, "agreement_number": jw.agreement.number,
+        "lot_code": "L1", "closes_at": closes, "deliver_by": closes.date() + timedelta(days=9),
+        "min_quantity": 10})
+    settings = Settings(jurisdiction="cn-central")
+    commitments.commit(session, settings, jw.buyers[0], campaign.id, 20, None)
+    session.commit()
+    campaign_id = campaign.id
+    worker = Worker(app)
+    assert "close-joint-purchases" in {t.name for t in worker.schedule()}
+    assert _close_joint_purchases(worker, session) == "closed 0 joint purchases"
+    campaign = session.get_one(JointPurchase, campaign_id)
+    campaign.closes_at = utcnow() - timedelta(seconds=1)  # the closing time has come
+    session.commit()
+    assert _close_joint_purchases(worker, session) == "closed 1 joint purchases"
+    db.session.remove()
+    with app.app_context():
+        closed = db.session().get_one(JointPurchase, campaign_id)
+        assert (closed.status, closed.total_quantity) == ("competing", 20)
+        assert closed.competition_id is not None
