@@ -181,3 +181,20 @@ def test_a_buyer_lead_awards_and_each_participant_gets_its_order(
     assert again.status_code == 409  # awarded once; nothing is ordered twice
     assert db_session.scalar(select(AuditEvent).where(
         AuditEvent.action == "joint_purchase.award")) is not None
+
+
+def test_cancelling_the_competition_cancels_the_campaign(client: FlaskClient, jw: JointWorld,
+                                                         db_session: Session) -> None:
+    lead = jw.buyers[0]
+    cid = int(jw.create(client, lead)["id"])
+    assert jw.commit(client, cid, jw.buyers[1], 10).status_code == 200
+    competition_id = client.post(f"/api/v1/joint-purchases/{cid}/close",
+                                 headers=jw.headers(lead)).get_json()["competition_id"]
+    outsider = client.post(f"/api/v1/competitions/{competition_id}/cancel",
+                           json={"reason": "no"}, headers=jw.headers(jw.buyers[1]))
+    assert outsider.status_code == 404  # a participant follows the campaign, not the award
+    cancelled = client.post(f"/api/v1/competitions/{competition_id}/cancel",
+                            json={"reason": "Requirement changed"}, headers=jw.headers(lead))
+    assert cancelled.status_code == 200, cancelled.get_json()
+    body = client.get(f"/api/v1/joint-purchases/{cid}", headers=jw.headers(lead)).get_json()
+    assert (body["status"], body["outcome_reason"]) == ("cancelled", "Requirement changed")
