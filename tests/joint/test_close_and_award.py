@@ -173,6 +173,19 @@ def test_a_buyer_lead_awards_and_each_participant_gets_its_order(
     wrong = client.post(f"/api/v1/requisitions/{c.id}/approve", headers=jw.headers(approver))
     assert wrong.status_code == 404
     assert jw.offers[1].stock == 1000 - 20 - 30
+    # C needs both of its approvers (collective decision above 4,000)
+    for index, status in ((0, "pending"), (1, "ordered")):
+        step = client.post(f"/api/v1/requisitions/{c.id}/approve",
+                           headers=jw.headers(jw.approvers[jw.purchasers[2].id][index]))
+        assert step.status_code == 200 and step.get_json()["status"] == status
+    three = db_session.scalars(select(PurchaseOrder).where(
+        PurchaseOrder.requisition_id.in_([a.id, b.id, c.id]))
+        .order_by(PurchaseOrder.purchaser_organization_id)).all()
+    assert [(o.purchaser_organization_id, o.total, o.lines[0].unit_price) for o in three] == [
+        (jw.purchasers[0].id, Decimal("1840.00"), Decimal("92.00")),
+        (jw.purchasers[1].id, Decimal("2760.00"), Decimal("92.00")),
+        (jw.purchasers[2].id, Decimal("4600.00"), Decimal("92.00"))]
+    assert jw.offers[1].stock == 1000 - 100
     mine = client.get(f"/api/v1/joint-purchases/{cid}",
                       headers=jw.headers(jw.buyers[1])).get_json()["my_commitment"]
     assert mine["savings"] == {"amount": "180.00", "currency": "CNY"}
