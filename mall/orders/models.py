@@ -129,6 +129,9 @@ class Requisition(Base):
     requirement_text: Mapped[str | None] = mapped_column(Text)
     # 预留份额: a purchase reserved for SME suppliers (its competition invites only them).
     sme_reserved: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A participant's share of a joint purchase (mall.joint; no foreign key: orders sit
+    # below that package), for reports.
+    joint_purchase_id: Mapped[int | None] = mapped_column(Integer)
     required_approvals: Mapped[int] = mapped_column(Integer, default=0)
     # The snapshot prices are honoured until then; later approvals re-check eligibility.
     price_hold_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -2,7 +2,7 @@
 
 Joint procurement (联合采购): campaigns and the purchasers' commitments; a competition may
 now be for a joint purchase instead of a requisition (``competitions.subject``), exactly one
-of the two.
+of the two; a participant's requisition names its joint purchase (for reports).
 
 Revision ID: 0011
 Revises: 0009
@@ -31,6 +31,8 @@ def upgrade() -> None:
         batch_op.create_check_constraint(
             op.f('ck_competitions_one_subject'),
             "(subject = 'requisition') = (requisition_id IS NOT NULL)")
+    with op.batch_alter_table('requisitions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('joint_purchase_id', sa.Integer(), nullable=True))
     op.create_table('joint_purchases',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=300), nullable=False),
@@ -101,6 +103,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('joint_commitments')
     op.drop_table('joint_purchases')
+    with op.batch_alter_table('requisitions', schema=None) as batch_op:
+        batch_op.drop_column('joint_purchase_id')
     op.execute("DELETE FROM competitions WHERE requisition_id IS NULL")
     with op.batch_alter_table('competitions', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_competitions_one_subject'), type_='check')

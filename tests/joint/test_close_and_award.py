@@ -186,6 +186,12 @@ def test_a_buyer_lead_awards_and_each_participant_gets_its_order(
         (jw.purchasers[1].id, Decimal("2760.00"), Decimal("92.00")),
         (jw.purchasers[2].id, Decimal("4600.00"), Decimal("92.00"))]
     assert jw.offers[1].stock == 1000 - 100
+    assert {r.joint_purchase_id for r in (a, b, c)} == {cid}
+    # the spend report counts joint orders like others, with their own figure
+    report = client.get("/api/v1/reports/spend?group_by=supplier",
+                        headers=jw.headers(jw.center)).get_json()
+    row = next(i for i in report["items"] if i["key"] == str(jw.suppliers[1].id))
+    assert row["spend"] == row["joint_spend"] == {"amount": "9200.00", "currency": "CNY"}
     mine = client.get(f"/api/v1/joint-purchases/{cid}",
                       headers=jw.headers(jw.buyers[1])).get_json()["my_commitment"]
     assert mine["savings"] == {"amount": "180.00", "currency": "CNY"}
