@@ -5,7 +5,7 @@ now be for a joint purchase instead of a requisition (``competitions.subject``),
 of the two; a participant's requisition names its joint purchase (for reports).
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0012 (0009 when written; re-chained after main gained 0012)
 Create Date: 2026-12-02 13:40:00
 """
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0011'
-down_revision: str | None = '0009'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
