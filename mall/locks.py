@@ -3,6 +3,8 @@
 Two transactions that take the same locks in the same order cannot deadlock, so every
 write path takes what it needs in this order, never another:
 
+0. **a joint purchase's row** (``mall.joint``: commit, withdraw, close, award), before
+   everything below; its award then takes every participant's level-1 locks in key order.
 1. **(purchaser organization, category)** advisory locks, in sorted key order
    (``lock_purchaser_categories``): serialise cumulative-threshold checks.
 2. **rotation turns** (one ``rotation_turns`` row per agreement and product, when rotation

@@ -20,6 +20,7 @@ from mall.db import Base
 from mall.evaluation.models import Expert, ExpertConflict, PanelDraw, PanelMember
 from mall.idempotency import IdempotencyKey
 from mall.jobs.models import Job, PeriodicTask
+from mall.joint.models import JointCommitment, JointPurchase
 from mall.orders.models import (
     Approval,
     Cart,
@@ -63,6 +64,8 @@ __all__ = [
     "IdempotencyKey",
     "ItemCeiling",
     "Job",
+    "JointCommitment",
+    "JointPurchase",
     "LoginAttempt",
     "Lot",
     "Offer",

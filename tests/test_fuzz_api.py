@@ -402,6 +402,7 @@ def fuzz_world(app: Flask, db_session: Session, stripe_api_base: str) -> FuzzWor
         "payment_id": str(invoice["id"]),
         "change_id": str(reviews[0]["id"]),
         "member_id": "1",  # no panel in this world: the evaluation answers 404
+        "campaign_id": "1",  # no joint purchase in this world (tests/joint fuzz their own)
     }
     special = {
         "payments_api.pay": {"order_id": str(unpaid.orders[0].id)},

@@ -29,6 +29,7 @@ def assignment_json(member: PanelMember, competition: Competition,
     """What the expert sees: the requirement, criteria and anonymised technical answers —
     never prices, suppliers or another member's scores."""
     requisition = competition.requisition
+    assert requisition is not None  # best value: always a requisition's competition
     body: dict[str, Any] = {
         "id": member.id, "competition_id": competition.id,
         "status": "submitted" if member.submitted_at else "to_score",

@@ -61,6 +61,8 @@ class Worker:
     verify_every: timedelta = timedelta(hours=1)
     prune_every: timedelta = timedelta(hours=1)
     reconcile_every: timedelta = timedelta(minutes=10)
+    # Joint purchases close at their closes_at; checked this often.
+    joint_every: timedelta = timedelta(minutes=1)
     # Which kinds of work this worker does (all, unless a deployment splits them).
     drain: bool = True
     periodic: bool = True
@@ -157,6 +159,7 @@ class Worker:
             Periodic("verify", self.verify_every, _verify),
             Periodic("prune", self.prune_every, _prune),
             Periodic("reconcile-payments", self.reconcile_every, _reconcile_payments),
+            Periodic("close-joint-purchases", self.joint_every, _close_joint_purchases),
         ]
 
     def run_periodic(self, session: Session) -> bool:
@@ -271,6 +274,14 @@ def _reconcile_payments(worker: Worker, session: Session) -> str:
 
     counts = reconcile_pending_payments(session, current_gateway())
     return ", ".join(f"{k}={v}" for k, v in counts.items())
+
+
+def _close_joint_purchases(worker: Worker, session: Session) -> str:
+    from mall.joint.services.closing import close_due
+    from mall.orders.services.facts import Settings
+
+    closed = close_due(session, Settings.from_app_config(worker.app.config))
+    return f"closed {closed} joint purchases"
 
 
 def _prune(worker: Worker, session: Session) -> str:

@@ -129,6 +129,9 @@ class Requisition(Base):
     requirement_text: Mapped[str | None] = mapped_column(Text)
     # 预留份额: a purchase reserved for SME suppliers (its competition invites only them).
     sme_reserved: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A participant's share of a joint purchase (mall.joint; no foreign key: orders sit
+    # below that package), for reports.
+    joint_purchase_id: Mapped[int | None] = mapped_column(Integer)
     required_approvals: Mapped[int] = mapped_column(Integer, default=0)
     # The snapshot prices are honoured until then; later approvals re-check eligibility.
     price_hold_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -231,11 +234,17 @@ class Competition(Base):
         CheckConstraint(f"status IN ({sql_values(CompetitionStatus)})", name="status"),
         CheckConstraint("sme_deduction >= 0 AND sme_deduction < 1", name="sme_deduction_range"),
         CheckConstraint("method IN ('lowest_price', 'best_value')", name="method"),
+        # A competition is for one requisition, or for another subject (a joint purchase,
+        # which references it) registered in services.competition_subjects.
+        CheckConstraint("(subject = 'requisition') = (requisition_id IS NOT NULL)",
+                        name="one_subject"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    requisition_id: Mapped[int] = mapped_column(
+    requisition_id: Mapped[int | None] = mapped_column(
         ForeignKey("requisitions.id", ondelete="CASCADE"), unique=True)
+    subject: Mapped[str] = mapped_column(String(16), default="requisition",
+                                         server_default="requisition")
     status: Mapped[str] = mapped_column(String(16), default=CompetitionStatus.open)
     deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     currency: Mapped[str] = mapped_column(String(3))
@@ -260,7 +269,7 @@ class Competition(Base):
     evaluation_plan: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    requisition: Mapped[Requisition] = relationship()
+    requisition: Mapped[Requisition | None] = relationship()
     invitations: Mapped[list[CompetitionInvitation]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="CompetitionInvitation.id")
     quotes: Mapped[list[Quote]] = relationship(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
 from mall.money import money
 from mall.orders.models import (
     Cart,
@@ -15,6 +17,7 @@ from mall.orders.models import (
     Quote,
     Requisition,
 )
+from mall.orders.services.competition_subjects import lines_of, requirement_text_of
 
 
 def reason_json(rule: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -59,6 +62,7 @@ def requisition_json(requisition: Requisition, lang: str,
         "justification": requisition.justification,
         "requirement_text": requisition.requirement_text,
         "sme_reserved": requisition.sme_reserved,
+        "joint_purchase_id": requisition.joint_purchase_id,
         "jurisdiction": requisition.jurisdiction,
         "price_hold_until": requisition.price_hold_until.isoformat(),
         "created_at": requisition.created_at.isoformat(),
@@ -104,18 +108,20 @@ def competition_json(competition: Competition, quotes: list[Quote] | None,
     ``invited_supplier_ids`` and each quote's ``supplier_id`` are null before then.
     ``ranked``: ``quotes`` are in evaluation order and carry their rank.
     """
-    requisition = competition.requisition
+    session = object_session(competition)
+    assert session is not None
     disclosed = supplier_id is None and competition.status == CompetitionStatus.awarded
     body: dict[str, Any] = {
         "id": competition.id, "requisition_id": competition.requisition_id,
+        "subject": competition.subject,
         "status": competition.status, "deadline": competition.deadline.isoformat(),
         "closed_at": competition.closed_at.isoformat() if competition.closed_at else None,
         "sme_deduction": str(competition.sme_deduction),
         "sme_only": competition.sme_only,
         "method": competition.method, "evaluation_plan": competition.evaluation_plan,
-        "requirement_text": requisition.requirement_text,
+        "requirement_text": requirement_text_of(session, competition),
         "lines": [{"id": li.id, "sku": li.sku, "title": li.title, "quantity": li.quantity,
-                   "category_id": li.category_id} for li in requisition.lines],
+                   "category_id": li.category_id} for li in lines_of(session, competition)],
         "invited_count": len(competition.invitations),
         "quoted_count": len(competition.quotes),
         "invited_supplier_ids": [i.supplier_id for i in competition.invitations]

@@ -54,6 +54,7 @@ from mall.orders.services import (
     approvals,
     awards,
     carts,
+    competition_subjects,
     competitions,
     purchase_orders,
     reports,
@@ -227,9 +228,9 @@ def supplier_competition_json(session: Session, competition: Competition, user: 
     if detail:
         extra["ceilings"] = {
             str(line.id): (None if ceiling is None else str(ceiling))
-            for line in competition.requisition.lines
-            for ceiling in [competitions.supplier_ceiling(session, line,
-                                                          user.organization_id)]}
+            for line in competition_subjects.lines_of(session, competition)
+            for ceiling in [competitions.ceiling_of(session, competition, line,
+                                                    user.organization_id)]}
     return competition_json(competition, own, supplier_id=user.organization_id,
                             supplier_extra=extra)
 

@@ -34,7 +34,8 @@ def test_spend_by_supplier_size_with_sme_share(client: FlaskClient, app: Flask,
     assert body["totals"] == [{"currency": "CNY",
                                "spend": {"amount": "1000.00", "currency": "CNY"},
                                "sme_spend": {"amount": "400.00", "currency": "CNY"},
-                               "sme_share": "0.4000"}]
+                               "sme_share": "0.4000",
+                               "joint_spend": {"amount": "0.00", "currency": "CNY"}}]
     by_category = client.get(
         "/api/v1/reports/spend?group_by=category&from=2000-01-01&to=2999-12-31",
         headers=world.headers(admin)).json

@@ -65,7 +65,8 @@ def competition_for_panel(session: Session, user: User, competition_id: int,
     competition = session.scalar(for_update(query) if lock else query)
     center = user.organization.kind == "center" and user.has_role(Role.center_admin,
                                                                      Role.auditor)
-    if competition is None or not (
+    # Panels rank best-value competitions, which are always a requisition's.
+    if competition is None or competition.requisition is None or not (
             center
             or competition.requisition.purchaser_organization_id == user.organization_id):
         raise NotFound(f"Competition {competition_id} does not exist.",
@@ -80,6 +81,7 @@ def _covers(specialties: list[str], category: Category) -> bool:
 def eligible_pool(session: Session, competition: Competition
                   ) -> tuple[list[Candidate], list[dict[str, object]]]:
     """The experts who may sit on the panel, and those left out with the reason."""
+    assert competition.requisition is not None  # best value: always a requisition's
     categories = [session.get_one(Category, li.category_id)
                   for li in competition.requisition.lines]
     specialists = [e for e in session.scalars(select(Expert).order_by(Expert.user_id))

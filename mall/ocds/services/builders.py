@@ -295,6 +295,7 @@ def competition_releases(ctx: Context, competition: Competition, quotes: Sequenc
                          orders: Sequence[PurchaseOrder]) -> list[Release]:
     """A second-stage competition: its tender, then its award or its cancellation."""
     requisition = competition.requisition
+    assert requisition is not None  # only requisitions' competitions are published
     ocid = competition_ocid(ctx, competition.id)
     buyer = ctx.organizations[requisition.purchaser_organization_id]
     related = related_frameworks(ctx, requisition)

@@ -156,7 +156,10 @@ def _competition_activity() -> Select[Any, Any]:
     return (select(Competition.id.label("key"),
                    latest(Competition.created_at, Competition.awarded_at,
                           Competition.cancelled_at, ordered.c.at).label("at"))
-            .outerjoin(ordered, ordered.c.key == Competition.id))
+            .outerjoin(ordered, ordered.c.key == Competition.id)
+            # A requisition's second stage; a joint purchase's competition (mall.joint) is
+            # not published yet.
+            .where(Competition.requisition_id.is_not(None)))
 
 
 def _competition_build(session: Session, prefix: str, keys: Sequence[int]) -> Built:
@@ -167,7 +170,7 @@ def _competition_build(session: Session, prefix: str, keys: Sequence[int]) -> Bu
     orders = session.scalars(select(PurchaseOrder).where(
         PurchaseOrder.competition_id.in_(keys)).order_by(PurchaseOrder.id)).all()
     ctx = _call_off_context(
-        session, prefix, [c.requisition for c in competitions],
+        session, prefix, [c.requisition for c in competitions if c.requisition is not None],
         [*(q.supplier_id for c in competitions for q in c.quotes),
          *(o.supplier_id for o in orders)])
     by_competition = grouped(orders, lambda o: o.competition_id)

@@ -27,7 +27,7 @@ from mall.forms import run_action
 from mall.i18n import gettext as _
 from mall.orders.models import Competition, CompetitionStatus, Requisition
 from mall.orders.pages.blueprint import pages
-from mall.orders.services import awards, competitions
+from mall.orders.services import awards, competition_subjects, competitions
 
 # --- the purchaser's side -----------------------------------------------------------------
 
@@ -52,6 +52,8 @@ def competition(competition_id: int, user: User) -> Any:
     may_act = user.has_role(Role.buyer, Role.approver)
     return render_template(
         "orders/competition.html", c=found, table=table, visible=visible, now=now,
+        lines=competition_subjects.lines_of(db.session(), found),
+        requirement_text=competition_subjects.requirement_text_of(db.session(), found),
         ends_at=competitions.quoting_ends_at(found),
         quoting_open=competitions.quoting_open(found, now),
         may_award=may_act and visible and found.status == CompetitionStatus.open
@@ -105,8 +107,9 @@ def competition_cancel(competition_id: int, user: User) -> Any:
 def supplier_competition_list(user: User) -> Any:
     rows = db.session.scalars(competitions.supplier_invitations_query(user).limit(100)).all()
     standing = {c.id: competitions.supplier_standing(c, user.organization_id) for c in rows}
+    lines = {c.id: competition_subjects.lines_of(db.session(), c) for c in rows}
     return render_template("orders/supplier_competitions.html", competitions=rows,
-                           standing=standing, now=utcnow())
+                           standing=standing, now=utcnow(), lines=lines)
 
 
 def _supplier_view(user: User, competition_id: int, prices: dict[int, str] | None = None,
@@ -114,11 +117,13 @@ def _supplier_view(user: User, competition_id: int, prices: dict[int, str] | Non
     session = db.session()
     found = competitions.competition_for_supplier(session, user, competition_id)
     now = utcnow()
-    ceilings = {line.id: competitions.supplier_ceiling(session, line, user.organization_id)
-                for line in found.requisition.lines}
+    lines = competition_subjects.lines_of(session, found)
+    ceilings = {line.id: competitions.ceiling_of(session, found, line, user.organization_id)
+                for line in lines}
     own = next((q for q in found.quotes if q.supplier_id == user.organization_id), None)
     return render_template(
         "orders/supplier_competition.html", c=found, own=own, ceilings=ceilings,
+        lines=lines, requirement_text=competition_subjects.requirement_text_of(session, found),
         prices=prices or {}, confirm=confirm, now=now, technical=technical or {},
         criteria=(found.evaluation_plan or {}).get("criteria", []),
         ends_at=competitions.quoting_ends_at(found),
@@ -128,7 +133,8 @@ def _supplier_view(user: User, competition_id: int, prices: dict[int, str] | Non
 
 
 def _total(found: Competition, prices: dict[int, str]) -> Decimal:
-    return sum((Decimal(prices[li.id]) * li.quantity for li in found.requisition.lines),
+    return sum((Decimal(prices[li.id]) * li.quantity
+                for li in competition_subjects.lines_of(db.session(), found)),
                Decimal("0"))
 
 
@@ -150,7 +156,7 @@ def _form_prices(found: Competition) -> tuple[dict[int, str], list[str]]:
     """The unit price per line from the form, and what is wrong with the entries."""
     prices: dict[int, str] = {}
     problems: list[str] = []
-    for line in found.requisition.lines:
+    for line in competition_subjects.lines_of(db.session(), found):
         raw = (request.form.get(f"price-{line.id}") or "").strip()
         try:
             value = Decimal(raw)

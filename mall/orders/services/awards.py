@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mall.accounts.models import Organization, User
+from mall.accounts.models import Organization, Role, User
 from mall.audit.services import record
 from mall.db import utcnow
 from mall.errors import Conflict, RuleViolation
@@ -30,6 +30,7 @@ from mall.orders.models import (
     Quote,
     RequisitionStatus,
 )
+from mall.orders.services.competition_subjects import subject_of
 from mall.orders.services.competitions import (
     aware,
     competition_for_purchaser,
@@ -104,8 +105,12 @@ def award(session: Session, user: User, competition_id: int, quote_id: int | Non
     ``no_longer_eligible`` and nothing changes.
     """
     now = now or utcnow()
-    require_purchasing_role(user)
-    competition = competition_for_purchaser(session, user, competition_id, lock=True)
+    if not user.has_role(Role.center_admin):
+        # The center awards only what its subject lets it follow (a joint purchase it
+        # leads); a requisition's competition is never the center's (404 below).
+        require_purchasing_role(user)
+    competition = competition_for_purchaser(session, user, competition_id, lock=True,
+                                            with_subject_locks=True)
     if competition.status != CompetitionStatus.open:
         raise Conflict(f"The competition is {competition.status}.",
                        code="competition_not_open")
@@ -129,15 +134,21 @@ def award(session: Session, user: User, competition_id: int, quote_id: int | Non
             "evaluated one needs a reason, which the procurement center will see.",
             code="award_reason_required", details={"rank": chosen.rank})
     winner = chosen.quote
-    _place_winning_order(session, competition, winner, user, now)
+    subject = subject_of(competition)
+    if subject is not None:  # e.g. a joint purchase: one requisition per participant
+        subject.award(session, competition, winner, user, now)
+    else:
+        _place_winning_order(session, competition, winner, user, now)
     competition.status = CompetitionStatus.awarded
     competition.awarded_quote_id = winner.id
     competition.awarded_at = now
     competition.awarded_rank = chosen.rank
     competition.award_reason = reason
-    requisition = competition.requisition
-    requisition.status = RequisitionStatus.ordered
-    requisition.decided_at = now
+    if subject is None:
+        requisition = competition.requisition
+        assert requisition is not None
+        requisition.status = RequisitionStatus.ordered
+        requisition.decided_at = now
     session.flush()
     flags = raise_flags(session, competition, table, chosen)
     record(session, action="competition.award", target_type="competition",
@@ -156,6 +167,7 @@ def _place_winning_order(session: Session, competition: Competition, winner: Quo
                          user: User, now: datetime) -> None:
     """The winner's order at its quoted prices, its lines checked as the catalog has them."""
     requisition = competition.requisition
+    assert requisition is not None
     prices = {int(li["line_id"]): Decimal(li["unit_price"]) for li in winner.lines}
     planned = []
     eligibility = []

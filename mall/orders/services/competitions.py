@@ -38,6 +38,12 @@ from mall.orders.models import (
     RequisitionLine,
     RequisitionStatus,
 )
+from mall.orders.services.competition_subjects import (
+    lines_of,
+    lock_subject_of,
+    purchaser_follows,
+    subject_of,
+)
 
 SME_SIZES = ("small", "micro")
 
@@ -153,12 +159,19 @@ def cancel_competition(session: Session, user: User, competition_id: int, reason
     reason = reason.strip()
     if not reason:
         raise RuleViolation(N_("Say why the competition is cancelled."), code="reason_required")
-    competition = competition_for_purchaser(session, user, competition_id, lock=True)
+    competition = competition_for_purchaser(session, user, competition_id, lock=True,
+                                            with_subject_locks=True)
     if competition.status != CompetitionStatus.open:
         raise Conflict(f"The competition is {competition.status}.",
                        code="competition_not_open")
     requisition = competition.requisition
     _cancel(session, competition, user, reason, now)
+    subject = subject_of(competition)
+    if subject is not None:
+        subject.cancel(session, competition, user, reason, now)
+        session.flush()
+        return competition
+    assert requisition is not None
     requisition.status = RequisitionStatus.cancelled
     requisition.decided_at = now
     record(session, action="requisition.cancel", target_type="requisition",
@@ -235,16 +248,32 @@ def competition_for_supplier(session: Session, user: User, competition_id: int) 
 
 
 def competition_for_purchaser(session: Session, user: User, competition_id: int,
-                              lock: bool = False) -> Competition:
+                              lock: bool = False, with_subject_locks: bool = False
+                              ) -> Competition:
+    """The competition if the user's organization follows it as purchaser (else 404).
+
+    ``with_subject_locks``: the subject's locks first (a joint purchase's row), then the
+    competition's, the order of ``mall.locks``.
+    """
+    if with_subject_locks:
+        lock_subject_of(session, competition_id)
     query = select(Competition).where(Competition.id == competition_id)
     if lock:
         query = for_update(query)
     competition = session.scalar(query)
-    if competition is None or (competition.requisition.purchaser_organization_id
-                               != user.organization_id):
+    if competition is None or not purchaser_follows(session, user, competition):
         raise NotFound(f"Competition {competition_id} does not exist.",
                        code="competition_not_found")
     return competition
+
+
+def ceiling_of(session: Session, competition: Competition, line: Any,
+               supplier_id: int) -> Decimal | None:
+    """The supplier's ceiling for one line of the competition."""
+    subject = subject_of(competition)
+    if subject is not None:
+        return subject.ceiling(session, competition, line, supplier_id)
+    return supplier_ceiling(session, line, supplier_id)
 
 
 def check_quote(session: Session, competition: Competition, supplier: Organization,
@@ -258,7 +287,8 @@ def check_quote(session: Session, competition: Competition, supplier: Organizati
     """
     if supplier.status != OrganizationStatus.active:
         raise Forbidden(N_("Only active suppliers may quote."), code="supplier_inactive")
-    req_lines = {li.id: li for li in competition.requisition.lines}
+    req_lines = {li.id: li for li in lines_of(session, competition)}
+    subject = subject_of(competition)
     prices = {int(li["line_id"]): Decimal(li["unit_price"]) for li in lines}
     problems = []
     if len(prices) != len(lines):
@@ -273,7 +303,7 @@ def check_quote(session: Session, competition: Competition, supplier: Organizati
             problems.append({"field": "lines", "code": "unknown_line",
                              "message": f"Line {line_id} is not part of this competition."})
             continue
-        ceiling = supplier_ceiling(session, line, supplier.id)
+        ceiling = ceiling_of(session, competition, line, supplier.id)
         if price <= 0:
             problems.append({"field": f"lines.{line_id}.unit_price", "code": "not_positive",
                              "message": f"{line.sku}: a unit price must be above zero."})
@@ -281,6 +311,8 @@ def check_quote(session: Session, competition: Competition, supplier: Organizati
             problems.append({"field": f"lines.{line_id}.unit_price", "code": "above_ceiling",
                              "message": f"{line.sku}: {price} is above your ceiling "
                                         f"{ceiling}."})
+        elif subject is not None:
+            problems += subject.price_problems(session, competition, line, supplier.id, price)
     problems += _technical_problems(competition, technical)
     if problems:
         raise RuleViolation(N_("The quote was refused."), code="quote_refused",
@@ -318,7 +350,7 @@ def submit_quote(session: Session, user: User, competition_id: int,
                                 "status": competition.status})
     supplier = user.organization
     prices = check_quote(session, competition, supplier, lines, technical)
-    req_lines = {li.id: li for li in competition.requisition.lines}
+    req_lines = {li.id: li for li in lines_of(session, competition)}
     if session.scalar(select(Quote.id).where(Quote.competition_id == competition.id,
                                              Quote.supplier_id == supplier.id)):
         raise Conflict(N_("You have already quoted; quotes are final."), code="quote_exists")
@@ -345,8 +377,6 @@ def submit_quote(session: Session, user: User, competition_id: int,
            after={"quote_id": quote.id, "total": str(total),
                   "evaluated_total": str(quote.evaluated_total)})
     return quote
-
-
 
 
 def supplier_invitations_query(user: User, status: str | None = None) -> Select[Any]:

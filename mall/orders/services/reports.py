@@ -29,8 +29,10 @@ def spend(session: Session, group_by: str, start: date | None, end: date | None,
     """Spend per group and currency; ``purchaser_organization_id`` limits it to one buyer."""
     query = (
         select(OrderLine.line_total, OrderLine.currency, Category.code, Category.name_en,
-               Category.name_zh, Organization.id, Organization.name, Organization.size)
+               Category.name_zh, Organization.id, Organization.name, Organization.size,
+               Requisition.joint_purchase_id)
         .join(PurchaseOrder, PurchaseOrder.id == OrderLine.order_id)
+        .join(Requisition, Requisition.id == PurchaseOrder.requisition_id)
         .join(Category, Category.id == OrderLine.category_id)
         .join(Organization, Organization.id == PurchaseOrder.supplier_id)
         .where(PurchaseOrder.status.not_in([OrderStatus.cancelled, OrderStatus.rejected]))
@@ -44,8 +46,9 @@ def spend(session: Session, group_by: str, start: date | None, end: date | None,
         query = query.where(PurchaseOrder.purchaser_organization_id == purchaser_organization_id)
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     totals: dict[str, dict[str, Decimal]] = defaultdict(
-        lambda: {"spend": Decimal("0"), "sme": Decimal("0")})
-    for amount, currency, code, name_en, name_zh, sid, sname, size in session.execute(query):
+        lambda: {"spend": Decimal("0"), "sme": Decimal("0"), "joint": Decimal("0")})
+    for amount, currency, code, name_en, name_zh, sid, sname, size, joint in session.execute(
+            query):
         if group_by == "category":
             key, label = code, f"{name_zh} / {name_en}"
         elif group_by == "supplier":
@@ -54,8 +57,11 @@ def spend(session: Session, group_by: str, start: date | None, end: date | None,
             key, label = size or "unknown", size or "unknown"
         group = groups.setdefault((key, currency), {
             "key": key, "label": label, "currency": currency,
-            "spend": Decimal("0"), "sme": Decimal("0"), "lines": 0})
+            "spend": Decimal("0"), "sme": Decimal("0"), "joint": Decimal("0"), "lines": 0})
         group["spend"] += amount
+        if joint is not None:  # a participant's share of a joint purchase (联合采购)
+            group["joint"] += amount
+            totals[currency]["joint"] += amount
         group["lines"] += 1
         totals[currency]["spend"] += amount
         if size in SME_SIZES:
@@ -66,6 +72,7 @@ def spend(session: Session, group_by: str, start: date | None, end: date | None,
         "spend": money(g["spend"], g["currency"]),
         "sme_spend": money(g["sme"], g["currency"]),
         "sme_share": _share(g["sme"], g["spend"]), "order_lines": g["lines"],
+        "joint_spend": money(g["joint"], g["currency"]),
     } for g in sorted(groups.values(), key=lambda g: (-g["spend"], g["key"]))]
     return {
         "group_by": group_by,
@@ -74,7 +81,8 @@ def spend(session: Session, group_by: str, start: date | None, end: date | None,
         "items": items,
         "totals": [{"currency": cur, "spend": money(t["spend"], cur),
                     "sme_spend": money(t["sme"], cur),
-                    "sme_share": _share(t["sme"], t["spend"])}
+                    "sme_share": _share(t["sme"], t["spend"]),
+                    "joint_spend": money(t["joint"], cur)}
                    for cur, t in sorted(totals.items())],
     }
 
