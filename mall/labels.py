@@ -48,6 +48,10 @@ LABELS: dict[str, dict[str, LazyString]] = {
     "competition_status": {
         "open": _l("Open"), "awarded": _l("Awarded"), "cancelled": _l("Cancelled"),
     },
+    "joint_status": {
+        "open": _l("Open for commitments"), "competing": _l("Suppliers quoting"),
+        "awarded": _l("Awarded"), "failed": _l("Failed"), "cancelled": _l("Cancelled"),
+    },
     "standing": {
         "to_quote": _l("To quote"), "quoted": _l("Quoted"), "won": _l("Won"),
         "lost": _l("Not awarded"), "missed": _l("Did not quote"), "cancelled": _l("Cancelled"),

@@ -29,7 +29,8 @@ class _Forgetful(FlaskClient):
 
 def _as(app: Flask, user: User) -> FlaskClient:
     client = _Forgetful(app, app.response_class, use_cookies=True)
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    # Reads the pages in English (the language is remembered in a cookie).
+    response = client.post("/login?lang=en", data={"email": user.email, "password": PASSWORD})
     assert response.status_code in (302, 303)
     return client
 
