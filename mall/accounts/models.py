@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
+    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -103,6 +106,12 @@ class Organization(Base):
     # A purchaser's own minimum quoting period for its competitions, in hours; it may only
     # shorten the profile's (an urgent-needs agency), never lengthen what suppliers are owed.
     min_quoting_hours: Mapped[int | None] = mapped_column(Integer)
+    # Why and since when the organization is suspended or debarred, and until when.
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status_until: Mapped[date | None] = mapped_column(Date)
+    # A purchaser's delivery addresses, one string each, offered when it orders.
+    delivery_addresses: Mapped[list[Any] | None]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

@@ -39,6 +39,11 @@ class AgreementStatus(enum.StrEnum):
     suspended = "suspended"
 
 
+class AwardStatus(enum.StrEnum):
+    active = "active"
+    suspended = "suspended"  # the award stands but its offers are hidden until reinstated
+
+
 class SecondStage(enum.StrEnum):
     direct = "direct"
     competition = "competition"
@@ -173,12 +178,20 @@ class AgreementSupplier(Base):
     """A supplier awarded under an agreement."""
 
     __tablename__ = "agreement_suppliers"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({sql_values(AwardStatus)})", name="status"),
+    )
 
     agreement_id: Mapped[int] = mapped_column(
         ForeignKey("agreements.id", ondelete="CASCADE"), primary_key=True
     )
     supplier_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
     awarded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Suspending one award hides the supplier's offers under this agreement only.
+    status: Mapped[str] = mapped_column(String(16), default=AwardStatus.active,
+                                        server_default=AwardStatus.active.value)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     agreement: Mapped[Agreement] = relationship(back_populates="awards")
     supplier: Mapped[Organization] = relationship(lazy="joined")

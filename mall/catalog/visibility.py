@@ -1,4 +1,5 @@
-"""When purchasers may see an offer: it, its supplier and its agreement are active and in date."""
+"""When purchasers may see an offer: it, its supplier, its agreement and its award are active
+and in date."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, select
 
 from mall.accounts.models import Organization, OrganizationStatus
-from mall.catalog.models import Agreement, AgreementStatus, AgreementSupplier, Offer, OfferStatus
+from mall.catalog.models import (
+    Agreement,
+    AgreementStatus,
+    AgreementSupplier,
+    AwardStatus,
+    Offer,
+    OfferStatus,
+)
 
 
 def is_visible(offer: Offer, today: date) -> bool:
@@ -18,7 +26,8 @@ def is_visible(offer: Offer, today: date) -> bool:
         and offer.supplier.status == OrganizationStatus.active
         and agreement.status == AgreementStatus.active
         and agreement.starts_on <= today <= agreement.ends_on
-        and any(award.supplier_id == offer.supplier_id for award in agreement.awards)
+        and any(award.supplier_id == offer.supplier_id and award.status == AwardStatus.active
+                for award in agreement.awards)
     )
 
 
@@ -39,7 +48,8 @@ def visible_clause(today: date) -> ColumnElement[bool]:
         ),
         Offer.agreement_id.in_(
             select(AgreementSupplier.agreement_id).where(
-                AgreementSupplier.supplier_id == Offer.supplier_id
+                AgreementSupplier.supplier_id == Offer.supplier_id,
+                AgreementSupplier.status == AwardStatus.active,
             )
         ),
     )

@@ -321,6 +321,20 @@ class FlagKind(enum.StrEnum):
     shared_contact = "shared_contact"  # quoting suppliers share an e-mail or phone
     non_first_award = "non_first_award"  # awarded to a quote other than the lowest evaluated
     outlier_score = "outlier_score"  # an expert's score far from the rest of the panel's
+    accountability = "accountability"  # a purchaser past an accountability threshold
+
+
+class FlagStatus(enum.StrEnum):
+    open = "open"
+    dismissed = "dismissed"  # looked at, nothing wrong (the reason says why)
+    acted = "acted"  # the center suspended, debarred or referred
+
+
+class FlagResolution(enum.StrEnum):
+    dismiss = "dismiss"
+    suspend = "suspend"
+    debar = "debar"
+    refer = "refer"  # handed to the audit or discipline authority
 
 
 class OrderParty(enum.StrEnum):
@@ -336,15 +350,27 @@ class Flag(Base):
     __tablename__ = "flags"
     __table_args__ = (
         CheckConstraint(f"kind IN ({sql_values(FlagKind)})", name="kind"),
+        CheckConstraint(f"status IN ({sql_values(FlagStatus)})", name="status"),
+        CheckConstraint(f"resolution IS NULL OR resolution IN ({sql_values(FlagResolution)})",
+                        name="resolution"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     competition_id: Mapped[int | None] = mapped_column(
         ForeignKey("competitions.id", ondelete="CASCADE"), index=True)
+    # The purchaser a flag is about (accountability flags), when it is about one.
+    purchaser_organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id"), index=True)
     supplier_ids: Mapped[list[Any]]
     details: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default=FlagStatus.open,
+                                        server_default=FlagStatus.open.value)
+    resolution: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PurchaseOrder(Base):

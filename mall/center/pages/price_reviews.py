@@ -1,24 +1,22 @@
-"""The center's pages (blueprint ``center_pages``, under /center): price reviews."""
+"""Price rises held for the center's review."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from mall.accounts.models import Role, User
-from mall.accounts.permissions import CENTER, page_guard
 from mall.catalog.serializers import price_review_json
 from mall.catalog.services import prices
+from mall.center.pages.common import pages, read_guard, write_guard
 from mall.db import db
 from mall.forms import run_action
 from mall.i18n import gettext as _
 
-pages = Blueprint("center_pages", __name__, url_prefix="/center")
-
 
 @pages.get("/price-reviews")
-@page_guard(Role.center_admin, Role.auditor, kinds=CENTER)
+@read_guard
 def price_reviews(user: User) -> Any:
     rows = db.session.execute(prices.price_reviews_query().limit(100)).all()
     reviews = [price_review_json(change, offer) for change, offer in rows]
@@ -27,7 +25,7 @@ def price_reviews(user: User) -> Any:
 
 
 @pages.post("/price-reviews/<int:change_id>/<any(approve, refuse):decision>")
-@page_guard(Role.center_admin, kinds=CENTER)
+@write_guard
 def decide_price(change_id: int, decision: str, user: User) -> Any:
     session = db.session()
     reason = (request.form.get("reason") or "").strip()[:2000] or None

@@ -1,0 +1,11 @@
+"""The center's console (blueprint ``center_pages``, under /center), one module per screen.
+
+Auditors read every screen; center admins also write.
+"""
+
+from __future__ import annotations
+
+from mall.center.pages import agreements, price_reviews  # noqa: F401  (routes register)
+from mall.center.pages.common import pages
+
+__all__ = ["pages"]
