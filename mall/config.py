@@ -15,6 +15,28 @@ JURISDICTIONS = ("cn-central", "us-federal")
 # batch is a few large statements, so larger batches cost memory, not round trips.
 DEFAULT_FAST_BATCH_ROWS = 10_000
 
+ACCOUNTABILITY_KEYS = ("near_threshold_share", "split_catches", "top_supplier_share",
+                       "single_approver_share", "min_requisitions")
+ACCOUNTABILITY_DEFAULTS = ("near_threshold_share=0.30,split_catches=2,top_supplier_share=0.60,"
+                           "single_approver_share=0.80,min_requisitions=5")
+
+
+def parse_thresholds(value: str) -> dict[str, Decimal]:
+    """``"name=value,..."`` over the defaults; an unknown name or a bad number is refused."""
+    merged: dict[str, Decimal] = {}
+    for text in (ACCOUNTABILITY_DEFAULTS, value):
+        for item in filter(None, (p.strip() for p in text.split(","))):
+            name, sep, number = item.partition("=")
+            name = name.strip()
+            if not sep or name not in ACCOUNTABILITY_KEYS:
+                raise ValueError(f"accountability threshold {item!r}: use one of "
+                                 f"{', '.join(ACCOUNTABILITY_KEYS)}=<number>")
+            amount = Decimal(number.strip())
+            if not amount.is_finite() or amount < 0:
+                raise ValueError(f"accountability threshold {name} must be a number >= 0")
+            merged[name] = amount
+    return merged
+
 
 def _var_dir() -> Path:
     return Path(os.environ.get("MALL_VAR_DIR", "var")).resolve()
@@ -83,6 +105,10 @@ class Config:
     # What an SME-reserved purchase with too few SME suppliers falls back to:
     # "open_competition" or "approval" ("" keeps the jurisdiction profile's choice).
     sme_reservation_fallback: str = ""
+    # Accountability dashboard: a purchaser past any of these raises an ``accountability``
+    # flag ("name=value,..."; shares 0..1, split_catches a count). Shares are judged only
+    # for purchasers with at least ``min_requisitions`` in the year.
+    accountability_thresholds: str = ACCOUNTABILITY_DEFAULTS
     # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
     proxy_hops: int = 0
     # The ocid prefix of every published contracting process (OCDS open data, mall.ocds):
@@ -126,7 +152,10 @@ class Config:
                 sme_reservation_fallback=get("SME_RESERVATION_FALLBACK", ""),
                 ocds_prefix=get("OCDS_PREFIX", cls.ocds_prefix).strip(),
                 feed_batch_rows=int(get("FEED_BATCH_ROWS", cls.feed_batch_rows)),
+                accountability_thresholds=get("ACCOUNTABILITY_THRESHOLDS",
+                                              ACCOUNTABILITY_DEFAULTS),
             )
+            parse_thresholds(config.accountability_thresholds)
         except (ValueError, ArithmeticError) as exc:
             raise ConfigError(f"invalid MALL_* setting: {exc}") from exc
         if config.indexer_bulk_in_flight < 0:
@@ -147,6 +176,11 @@ class Config:
             raise ConfigError("MALL_OCDS_PREFIX must be letters, digits and hyphens (like "
                               f"ocds-mall01), not {config.ocds_prefix!r}")
         return config
+
+    @property
+    def thresholds(self) -> dict[str, Decimal]:
+        """The accountability thresholds, parsed (checked once at startup)."""
+        return parse_thresholds(self.accountability_thresholds)
 
     @property
     def session_lifetime_seconds(self) -> int:

@@ -54,3 +54,38 @@ def awardable_suppliers(session: Session, agreement: Agreement) -> list[Organiza
         Organization.kind == OrganizationKind.supplier,
         Organization.status == OrganizationStatus.active,
         Organization.id.not_in(awarded)).order_by(Organization.name).limit(1000)))
+
+
+def flag_rows(session: Session, kind: str | None = None, status: str | None = "open",
+              limit: int = 200) -> list[dict[str, Any]]:
+    """Flags newest first, with the organizations they name and the competition's buyer."""
+    from mall.accounts.models import User
+    from mall.orders.models import Competition, Flag, Requisition
+
+    query = select(Flag).order_by(Flag.id.desc()).limit(limit)
+    if kind:
+        query = query.where(Flag.kind == kind)
+    if status:
+        query = query.where(Flag.status == status)
+    flags = list(session.scalars(query))
+    competition_ids = {f.competition_id for f in flags if f.competition_id}
+    buyers = dict(session.execute(
+        select(Competition.id, Requisition.purchaser_organization_id)
+        .join(Requisition, Requisition.id == Competition.requisition_id)
+        .where(Competition.id.in_(competition_ids)))) if competition_ids else {}
+    org_ids = {int(s) for f in flags for s in f.supplier_ids or []} | set(buyers.values()) | {
+        f.purchaser_organization_id for f in flags if f.purchaser_organization_id}
+    orgs = {o.id: o for o in session.scalars(
+        select(Organization).where(Organization.id.in_(org_ids)))} if org_ids else {}
+    resolver_ids = {f.resolved_by_id for f in flags if f.resolved_by_id}
+    resolvers = {u.id: u for u in session.scalars(
+        select(User).where(User.id.in_(resolver_ids)))} if resolver_ids else {}
+    rows = []
+    for flag in flags:
+        buyer_id = flag.purchaser_organization_id or buyers.get(flag.competition_id or 0)
+        rows.append({"flag": flag,
+                     "suppliers": [orgs[int(s)] for s in flag.supplier_ids or []
+                                   if int(s) in orgs],
+                     "purchaser": orgs.get(buyer_id) if buyer_id else None,
+                     "resolver": resolvers.get(flag.resolved_by_id or 0)})
+    return rows

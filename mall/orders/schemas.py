@@ -104,6 +104,18 @@ class ReasonSchema(Schema):
     reason = fields.String(validate=validate.Length(max=2000), allow_none=True)
 
 
+class FlagResolveSchema(Schema):
+    resolution = fields.String(required=True, validate=validate.OneOf(
+        ["dismiss", "suspend", "debar", "refer"]))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    organization_id = fields.Integer(strict=True, allow_none=True, load_default=None)
+    until = fields.Date(allow_none=True, load_default=None)
+
+
+class AccountabilityQuerySchema(Schema):
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100), load_default=None)
+
+
 class QuoteLineSchema(Schema):
     line_id = fields.Integer(required=True, strict=True)
     unit_price = fields.Decimal(required=True, as_string=True, places=2, allow_nan=False,

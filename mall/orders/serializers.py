@@ -147,5 +147,9 @@ def competition_json(competition: Competition, quotes: list[Quote] | None,
 
 def flag_json(flag: Flag) -> dict[str, Any]:
     return {"id": flag.id, "kind": flag.kind, "competition_id": flag.competition_id,
+            "purchaser_organization_id": flag.purchaser_organization_id,
             "supplier_ids": flag.supplier_ids, "details": flag.details,
-            "created_at": flag.created_at.isoformat()}
+            "created_at": flag.created_at.isoformat(), "status": flag.status,
+            "resolution": flag.resolution, "reason": flag.reason,
+            "resolved_by": flag.resolved_by_id,
+            "resolved_at": flag.resolved_at.isoformat() if flag.resolved_at else None}

@@ -34,6 +34,7 @@ from mall.orders.schemas import (
     CancelSchema,
     CartLineSchema,
     CartQuantitySchema,
+    FlagResolveSchema,
     QuoteSchema,
     ReasonSchema,
     RejectSchema,
@@ -56,6 +57,7 @@ from mall.orders.services import (
     carts,
     competition_subjects,
     competitions,
+    flags,
     purchase_orders,
     reports,
     requisitions,
@@ -346,7 +348,21 @@ def flag_list(user: User) -> Any:
     query = select(Flag).order_by(Flag.id.desc())
     if request.args.get("kind"):
         query = query.where(Flag.kind == request.args["kind"])
+    if request.args.get("status"):
+        query = query.where(Flag.status == request.args["status"])
     return jsonify(paginate(db.session(), query, flag_json))
+
+
+@api.post("/admin/flags/<int:flag_id>/resolve")
+@api_guard(Role.center_admin, kinds=CENTER)
+def flag_resolve(flag_id: int, user: User) -> Any:
+    """Dismiss (with a reason) or act: suspend or debar one of the flag's suppliers, refer."""
+    data = load(FlagResolveSchema(), json_body())
+    session = db.session()
+    flag = flags.resolve(session, user, flag_id, data["resolution"], data["reason"],
+                         data["organization_id"], data["until"])
+    session.commit()
+    return jsonify(flag_json(flag))
 
 
 def _report_scope(user: User) -> int | None:
