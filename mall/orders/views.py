@@ -30,6 +30,7 @@ from mall.orders.models import (
     Requisition,
 )
 from mall.orders.schemas import (
+    AccountabilityQuerySchema,
     AwardSchema,
     CancelSchema,
     CartLineSchema,
@@ -52,6 +53,7 @@ from mall.orders.serializers import (
     requisition_json,
 )
 from mall.orders.services import (
+    accountability,
     approvals,
     awards,
     carts,
@@ -393,3 +395,16 @@ def sme_reservation_report(user: User) -> Any:
     return jsonify(reports.sme_reservation(db.session(), year,
                                            current_app.config["MALL"].jurisdiction,
                                            purchaser_organization_id=own))
+
+
+@api.get("/reports/accountability")
+@api_guard(Role.center_admin, Role.auditor, kinds=CENTER + PURCHASER)
+def accountability_report(user: User) -> Any:
+    """Per purchaser: near-threshold share, split catches, top-supplier and single-approver
+    shares, with the requisitions behind each figure and the thresholds it is past."""
+    args = load(AccountabilityQuerySchema(), request.args.to_dict())
+    own = _report_scope(user)
+    return jsonify(accountability.accountability(
+        db.session(), args["year"] or utcnow().year, current_app.config["MALL"].thresholds,
+        purchaser_organization_id=own))
+
