@@ -288,21 +288,15 @@ def _end_organization_sessions(session: Session, org: Organization) -> None:
                     .values(revoked_at=utcnow()))
 
 
+SNAPSHOT_FIELDS = (
+    "name", "kind", "region", "size", "status", "status_reason", "status_since", "status_until",
+    "credit_code", "contact_email", "contact_phone", "jurisdiction", "delivery_addresses",
+    "approval_one_approver_above", "approval_collective_above", "approval_collective_approvers",
+)
+
+
 def organization_snapshot(org: Organization) -> dict[str, Any]:
-    return {
-        "name": org.name,
-        "kind": org.kind,
-        "region": org.region,
-        "size": org.size,
-        "status": org.status,
-        "status_reason": org.status_reason,
-        "status_since": org.status_since,
-        "status_until": org.status_until,
-        "credit_code": org.credit_code,
-        "approval_one_approver_above": org.approval_one_approver_above,
-        "approval_collective_above": org.approval_collective_above,
-        "approval_collective_approvers": org.approval_collective_approvers,
-    }
+    return {name: getattr(org, name) for name in SNAPSHOT_FIELDS}
 
 
 def create_organization(session: Session, actor: User | None, **fields: Any) -> Organization:

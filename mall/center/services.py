@@ -89,3 +89,47 @@ def flag_rows(session: Session, kind: str | None = None, status: str | None = "o
                      "purchaser": orgs.get(buyer_id) if buyer_id else None,
                      "resolver": resolvers.get(flag.resolved_by_id or 0)})
     return rows
+
+
+def organization_rows(session: Session, kind: str | None = None, status: str | None = None,
+                      q: str | None = None) -> list[Organization]:
+    query = select(Organization).order_by(Organization.kind, Organization.name).limit(500)
+    if kind:
+        query = query.where(Organization.kind == kind)
+    if status:
+        query = query.where(Organization.status == status)
+    if q:
+        like = f"%{q.strip()}%"
+        query = query.where(Organization.name.ilike(like)
+                            | Organization.credit_code.ilike(like))
+    return list(session.scalars(query))
+
+
+def organization_history(session: Session, org: Organization,
+                         limit: int = 200) -> list[Any]:
+    """Audit events about the organization or any of its users, newest first."""
+    from mall.accounts.models import User
+    from mall.audit.models import AuditEvent
+
+    user_ids = [str(i) for i in session.scalars(select(User.id).where(
+        User.organization_id == org.id))]
+    about = (AuditEvent.target_type == "organization") & (AuditEvent.target_id == str(org.id))
+    if user_ids:
+        about = about | ((AuditEvent.target_type == "user")
+                         & AuditEvent.target_id.in_(user_ids))
+    return list(session.scalars(select(AuditEvent).where(about)
+                                .order_by(AuditEvent.id.desc()).limit(limit)))
+
+
+def search_sync_state(session: Session, org: Organization) -> dict[str, Any] | None:
+    """The supplier's latest outbox event: whether search has caught up with its status."""
+    from mall.outbox.models import OutboxEvent
+
+    if org.kind != OrganizationKind.supplier:
+        return None
+    event = session.scalar(select(OutboxEvent).where(
+        OutboxEvent.entity_type == "supplier", OutboxEvent.entity_id == org.id)
+        .order_by(OutboxEvent.id.desc()).limit(1))
+    offers = session.scalar(select(func.count()).select_from(Offer).where(
+        Offer.supplier_id == org.id, Offer.status == OfferStatus.active)) or 0
+    return {"event": event, "active_offers": offers}

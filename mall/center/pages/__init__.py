@@ -5,7 +5,13 @@ Auditors read every screen; center admins also write.
 
 from __future__ import annotations
 
-from mall.center.pages import accountability, agreements, flags, price_reviews  # noqa: F401  (routes register)
+from mall.center.pages import (  # noqa: F401  (routes register)
+    accountability,
+    agreements,
+    flags,
+    organizations,
+    price_reviews,
+)
 from mall.center.pages.common import pages
 
 __all__ = ["pages"]
