@@ -133,3 +133,33 @@ def search_sync_state(session: Session, org: Organization) -> dict[str, Any] | N
     offers = session.scalar(select(func.count()).select_from(Offer).where(
         Offer.supplier_id == org.id, Offer.status == OfferStatus.active)) or 0
     return {"event": event, "active_offers": offers}
+
+
+def price_context(session: Session, offer: Offer) -> dict[str, Any]:
+    """What the center weighs a held rise against: the ceiling, the 30-day low, and the same
+    product's live prices at other suppliers (min, median, max)."""
+    from datetime import date
+    from statistics import median
+
+    from mall.catalog.services.prices import lowest_recent_price, offer_ceiling
+    from mall.catalog.visibility import visible_clause
+
+    others = sorted(session.scalars(select(Offer.price).where(
+        Offer.product_id == offer.product_id, Offer.supplier_id != offer.supplier_id,
+        Offer.currency == offer.currency, visible_clause(date.today()))))
+    return {
+        "ceiling": offer_ceiling(session, offer),
+        "low_30d": lowest_recent_price(session, offer),
+        "market": {"n": len(others), "min": others[0], "max": others[-1],
+                   "median": median(others)} if others else {"n": 0},
+    }
+
+
+def price_history(session: Session, offer: Offer, limit: int = 200) -> list[Any]:
+    """The offer's price changes, oldest first (the last ``limit``)."""
+    from mall.catalog.models import PriceChange
+
+    rows = list(session.scalars(select(PriceChange).where(PriceChange.offer_id == offer.id)
+                                .order_by(PriceChange.changed_at.desc(), PriceChange.id.desc())
+                                .limit(limit)))
+    return rows[::-1]

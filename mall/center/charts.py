@@ -1,0 +1,64 @@
+"""Charts for the center's pages, drawn server-side as SVG by pygal.
+
+Each chart is returned as a ``data:image/svg+xml`` URI for an ``<img>``: the page loads no
+script and no stylesheet from anywhere else (its Content-Security-Policy stays
+``'self'``), and an SVG shown as an image never runs script. pygal's own inline
+``<script>`` (its tooltip configuration) is stripped anyway, and no tooltip JavaScript is
+referenced (``js=[]``), so nothing is fetched from a CDN.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+import pygal
+from pygal.style import Style
+
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
+
+STYLE = Style(background="white", plot_background="white", foreground="#333",
+              foreground_strong="#111", foreground_subtle="#888",
+              colors=("#1f5fa8", "#c0392b", "#27ae60", "#8e44ad", "#d35400", "#16a085"),
+              font_family="sans-serif")
+OPTIONS = {"js": [], "disable_xml_declaration": True, "style": STYLE, "width": 720,
+           "height": 300, "x_label_rotation": 30, "truncate_label": 24,
+           "print_values": False, "show_legend": True, "legend_at_bottom": True}
+
+
+def _uri(chart: pygal.graph.graph.Graph) -> str:
+    svg = _SCRIPT.sub("", chart.render(is_unicode=True))
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def _numbers(values: Sequence[Decimal | float | int | None]) -> list[float | None]:
+    return [None if v is None else float(v) for v in values]
+
+
+def line(title: str, labels: Sequence[str],
+         series: Mapping[str, Sequence[Decimal | float | int | None]]) -> str:
+    chart = pygal.Line(title=title, **OPTIONS)
+    chart.x_labels = list(labels)
+    for name, values in series.items():
+        chart.add(name, _numbers(values))
+    return _uri(chart)
+
+
+def bar(title: str, labels: Sequence[str],
+        series: Mapping[str, Sequence[Decimal | float | int | None]]) -> str:
+    chart = pygal.Bar(title=title, **OPTIONS)
+    chart.x_labels = list(labels)
+    for name, values in series.items():
+        chart.add(name, _numbers(values))
+    return _uri(chart)
+
+
+def horizontal_bar(title: str, labels: Sequence[str],
+                   series: Mapping[str, Sequence[Decimal | float | int | None]]) -> str:
+    chart = pygal.HorizontalBar(title=title, **{**OPTIONS, "x_label_rotation": 0})
+    chart.x_labels = list(labels)
+    for name, values in series.items():
+        chart.add(name, _numbers(values))
+    return _uri(chart)
