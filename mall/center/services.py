@@ -69,10 +69,10 @@ def flag_rows(session: Session, kind: str | None = None, status: str | None = "o
         query = query.where(Flag.status == status)
     flags = list(session.scalars(query))
     competition_ids = {f.competition_id for f in flags if f.competition_id}
-    buyers = dict(session.execute(
+    buyers = {cid: org for cid, org in session.execute(
         select(Competition.id, Requisition.purchaser_organization_id)
         .join(Requisition, Requisition.id == Competition.requisition_id)
-        .where(Competition.id.in_(competition_ids)))) if competition_ids else {}
+        .where(Competition.id.in_(competition_ids)))} if competition_ids else {}
     org_ids = {int(s) for f in flags for s in f.supplier_ids or []} | set(buyers.values()) | {
         f.purchaser_organization_id for f in flags if f.purchaser_organization_id}
     orgs = {o.id: o for o in session.scalars(
@@ -163,3 +163,58 @@ def price_history(session: Session, offer: Offer, limit: int = 200) -> list[Any]
                                 .order_by(PriceChange.changed_at.desc(), PriceChange.id.desc())
                                 .limit(limit)))
     return rows[::-1]
+
+
+AUDIT_LINKS = {"agreement", "organization", "user", "flag", "price_change"}
+
+
+def audit_query(session: Session, who: str | None = None, action: str | None = None,
+                target_type: str | None = None, target_id: str | None = None,
+                start: Any = None, end: Any = None, before: int | None = None) -> Any:
+    """The trail filtered: ``who`` is a user id or an e-mail, ``action`` a prefix
+    (``agreement.`` finds every agreement change), dates are inclusive days (UTC)."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from mall.accounts.models import User
+    from mall.audit.models import AuditEvent
+
+    query = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if who:
+        who = who.strip()
+        if who.isdigit():
+            query = query.where(AuditEvent.actor_user_id == int(who))
+        elif who == "system":
+            query = query.where(AuditEvent.actor_user_id.is_(None))
+        else:
+            query = query.where(AuditEvent.actor_user_id.in_(
+                select(User.id).where(User.email.ilike(f"%{who}%"))))
+    if action:
+        query = query.where(AuditEvent.action.startswith(action.strip(), autoescape=True))
+    if target_type:
+        query = query.where(AuditEvent.target_type == target_type.strip())
+    if target_id:
+        query = query.where(AuditEvent.target_id == target_id.strip())
+    if start is not None:
+        query = query.where(AuditEvent.occurred_at >= datetime.combine(start, time(), UTC))
+    if end is not None:
+        query = query.where(AuditEvent.occurred_at
+                            < datetime.combine(end + timedelta(days=1), time(), UTC))
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
+    return query
+
+
+def audit_context(session: Session, events: list[Any]) -> dict[str, Any]:
+    """Names for the trail: actors, agreement numbers and users' organizations."""
+    from mall.accounts.models import User
+    from mall.catalog.models import Agreement
+
+    user_ids = {e.actor_user_id for e in events if e.actor_user_id} | {
+        int(e.target_id) for e in events if e.target_type == "user" and e.target_id.isdigit()}
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(user_ids)))} \
+        if user_ids else {}
+    agreement_ids = {int(e.target_id) for e in events
+                     if e.target_type == "agreement" and e.target_id.isdigit()}
+    numbers = {i: n for i, n in session.execute(select(Agreement.id, Agreement.number).where(
+        Agreement.id.in_(agreement_ids)))} if agreement_ids else {}
+    return {"users": users, "agreements": numbers}

@@ -39,6 +39,13 @@ def test_the_flags_page_shows_every_kind_with_its_evidence_and_split_catches(
     world = build_world(db_session, app)
     world.requisition((world.offers[0], 150_000))
     caught = world.requisition((world.offers[0], 60_000))
+    competition = caught.competition
+    assert competition is not None
+    on_competition = Flag(kind="identical_totals", competition_id=competition.id,
+                          supplier_ids=[s.id for s in world.suppliers[:2]],
+                          details={"total": "61000.00"})
+    db_session.add(on_competition)
+    db_session.flush()
     log_in(client, center.auditor)
     page = flashed(client, "/center/flags")
     for kind, flag in flags.items():
@@ -46,6 +53,8 @@ def test_the_flags_page_shows_every_kind_with_its_evidence_and_split_catches(
     for evidence in ("x@same.example", "faster delivery", "others_median", "900.00"):
         assert evidence in page
     assert f'data-split-catch="{caught.id}"' in page
+    row = page.split(f'data-flag-id="{on_competition.id}"')[1].split("</tr>")[0]
+    assert world.purchaser.name in row and world.suppliers[1].name in row
     assert 'data-action="resolve"' not in page  # the auditor reads only
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from mall.center.pages import (  # noqa: F401  (routes register)
     accountability,
     agreements,
+    audit,
     flags,
     organizations,
     price_reviews,
