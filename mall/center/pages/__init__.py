@@ -12,6 +12,7 @@ from mall.center.pages import (  # noqa: F401  (routes register)
     flags,
     organizations,
     price_reviews,
+    reports,
 )
 from mall.center.pages.common import pages
 
