@@ -156,6 +156,7 @@ def test_the_auditor_reads_agreements_but_changes_nothing(
     page = flashed(client, f"/center/agreements/{number}")
     assert number in page and 'id="agreement-edit"' not in page and 'id="lot-add"' not in page
     assert client.get("/center/agreements").status_code == 200
+    assert client.get("/center/").location.endswith("/center/agreements")
     for path, data in ((f"/center/agreements/{number}/edit", {"title": "x"}),
                        (f"/center/agreements/{number}/suspend", {"reason": "x"}),
                        (f"/center/agreements/{number}/lots", {"code": "L5"}),

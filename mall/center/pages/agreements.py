@@ -35,6 +35,13 @@ def _back(number: str) -> Response:
     return redirect(url_for("center_pages.agreement", number=number))
 
 
+@pages.get("/")
+@read_guard
+def console(user: User) -> Any:
+    """The console opens on the agreements."""
+    return redirect(url_for("center_pages.agreement_list"))
+
+
 @pages.get("/agreements")
 @read_guard
 def agreement_list(user: User) -> Any:

@@ -1,0 +1,117 @@
+"""The center admin's walk through the console, then the auditor's read-only walk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+from sqlalchemy import select
+
+from mall.catalog.models import Agreement, ItemCeiling
+from mall.db import db
+from mall.orders.models import Flag
+from tests.browser.conftest import log_in
+from tests.factories.accounts import center_admin, make_org, make_user
+from tests.factories.catalog import LAPTOP_TEMPLATE, make_category
+
+SCREENS = ("/center/agreements", "/center/organizations", "/center/flags",
+           "/center/accountability", "/center/reports", "/center/price-reviews",
+           "/center/audit")
+
+
+def _fill(browser: Any, form: Any, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        field = form.find_element(By.NAME, name)
+        if field.get_attribute("type") == "date":  # typing a date depends on the locale
+            browser.execute_script("arguments[0].value = arguments[1]", field, value)
+        elif field.tag_name == "select":
+            Select(field).select_by_value(value)
+        else:
+            field.clear()
+            field.send_keys(value)
+
+
+def _rendered(browser: Any, selector: str) -> bool:
+    """The image decoded: the SVG chart drew under the page's Content-Security-Policy."""
+    image = browser.find_element(By.CSS_SELECTOR, selector)
+    return bool(browser.execute_script(
+        "return arguments[0].complete && arguments[0].naturalWidth > 0", image))
+
+
+def test_center_admin_walk_then_auditor_reads_everything_and_writes_nothing(
+        live_server: str, browser: Any, csrf_on: None, tmp_path: Path) -> None:
+    session = db.session()
+    admin = center_admin(session)
+    auditor = make_user(session, admin.organization, roles=("auditor",))
+    category = make_category(session, attributes=LAPTOP_TEMPLATE)
+    suppliers = [make_org(session, kind="supplier", name=f"供应商{i}") for i in range(3)]
+    flag = Flag(kind="non_first_award", supplier_ids=[suppliers[0].id],
+                details={"rank": 2, "reason": "faster"})
+    session.add(flag)
+    session.commit()
+
+    log_in(browser, live_server, admin.email, admin.name)
+    browser.get(f"{live_server}/center/agreements?lang=en")
+    form = browser.find_element(By.ID, "agreement-create")
+    _fill(browser, form, {"number": "GC-WALK-1", "title": "Walk laptops",
+                          "starts_on": "2026-01-01", "ends_on": "2030-12-31",
+                          "lot_code": "L1", "lot_category_code": category.code,
+                          "lot_ceiling": "9000"})
+    form.find_element(By.CSS_SELECTOR, "button").click()
+    assert "GC-WALK-1" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    form = browser.find_element(By.ID, "lot-add")
+    _fill(browser, form, {"code": "L2", "category_code": category.code,
+                          "ceiling_price": "20000"})
+    form.find_element(By.CSS_SELECTOR, "button").click()
+    for supplier in suppliers:
+        form = browser.find_element(By.ID, "award-add")
+        _fill(browser, form, {"supplier_id": str(supplier.id)})
+        form.find_element(By.CSS_SELECTOR, "button").click()
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#awards tr[data-award]")) == 3
+    ceilings = tmp_path / "ceilings.csv"
+    ceilings.write_text(f"supplier_id,sku,ceiling_price\n{suppliers[1].id},SKU-W,500.00\n")
+    browser.find_element(By.CSS_SELECTOR, "#ceilings-upload input[type=file]").send_keys(
+        str(ceilings))
+    browser.find_element(By.CSS_SELECTOR, "#ceilings-upload button").click()
+    assert browser.find_elements(By.CSS_SELECTOR, f"tr[data-ceiling='{suppliers[1].id}/SKU-W']")
+    assert "agreement.award_add" in browser.find_element(By.ID, "history").text
+
+    browser.get(f"{live_server}/center/organizations/{suppliers[2].id}")
+    form = browser.find_element(By.ID, "organization-status")
+    _fill(browser, form, {"status": "suspended", "reason": "audit finding"})
+    form.find_element(By.CSS_SELECTOR, "button").click()
+    assert "within seconds" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
+
+    browser.get(f"{live_server}/center/flags")
+    row = browser.find_element(By.CSS_SELECTOR, f"tr[data-flag-id='{flag.id}']")
+    _fill(browser, row, {"resolution": "refer", "reason": "to the audit office"})
+    row.find_element(By.CSS_SELECTOR, "button[data-action=resolve]").click()
+    assert "refer" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
+
+    browser.get(f"{live_server}/center/reports")
+    assert _rendered(browser, "#offers-changed img.chart")
+    browser.get(f"{live_server}/center/accountability")
+    assert browser.find_element(By.CSS_SELECTOR, "table.accountability")
+
+    log_in(browser, live_server, auditor.email, auditor.name)
+    for path in SCREENS:
+        browser.get(f"{live_server}{path}")
+        posts = [f.get_attribute("action") for f in
+                 browser.find_elements(By.CSS_SELECTOR, "form[method=post]")
+                 if "/logout" not in (f.get_attribute("action") or "")]
+        # the auditor's only button runs the read-only chain verification
+        assert all(a.endswith("/center/audit/verify") for a in posts), (path, posts)
+    browser.get(f"{live_server}/center/agreements/GC-WALK-1")
+    assert "Walk laptops" in browser.page_source
+    browser.get(f"{live_server}/center/audit")
+    browser.find_element(By.CSS_SELECTOR, "button[data-action=verify]").click()
+    assert browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
+
+    session.expire_all()
+    agreement = session.scalar(select(Agreement).where(Agreement.number == "GC-WALK-1"))
+    assert [lot.code for lot in agreement.lots] == ["L1", "L2"]
+    assert session.scalar(select(ItemCeiling.ceiling_price).where(
+        ItemCeiling.agreement_id == agreement.id)) is not None
+    assert session.get(Flag, flag.id).resolution == "refer"
