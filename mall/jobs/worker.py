@@ -63,6 +63,7 @@ class Worker:
     reconcile_every: timedelta = timedelta(minutes=10)
     # Joint purchases close at their closes_at; checked this often.
     joint_every: timedelta = timedelta(minutes=1)
+    accountability_every: timedelta = timedelta(hours=24)
     # Which kinds of work this worker does (all, unless a deployment splits them).
     drain: bool = True
     periodic: bool = True
@@ -160,6 +161,7 @@ class Worker:
             Periodic("prune", self.prune_every, _prune),
             Periodic("reconcile-payments", self.reconcile_every, _reconcile_payments),
             Periodic("close-joint-purchases", self.joint_every, _close_joint_purchases),
+            Periodic("accountability-flags", self.accountability_every, _accountability_flags),
         ]
 
     def run_periodic(self, session: Session) -> bool:
@@ -282,6 +284,15 @@ def _close_joint_purchases(worker: Worker, session: Session) -> str:
 
     closed = close_due(session, Settings.from_app_config(worker.app.config))
     return f"closed {closed} joint purchases"
+
+
+def _accountability_flags(worker: Worker, session: Session) -> str:
+    """Purchasers past an accountability threshold this year get a flag (once a year each)."""
+    from mall.orders.services.accountability import raise_flags
+
+    raised = raise_flags(session, date.today().year, worker.app.config["MALL"].thresholds)
+    session.commit()
+    return f"raised {len(raised)} accountability flags"
 
 
 def _prune(worker: Worker, session: Session) -> str:

@@ -111,3 +111,18 @@ def test_thresholds_are_checked_when_read() -> None:
     with pytest.raises(ConfigError):
         Config.from_env({"MALL_ACCOUNTABILITY_THRESHOLDS": "bogus=1",
                          "MALL_SECRET_KEY": "k"})
+
+
+def test_the_worker_raises_accountability_flags_on_its_schedule(
+        db_session: Session, app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mall.jobs.worker import Worker, _accountability_flags
+
+    world, _ = _history(db_session, app)
+    monkeypatch.setitem(app.config, "MALL", app.config["MALL"].replace(
+        accountability_thresholds="min_requisitions=3"))
+    worker = Worker(app)
+    assert "accountability-flags" in {task.name for task in worker.schedule()}
+    assert _accountability_flags(worker, db_session) == "raised 1 accountability flags"
+    assert _accountability_flags(worker, db_session) == "raised 0 accountability flags"
+    flag = db_session.scalar(select(Flag).where(Flag.kind == "accountability"))
+    assert flag is not None and flag.purchaser_organization_id == world.purchaser.id
