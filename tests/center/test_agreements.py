@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -174,3 +175,19 @@ def test_suppliers_and_buyers_get_403_on_agreement_pages(
         assert client.post(f"/center/agreements/{center.agreement.number}/edit",
                            data={"title": "x"}).status_code == 403
         client.post("/logout")
+
+
+def test_a_supplier_whose_award_is_suspended_is_not_invited_to_competitions(
+        db_session: Session, app: Flask) -> None:
+    from mall.catalog.services.agreement_admin import set_award_status
+    from mall.orders.services.facts import eligible_competitors
+    from tests.factories.accounts import center_admin
+    from tests.orders.conftest import build_world
+
+    world = build_world(db_session, app, suppliers=4)
+    assert eligible_competitors(db_session, world.offers) == sorted(
+        s.id for s in world.suppliers)
+    set_award_status(db_session, center_admin(db_session), world.agreement,
+                     world.suppliers[3].id, "suspended", "under investigation")
+    assert eligible_competitors(db_session, world.offers) == sorted(
+        s.id for s in world.suppliers[:3])

@@ -17,7 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from mall.accounts.models import Organization, OrganizationStatus
-from mall.catalog.models import Agreement, AgreementSupplier, Offer
+from mall.catalog.models import Agreement, AgreementSupplier, AwardStatus, Offer
 from mall.catalog.services.prices import offer_ceiling
 from mall.money import to_cents
 from mall.orders.compliance.profiles import Profile, profile_for
@@ -131,7 +131,8 @@ def offers_category_code(offers: dict[int, Offer], category_id: int) -> str:
 
 
 def eligible_competitors(session: Session, offers: list[Offer]) -> list[int]:
-    """Active suppliers awarded under every agreement the requisition's lines come from."""
+    """Active suppliers awarded (award not suspended) under every agreement the
+    requisition's lines come from."""
     agreement_ids = {o.agreement_id for o in offers}
     ids: set[int] | None = None
     for agreement_id in agreement_ids:
@@ -139,6 +140,7 @@ def eligible_competitors(session: Session, offers: list[Offer]) -> list[int]:
             select(AgreementSupplier.supplier_id)
             .join(Organization, Organization.id == AgreementSupplier.supplier_id)
             .where(AgreementSupplier.agreement_id == agreement_id,
+                   AgreementSupplier.status == AwardStatus.active,
                    Organization.status == OrganizationStatus.active)))
         ids = awarded if ids is None else ids & awarded
     return sorted(ids or ())
