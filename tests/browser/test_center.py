@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import select
 
 from mall.catalog.models import Agreement, ItemCeiling
@@ -31,6 +32,13 @@ def _fill(browser: Any, form: Any, values: dict[str, str]) -> None:
         else:
             field.clear()
             field.send_keys(value)
+
+
+def _submit(browser: Any, button: Any) -> None:
+    """Click a submit button and wait for the page after it, never reading the old one."""
+    old = browser.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(old))
 
 
 def _rendered(browser: Any, selector: str) -> bool:
@@ -59,35 +67,35 @@ def test_center_admin_walk_then_auditor_reads_everything_and_writes_nothing(
                           "starts_on": "2026-01-01", "ends_on": "2030-12-31",
                           "lot_code": "L1", "lot_category_code": category.code,
                           "lot_ceiling": "9000"})
-    form.find_element(By.CSS_SELECTOR, "button").click()
+    _submit(browser, form.find_element(By.CSS_SELECTOR, "button"))
     assert "GC-WALK-1" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
     form = browser.find_element(By.ID, "lot-add")
     _fill(browser, form, {"code": "L2", "category_code": category.code,
                           "ceiling_price": "20000"})
-    form.find_element(By.CSS_SELECTOR, "button").click()
+    _submit(browser, form.find_element(By.CSS_SELECTOR, "button"))
     for supplier in suppliers:
         form = browser.find_element(By.ID, "award-add")
         _fill(browser, form, {"supplier_id": str(supplier.id)})
-        form.find_element(By.CSS_SELECTOR, "button").click()
+        _submit(browser, form.find_element(By.CSS_SELECTOR, "button"))
     assert len(browser.find_elements(By.CSS_SELECTOR, "#awards tr[data-award]")) == 3
     ceilings = tmp_path / "ceilings.csv"
     ceilings.write_text(f"supplier_id,sku,ceiling_price\n{suppliers[1].id},SKU-W,500.00\n")
     browser.find_element(By.CSS_SELECTOR, "#ceilings-upload input[type=file]").send_keys(
         str(ceilings))
-    browser.find_element(By.CSS_SELECTOR, "#ceilings-upload button").click()
+    _submit(browser, browser.find_element(By.CSS_SELECTOR, "#ceilings-upload button"))
     assert browser.find_elements(By.CSS_SELECTOR, f"tr[data-ceiling='{suppliers[1].id}/SKU-W']")
     assert "agreement.award_add" in browser.find_element(By.ID, "history").text
 
     browser.get(f"{live_server}/center/organizations/{suppliers[2].id}")
     form = browser.find_element(By.ID, "organization-status")
     _fill(browser, form, {"status": "suspended", "reason": "audit finding"})
-    form.find_element(By.CSS_SELECTOR, "button").click()
+    _submit(browser, form.find_element(By.CSS_SELECTOR, "button"))
     assert "within seconds" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
 
     browser.get(f"{live_server}/center/flags")
     row = browser.find_element(By.CSS_SELECTOR, f"tr[data-flag-id='{flag.id}']")
     _fill(browser, row, {"resolution": "refer", "reason": "to the audit office"})
-    row.find_element(By.CSS_SELECTOR, "button[data-action=resolve]").click()
+    _submit(browser, row.find_element(By.CSS_SELECTOR, "button[data-action=resolve]"))
     assert "refer" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
 
     browser.get(f"{live_server}/center/reports")
@@ -106,7 +114,7 @@ def test_center_admin_walk_then_auditor_reads_everything_and_writes_nothing(
     browser.get(f"{live_server}/center/agreements/GC-WALK-1")
     assert "Walk laptops" in browser.page_source
     browser.get(f"{live_server}/center/audit")
-    browser.find_element(By.CSS_SELECTOR, "button[data-action=verify]").click()
+    _submit(browser, browser.find_element(By.CSS_SELECTOR, "button[data-action=verify]"))
     assert browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
 
     session.expire_all()
