@@ -42,6 +42,8 @@ def center(db_session: Session) -> Center:
 
 
 def log_in(client: FlaskClient, user: User) -> None:
+    """Sign in, reading the pages in English (flash messages are translated when posted)."""
+    client.get("/login?lang=en")  # remembered in the language cookie
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
