@@ -6,7 +6,7 @@ flags get a resolution (status, resolution, reason, who, when), the purchaser th
 and the kind ``accountability``.
 
 Revision ID: 0010
-Revises: 0015
+Revises: 0011
 Create Date: 2026-12-02 13:21:03.970398
 """
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0010'
-down_revision: str | None = '0015'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
