@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, exists, func, select
@@ -186,7 +187,7 @@ def _competition_build(session: Session, prefix: str, keys: Sequence[int]) -> Bu
             ctx, competition, competition.quotes, by_competition.get(competition.id, []))
 
 
-def _joint_orders() -> Select[Any, Any]:
+def _joint_orders() -> Select[int, int, datetime]:
     """(campaign, order) of every participant's purchase order."""
     return (select(JointCommitment.joint_purchase_id.label("campaign"),
                    PurchaseOrder.id.label("order"), PurchaseOrder.updated_at.label("at"))
