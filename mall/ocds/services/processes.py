@@ -6,23 +6,25 @@ Every kind names itself in the ocid (``{prefix}-{code}-{key}``) and gives two fu
   newest release, so that ``since=`` and paging are answered by the database;
 - ``build(session, prefix, keys)``: the releases of those processes, loaded in bulk.
 
-Adding a kind of call-off (the joint purchases of ``mall.joint`` once they are on main) is one
-more ``ProcessKind`` passed to ``register`` at the bottom of this module: its activity query
-and a loader that hands the rows to a builder in ``builders``.
+Adding a kind of call-off is one more ``ProcessKind`` passed to ``register`` at the bottom of
+this module: its activity query and a loader that hands the rows to a builder in ``builders``
+(or, for joint purchases, ``joint``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, exists, func, select
 from sqlalchemy.orm import Session, lazyload, selectinload
 
 from mall.accounts.models import Organization, OrganizationKind
-from mall.catalog.models import Agreement, AgreementSupplier, Category, ItemCeiling, Offer
-from mall.ocds.services import builders
+from mall.catalog.models import Agreement, AgreementSupplier, Category, ItemCeiling, Lot, Offer
+from mall.joint.models import JointCommitment, JointPurchase
+from mall.ocds.services import builders, joint
 from mall.ocds.services.builders import Context, Release
 from mall.orders.models import Competition, PurchaseOrder, Requisition
 
@@ -126,10 +128,16 @@ def _call_off_context(session: Session, prefix: str, requisitions: Iterable[Requ
 
 
 def _direct_activity() -> Select[Any, Any]:
-    """Requisitions ordered without a competition (direct, approved or by rotation)."""
+    """Requisitions ordered without a competition (direct, approved or by rotation).
+
+    A joint purchase participant's requisition is not one: its order (placed at the award,
+    or later once its own approvers approve) is a contract of the joint purchase's process.
+    """
     return (select(PurchaseOrder.requisition_id.label("key"),
                    func.max(PurchaseOrder.updated_at).label("at"))
+            .join(Requisition, Requisition.id == PurchaseOrder.requisition_id)
             .where(PurchaseOrder.competition_id.is_(None),
+                   Requisition.joint_purchase_id.is_(None),
                    ~exists().where(Competition.requisition_id == PurchaseOrder.requisition_id))
             .group_by(PurchaseOrder.requisition_id))
 
@@ -157,8 +165,8 @@ def _competition_activity() -> Select[Any, Any]:
                    latest(Competition.created_at, Competition.awarded_at,
                           Competition.cancelled_at, ordered.c.at).label("at"))
             .outerjoin(ordered, ordered.c.key == Competition.id)
-            # A requisition's second stage; a joint purchase's competition (mall.joint) is
-            # not published yet.
+            # A requisition's second stage; a joint purchase's competition is published as
+            # the joint purchase's process (below).
             .where(Competition.requisition_id.is_not(None)))
 
 
@@ -179,7 +187,60 @@ def _competition_build(session: Session, prefix: str, keys: Sequence[int]) -> Bu
             ctx, competition, competition.quotes, by_competition.get(competition.id, []))
 
 
+def _joint_orders() -> Select[int, int, datetime]:
+    """(campaign, order) of every participant's purchase order."""
+    return (select(JointCommitment.joint_purchase_id.label("campaign"),
+                   PurchaseOrder.id.label("order"), PurchaseOrder.updated_at.label("at"))
+            .join(PurchaseOrder, PurchaseOrder.requisition_id == JointCommitment.requisition_id))
+
+
+def _joint_activity() -> Select[Any, Any]:
+    """Campaigns closed into a competition: announced to the framework's suppliers."""
+    orders = _joint_orders().subquery()
+    ordered = (select(orders.c.campaign.label("key"), func.max(orders.c.at).label("at"))
+               .group_by(orders.c.campaign).subquery())
+    return (select(JointPurchase.id.label("key"),
+                   latest(JointPurchase.closed_at, Competition.awarded_at,
+                          Competition.cancelled_at, ordered.c.at).label("at"))
+            .join(Competition, Competition.id == JointPurchase.competition_id)
+            .outerjoin(ordered, ordered.c.key == JointPurchase.id)
+            .where(JointPurchase.closed_at.is_not(None)))
+
+
+def _joint_build(session: Session, prefix: str, keys: Sequence[int]) -> Built:
+    campaigns = session.scalars(select(JointPurchase).where(JointPurchase.id.in_(keys))
+                                .options(lazyload("*")).order_by(JointPurchase.id)).all()
+    competition_ids = [c.competition_id for c in campaigns if c.competition_id is not None]
+    competitions = {c.id: c for c in session.scalars(
+        select(Competition).where(Competition.id.in_(competition_ids))
+        .options(selectinload(Competition.quotes)))}
+    lots = {lot.id: lot for lot in session.scalars(select(Lot).where(
+        Lot.id.in_(sorted({c.lot_id for c in campaigns}))).options(lazyload("*")))}
+    links = _joint_orders().where(JointCommitment.joint_purchase_id.in_(keys)).subquery()
+    order_campaign = {int(o): int(c) for c, o in session.execute(
+        select(links.c.campaign, links.c.order))}
+    orders = session.scalars(select(PurchaseOrder).where(
+        PurchaseOrder.id.in_(sorted(order_campaign))).order_by(PurchaseOrder.id)).all()
+    ctx = context(
+        session, prefix,
+        organization_ids=[*(c.lead_organization_id for c in campaigns),
+                          *(q.supplier_id for c in competitions.values() for q in c.quotes),
+                          *(o.purchaser_organization_id for o in orders),
+                          *(o.supplier_id for o in orders)],
+        category_ids=[c.category_id for c in campaigns],
+        agreement_ids=[c.agreement_id for c in campaigns])
+    by_campaign = grouped(orders, lambda o: order_campaign[o.id])
+    for campaign in campaigns:
+        competition = competitions.get(campaign.competition_id or 0)
+        if competition is None:
+            continue
+        yield campaign.id, joint.joint_releases(
+            ctx, campaign, lots.get(campaign.lot_id), competition, competition.quotes,
+            by_campaign.get(campaign.id, []))
+
+
 # The one place where kinds are registered; the order is the order of pages and exports.
 register(ProcessKind("agreement", _framework_activity, _framework_build))
 register(ProcessKind("order", _direct_activity, _direct_build))
 register(ProcessKind("competition", _competition_activity, _competition_build))
+register(ProcessKind("joint", _joint_activity, _joint_build))
