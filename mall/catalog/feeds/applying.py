@@ -19,7 +19,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Any
 
 from sqlalchemy import func, select
@@ -36,6 +36,7 @@ from mall.catalog.feeds.parsing import (
     feed_format,
     read_records,
 )
+from mall.catalog.feeds.report import REPORT_ERRORS, FeedReport
 from mall.catalog.feeds.withdrawal import currency_check, withdraw_offer, withdrawal_check
 from mall.catalog.models import FeedImport, FeedImportError, FeedImportStatus, Offer
 from mall.catalog.serializers import feed_error_json
@@ -55,51 +56,7 @@ log = logging.getLogger(__name__)
 BATCH_ROWS = 500  # the simple path's batch; the fast path's is MALL_FEED_BATCH_ROWS
 # The PostgreSQL fast path (``fastpath``); tests turn it off to run both paths.
 FAST_PATH = True
-REPORT_ERRORS = 1000
 SPOOL_MEMORY_BYTES = 1024 * 1024
-
-
-@dataclass
-class FeedReport:
-    id: int
-    status: str
-    format: str
-    encoding: str
-    rows_total: int = 0
-    rows_ok: int = 0
-    rows_rejected: int = 0
-    rows_superseded: int = 0
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    errors_total: int = 0
-    message: str | None = None
-    rows_expected: int | None = None
-
-    def add_error(self, row: int, sku: str | None, p: Problem) -> dict[str, Any]:
-        entry = {"row": row, "sku": sku, **p}
-        self.errors_total += 1
-        if len(self.errors) < REPORT_ERRORS:
-            self.errors.append(entry)
-        return entry
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "status": self.status,
-            "format": self.format,
-            "encoding": self.encoding,
-            "rows_total": self.rows_total,
-            "rows_ok": self.rows_ok,
-            "rows_rejected": self.rows_rejected,
-            "rows_superseded": self.rows_superseded,
-            "errors": self.errors,
-            "errors_total": self.errors_total,
-            "errors_truncated": self.errors_total > len(self.errors),
-            "message": self.message,
-            # How far a queued or running import has got (rows_total once it is done).
-            "progress": {"rows_done": self.rows_total,
-                         "rows_total": (self.rows_expected if self.rows_expected is not None
-                                        else self.rows_total)},
-        }
 
 
 def use_fast_path(session: Session, supplier: Organization) -> bool:

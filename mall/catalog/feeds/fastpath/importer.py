@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -30,13 +30,11 @@ from mall.catalog.feeds.fastpath import sql
 from mall.catalog.feeds.fastpath.products import resolve_products
 from mall.catalog.feeds.fastpath.shape import Row, Shaper, checked_row
 from mall.catalog.feeds.records import Record
+from mall.catalog.feeds.report import FeedReport
 from mall.catalog.models import FeedImport
 from mall.catalog.services.offers import ProductCache
 from mall.catalog.validation import CatalogLookup, OfferCheck, Problem, check_offer, problem
 from mall.db import utcnow
-
-if TYPE_CHECKING:
-    from mall.catalog.feeds.applying import FeedReport
 
 log = logging.getLogger(__name__)
 
