@@ -57,7 +57,11 @@ class OpenSearchEngine:
         return cls(make_client(config.opensearch_url, timeout or config.search_timeout))
 
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
-        response: dict[str, Any] = self.client.search(index=index, body=body)
+        # A shard that cannot answer (a node leaving or rejoining a cluster) fails the search
+        # (a 503, retried on the next node) instead of quietly answering with part of the
+        # catalogue and a total that is too small.
+        response: dict[str, Any] = self.client.search(
+            index=index, body=body, allow_partial_search_results=False)
         return response
 
     def health(self) -> dict[str, Any]:
