@@ -48,6 +48,9 @@ from mall.search.client import make_client  # noqa: E402
 from mall.search.index import index_body  # noqa: E402
 from tests.support import index_offers, rolled_back_session  # noqa: E402,F401
 
+# Every JSON answer of the API in any test is checked against the OpenAPI document.
+pytest_plugins = ["tests.openapi_contract"]
+
 TEST_DATABASE_URL = os.environ.get("MALL_TEST_DATABASE_URL", "")
 OPENSEARCH_URL = os.environ.get("MALL_OPENSEARCH_URL", "http://127.0.0.1:9200")
 

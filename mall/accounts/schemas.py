@@ -1,3 +1,7 @@
+"""The accounts API's shapes: request bodies and query arguments (loaded by the views) and
+the answers (``...AnswerSchema``-based, documenting ``serializers.py`` for the OpenAPI document).
+"""
+
 from __future__ import annotations
 
 from typing import Any
@@ -5,6 +9,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from mall.accounts.models import OrganizationKind, OrganizationStatus, Role, SizeClass
+from mall.apidoc import AnswerSchema, timestamp
 from mall.text import SingleLine
 
 REGION = validate.Regexp(r"^(\*|[A-Z]{2}(-[A-Z0-9]{1,3})?)$",
@@ -71,3 +76,51 @@ class UserCreateSchema(Schema):
     organization_id = fields.Integer(required=True)
     roles = fields.List(fields.String(validate=_choices(Role)), required=True,
                         validate=validate.Length(min=1))
+
+
+class OrganizationListQuerySchema(Schema):
+    kind = fields.String(validate=_choices(OrganizationKind))
+    status = fields.String(validate=_choices(OrganizationStatus))
+
+
+# --- Answers -------------------------------------------------------------------------------
+
+class TokenSchema(AnswerSchema):
+    token = fields.String(metadata={"example": "mall_3f9c…"})
+    expires_at = timestamp()
+
+
+class ApprovalLimitsAnswerSchema(AnswerSchema):
+    one_approver_above = fields.String(allow_none=True, metadata={"example": "50000.00"})
+    collective_above = fields.String(allow_none=True)
+    collective_approvers = fields.Integer(allow_none=True)
+
+
+class OrganizationSchema(AnswerSchema):
+    id = fields.Integer()
+    name = fields.String()
+    name_en = fields.String(allow_none=True)
+    kind = fields.String(validate=_choices(OrganizationKind))
+    region = fields.String(metadata={"example": "CN-BJ"})
+    size = fields.String(allow_none=True)
+    sme = fields.Boolean(allow_none=True, metadata={"description": "suppliers only"})
+    status = fields.String(validate=_choices(OrganizationStatus))
+    credit_code = fields.String(allow_none=True)
+    approval_limits = fields.Nested(ApprovalLimitsAnswerSchema)
+    created_at = timestamp()
+
+
+class OrganizationRefSchema(AnswerSchema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+
+
+class UserSchema(AnswerSchema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    organization_id = fields.Integer()
+    organization = fields.Nested(OrganizationRefSchema)
+    roles = fields.List(fields.String(validate=_choices(Role)))
+    active = fields.Boolean()

@@ -19,12 +19,17 @@ from mall.accounts.permissions import (
 )
 from mall.accounts.schemas import (
     OrganizationCreateSchema,
+    OrganizationListQuerySchema,
+    OrganizationSchema,
     OrganizationUpdateSchema,
     PasswordChangeSchema,
     TokenRequestSchema,
+    TokenSchema,
     UserCreateSchema,
+    UserSchema,
 )
 from mall.accounts.serializers import organization_json, user_json
+from mall.apidoc import documented, page_of
 from mall.db import db
 from mall.errors import NotFound, RuleViolation
 from mall.http import json_body, load, no_store, paginate
@@ -33,6 +38,8 @@ api = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
 
 
 @api.post("/auth/token")
+@documented(body=TokenRequestSchema, responses={201: TokenSchema}, errors=[429],
+            examples={"request": {"email": "buyer@example.cn", "password": "…"}})
 @public
 def create_token() -> Any:
     """Exchange an email and password for a bearer token."""
@@ -47,6 +54,7 @@ def create_token() -> Any:
 
 
 @api.delete("/auth/token")
+@documented(responses={204: None})
 @token_required
 def revoke_token(user: User) -> Any:
     """Revoke the bearer token this request carries."""
@@ -55,12 +63,14 @@ def revoke_token(user: User) -> Any:
 
 
 @api.get("/me")
+@documented(responses={200: UserSchema})
 @api_guard()
 def me(user: User) -> Any:
     return user_json(user)
 
 
 @api.put("/me/password")
+@documented(body=PasswordChangeSchema, responses={204: None}, errors=[422, 429])
 @api_guard()
 def change_password(user: User) -> Any:
     """Change the caller's password; their sessions and every other token of theirs end."""
@@ -74,6 +84,8 @@ def change_password(user: User) -> Any:
 
 
 @api.post("/admin/organizations")
+@documented(body=OrganizationCreateSchema, responses={201: OrganizationSchema},
+            errors=[409, 422])
 @api_guard(Role.center_admin, kinds=CENTER)
 def create_organization(user: User) -> Any:
     data = load(OrganizationCreateSchema(), json_body())
@@ -84,6 +96,8 @@ def create_organization(user: User) -> Any:
 
 
 @api.get("/admin/organizations")
+@documented(query=OrganizationListQuerySchema,
+            responses={200: page_of(OrganizationSchema)}, paginated=True)
 @api_guard(Role.center_admin, Role.auditor, kinds=CENTER)
 def list_organizations(user: User) -> Any:
     query = select(Organization).order_by(Organization.id)
@@ -95,6 +109,7 @@ def list_organizations(user: User) -> Any:
 
 
 @api.get("/admin/organizations/<int:org_id>")
+@documented(responses={200: OrganizationSchema})
 @api_guard(Role.center_admin, Role.auditor, kinds=CENTER)
 def get_organization(org_id: int, user: User) -> Any:
     org = db.session.get(Organization, org_id)
@@ -104,6 +119,8 @@ def get_organization(org_id: int, user: User) -> Any:
 
 
 @api.patch("/admin/organizations/<int:org_id>")
+@documented(body=OrganizationUpdateSchema, responses={200: OrganizationSchema},
+            errors=[409, 422])
 @api_guard(Role.center_admin, kinds=CENTER)
 def update_organization(org_id: int, user: User) -> Any:
     data = load(OrganizationUpdateSchema(), json_body())
@@ -119,6 +136,7 @@ def update_organization(org_id: int, user: User) -> Any:
 
 
 @api.post("/admin/users")
+@documented(body=UserCreateSchema, responses={201: UserSchema}, errors=[409, 422])
 @api_guard(Role.center_admin, kinds=CENTER)
 def create_user(user: User) -> Any:
     data = load(UserCreateSchema(), json_body())

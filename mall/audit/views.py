@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from mall.accounts.models import OrganizationKind, Role, User
 from mall.accounts.permissions import CENTER, PURCHASER, api_guard
+from mall.apidoc import documented, page_of
 from mall.audit.models import AuditEvent
-from mall.audit.schemas import AuditQuerySchema
+from mall.audit.schemas import AuditEventSchema, AuditQuerySchema
 from mall.audit.serializers import event_json
 from mall.db import db
 from mall.http import load, paginate
@@ -19,6 +20,8 @@ api = Blueprint("audit_api", __name__, url_prefix="/api/v1")
 
 
 @api.get("/audit")
+@documented(query=AuditQuerySchema, responses={200: page_of(AuditEventSchema)},
+            paginated=True)
 @api_guard(Role.center_admin, Role.auditor, kinds=CENTER + PURCHASER)
 def audit_list(user: User) -> Any:
     """Events oldest first. The center reads everything; an agency's auditor reads the events

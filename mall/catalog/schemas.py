@@ -1,4 +1,5 @@
-"""Request shapes for the catalog API (marshmallow 4).
+"""The catalog API's shapes (marshmallow 4): requests (loaded by the views) and the answers
+(``AnswerSchema`` classes at the end, documenting ``serializers.py`` for the OpenAPI document).
 
 The offer shape (``OfferFieldsSchema``) is shared by the single upsert and every feed row, so
 both refuse the same things with the same problem codes.
@@ -8,10 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from mall.accounts.schemas import REGION
-from mall.catalog.models import AgreementStatus, AttributeType, OfferStatus, SecondStage
+from mall.apidoc import AnswerSchema, day, money_field, sometimes, timestamp
+from mall.catalog.models import (
+    AgreementStatus,
+    AttributeType,
+    OfferStatus,
+    PriceChangeStatus,
+    SecondStage,
+)
 from mall.text import SingleLine
 
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
@@ -161,3 +169,215 @@ class ReviewDecisionSchema(Schema):
 
 class RefuseDecisionSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class CategoryListQuerySchema(Schema):
+    parent_code = fields.String(validate=CODE)
+
+
+class AgreementListQuerySchema(Schema):
+    status = fields.String(validate=_choices(AgreementStatus))
+
+
+class PriceReviewQuerySchema(Schema):
+    status = fields.String(validate=_choices(PriceChangeStatus),
+                           metadata={"description": "pending_review if not given"})
+
+
+class OfferListQuerySchema(Schema):
+    status = fields.String(validate=_choices(OfferStatus))
+
+
+# --- Answers -------------------------------------------------------------------------------
+
+class AttributeTemplateAnswerSchema(AnswerSchema):
+    key = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    type = fields.String(validate=_choices(AttributeType))
+    unit = fields.String(allow_none=True)
+    values = fields.List(fields.Raw(), allow_none=True)
+    facet = fields.Boolean()
+    required = fields.Boolean()
+
+
+class CategorySchema(AnswerSchema):
+    id = fields.Integer()
+    scheme = fields.String()
+    code = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    parent_code = fields.String(allow_none=True)
+    path = fields.List(fields.String(), metadata={"description": "ancestor codes, root first"})
+    attributes = fields.List(fields.Nested(AttributeTemplateAnswerSchema))
+
+
+class LotAnswerSchema(AnswerSchema):
+    code = fields.String()
+    title = fields.String(allow_none=True)
+    category_code = fields.String()
+    ceiling_price = money_field(allow_none=True)
+
+
+class AgreementSchema(AnswerSchema):
+    id = fields.Integer()
+    number = fields.String()
+    title = fields.String()
+    currency = fields.String()
+    starts_on = day()
+    ends_on = day()
+    regions = fields.List(fields.String())
+    second_stage = fields.String(validate=_choices(SecondStage))
+    status = fields.String(validate=_choices(AgreementStatus))
+    lots = fields.List(fields.Nested(LotAnswerSchema))
+    supplier_ids = fields.List(fields.Integer())
+
+
+class CeilingAnswerSchema(AnswerSchema):
+    supplier_id = fields.Integer()
+    sku = fields.String()
+    ceiling_price = money_field()
+
+
+class CeilingsSchema(AnswerSchema):
+    items = fields.List(fields.Nested(CeilingAnswerSchema))
+
+
+class _OfferContentSchema(AnswerSchema):
+    title = fields.String()
+    title_en = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    brand = fields.String()
+    model = fields.String()
+    gtin = fields.String(allow_none=True)
+    unit = fields.String()
+    price = money_field()
+    stock = fields.Integer()
+    lead_time_days = fields.Integer()
+    regions = fields.List(fields.String())
+    attributes = fields.Dict(keys=fields.String())
+    valid_until = day()
+
+
+class OfferSchema(_OfferContentSchema):
+    """The supplier's own offer, with what purchasers never see (the pending price)."""
+
+    id = fields.Integer()
+    sku = fields.String()
+    status = fields.String(validate=_choices(OfferStatus))
+    version = fields.Integer()
+    pending_price = money_field(allow_none=True)
+    agreement_number = fields.String()
+    lot_code = fields.String()
+    category_code = fields.String()
+    product_id = fields.Integer(allow_none=True)
+    updated_at = timestamp(allow_none=True)
+
+
+class _OfferSupplierSchema(AnswerSchema):
+    id = fields.Integer()
+    name = fields.String()
+    size = fields.String(allow_none=True)
+    sme = fields.Boolean(allow_none=True)
+
+
+class _OfferAgreementSchema(AnswerSchema):
+    id = fields.Integer()
+    number = fields.String()
+    title = fields.String()
+    ends_on = day()
+    second_stage = fields.String(validate=_choices(SecondStage))
+
+
+class _OfferCategorySchema(AnswerSchema):
+    code = fields.String()
+    name = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String(allow_none=True)
+
+
+class _PricePointSchema(AnswerSchema):
+    price = money_field()
+    at = timestamp()
+
+
+class PublicOfferSchema(_OfferContentSchema):
+    """An offer as purchasers see it."""
+
+    id = fields.Integer()
+    offer_id = fields.Integer()
+    product_id = fields.Integer(allow_none=True)
+    sku = fields.String()
+    in_stock = fields.Boolean()
+    supplier = fields.Nested(_OfferSupplierSchema)
+    agreement = fields.Nested(_OfferAgreementSchema)
+    category = fields.Nested(_OfferCategorySchema)
+    price_history = fields.List(fields.Nested(_PricePointSchema))
+
+
+class _ProductSchema(AnswerSchema):
+    id = fields.Integer()
+    brand = fields.String()
+    model = fields.String()
+    gtin = fields.String(allow_none=True)
+
+
+class ProductOffersSchema(AnswerSchema):
+    product = fields.Nested(_ProductSchema)
+    items = fields.List(fields.Nested(PublicOfferSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class _SupplierRefSchema(AnswerSchema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class PriceReviewSchema(AnswerSchema):
+    id = fields.Integer()
+    offer_id = fields.Integer()
+    sku = fields.String()
+    supplier = fields.Nested(_SupplierRefSchema)
+    title = fields.String()
+    old_price = money_field(allow_none=True)
+    new_price = money_field()
+    rise = fields.String(allow_none=True, metadata={"example": "0.1500"})
+    source = fields.String()
+    status = fields.String(validate=_choices(PriceChangeStatus))
+    changed_at = timestamp()
+
+
+class FeedErrorSchema(AnswerSchema):
+    class Meta:
+        unknown = INCLUDE
+
+    row = fields.Integer()
+    sku = fields.String(allow_none=True)
+    field = fields.String(allow_none=True)
+    code = fields.String()
+    message = fields.String()
+
+
+class _FeedProgressSchema(AnswerSchema):
+    rows_done = fields.Integer()
+    rows_total = fields.Integer()
+
+
+class FeedReportSchema(sometimes("errors")):
+    """One feed import's report (``errors``: the first 1,000 problems; not in lists)."""
+
+    id = fields.Integer()
+    status = fields.String(metadata={"example": "done"})
+    format = fields.String(metadata={"example": "csv"})
+    encoding = fields.String(allow_none=True)
+    rows_total = fields.Integer()
+    rows_ok = fields.Integer()
+    rows_rejected = fields.Integer()
+    rows_superseded = fields.Integer()
+    errors = fields.List(fields.Nested(FeedErrorSchema))
+    errors_total = fields.Integer()
+    errors_truncated = fields.Boolean()
+    message = fields.String(allow_none=True)
+    progress = fields.Nested(_FeedProgressSchema)

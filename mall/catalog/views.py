@@ -16,6 +16,7 @@ from mall.accounts.permissions import (
     optional_user,
     purchaser_regions,
 )
+from mall.apidoc import documented, page_of
 from mall.catalog.feeds.applying import stored_report
 from mall.catalog.feeds.queued import import_upload
 from mall.catalog.models import (
@@ -30,10 +31,25 @@ from mall.catalog.models import (
 from mall.catalog.products import product_offers
 from mall.catalog.schemas import (
     AgreementCreateSchema,
+    AgreementListQuerySchema,
+    AgreementSchema,
     AgreementUpdateSchema,
     CategoryCreateSchema,
+    CategoryListQuerySchema,
+    CategorySchema,
     CeilingSchema,
+    CeilingsSchema,
+    FeedErrorSchema,
+    FeedReportSchema,
+    FeedRowSchema,
+    OfferFieldsSchema,
+    OfferListQuerySchema,
     OfferPatchSchema,
+    OfferSchema,
+    PriceReviewQuerySchema,
+    PriceReviewSchema,
+    ProductOffersSchema,
+    PublicOfferSchema,
     RefuseDecisionSchema,
     ReviewDecisionSchema,
 )
@@ -66,6 +82,7 @@ def _optional_body() -> Any:
 
 
 @api.post("/admin/categories")
+@documented(body=CategoryCreateSchema, responses={201: CategorySchema}, errors=[409, 422])
 @api_guard(Role.center_admin, kinds=CENTER)
 def create_category(user: User) -> Any:
     """Create a category with its attribute template."""
@@ -77,6 +94,8 @@ def create_category(user: User) -> Any:
 
 
 @api.get("/admin/categories")
+@documented(query=CategoryListQuerySchema, responses={200: page_of(CategorySchema)},
+            paginated=True)
 @api_guard(Role.center_admin, Role.auditor, kinds=CENTER)
 def list_categories(user: User) -> Any:
     """Categories in code order, optionally under ``parent_code``."""
@@ -87,6 +106,7 @@ def list_categories(user: User) -> Any:
 
 
 @api.post("/admin/agreements")
+@documented(body=AgreementCreateSchema, responses={201: AgreementSchema}, errors=[409, 422])
 @api_guard(Role.center_admin, kinds=CENTER)
 def create_agreement(user: User) -> Any:
     """Create a framework agreement with its lots and awarded suppliers."""
@@ -98,6 +118,8 @@ def create_agreement(user: User) -> Any:
 
 
 @api.get("/admin/agreements")
+@documented(query=AgreementListQuerySchema, responses={200: page_of(AgreementSchema)},
+            paginated=True)
 @api_guard(Role.center_admin, Role.auditor, kinds=CENTER)
 def list_agreements(user: User) -> Any:
     query = select(Agreement).order_by(Agreement.number)
@@ -107,12 +129,14 @@ def list_agreements(user: User) -> Any:
 
 
 @api.get("/admin/agreements/<number>")
+@documented(responses={200: AgreementSchema})
 @api_guard(Role.center_admin, Role.auditor, kinds=CENTER)
 def get_agreement(number: str, user: User) -> Any:
     return agreement_json(agreements.get_agreement(db.session(), number))
 
 
 @api.patch("/admin/agreements/<number>")
+@documented(body=AgreementUpdateSchema, responses={200: AgreementSchema}, errors=[409, 422])
 @api_guard(Role.center_admin, kinds=CENTER)
 def update_agreement(number: str, user: User) -> Any:
     """Suspend or reactivate an agreement; its offers leave or rejoin search at once."""
@@ -125,6 +149,7 @@ def update_agreement(number: str, user: User) -> Any:
 
 
 @api.put("/admin/agreements/<number>/ceilings")
+@documented(body=CeilingSchema(many=True), responses={200: CeilingsSchema}, errors=[422])
 @api_guard(Role.center_admin, kinds=CENTER)
 def put_ceilings(number: str, user: User) -> Any:
     """Set per-item ceilings ``[{supplier_id, sku, ceiling_price}]``."""
@@ -143,6 +168,8 @@ def put_ceilings(number: str, user: User) -> Any:
 
 
 @api.get("/admin/price-reviews")
+@documented(query=PriceReviewQuerySchema, responses={200: page_of(PriceReviewSchema)},
+            paginated=True)
 @api_guard(Role.center_admin, Role.auditor, kinds=CENTER)
 def list_price_reviews(user: User) -> Any:
     """Price rises held for review (``?status=`` for decided ones)."""
@@ -157,6 +184,7 @@ def list_price_reviews(user: User) -> Any:
 
 
 @api.post("/admin/price-reviews/<int:change_id>/approve")
+@documented(body=ReviewDecisionSchema, responses={200: PriceReviewSchema}, errors=[409, 422])
 @api_guard(Role.center_admin, kinds=CENTER)
 def approve_price(change_id: int, user: User) -> Any:
     data = load(ReviewDecisionSchema(), _optional_body())
@@ -167,6 +195,7 @@ def approve_price(change_id: int, user: User) -> Any:
 
 
 @api.post("/admin/price-reviews/<int:change_id>/refuse")
+@documented(body=RefuseDecisionSchema, responses={200: PriceReviewSchema}, errors=[409, 422])
 @api_guard(Role.center_admin, kinds=CENTER)
 def refuse_price(change_id: int, user: User) -> Any:
     data = load(RefuseDecisionSchema(), json_body())
@@ -180,6 +209,8 @@ def refuse_price(change_id: int, user: User) -> Any:
 
 
 @api.put("/supplier/offers/<sku>")
+@documented(body=OfferFieldsSchema, responses={200: OfferSchema, 201: OfferSchema},
+            errors=[409, 422])
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def upsert_offer(sku: str, user: User) -> Any:
     """Create or replace one offer; 422 with ``details.problems`` when it breaks a rule."""
@@ -191,6 +222,8 @@ def upsert_offer(sku: str, user: User) -> Any:
 
 
 @api.get("/supplier/offers")
+@documented(query=OfferListQuerySchema, responses={200: page_of(OfferSchema)},
+            paginated=True)
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def list_offers(user: User) -> Any:
     query = select(Offer).where(Offer.supplier_id == user.organization_id).order_by(Offer.sku)
@@ -203,12 +236,14 @@ def list_offers(user: User) -> Any:
 
 
 @api.get("/supplier/offers/<sku>")
+@documented(responses={200: OfferSchema})
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def get_offer(sku: str, user: User) -> Any:
     return offer_json(offers.own_offer(db.session(), user.organization, sku))
 
 
 @api.patch("/supplier/offers/<sku>")
+@documented(body=OfferPatchSchema, responses={200: OfferSchema}, errors=[409, 422])
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def patch_offer(sku: str, user: User) -> Any:
     """Change price, stock or status (active | draft)."""
@@ -220,6 +255,7 @@ def patch_offer(sku: str, user: User) -> Any:
 
 
 @api.delete("/supplier/offers/<sku>")
+@documented(responses={200: OfferSchema}, errors=[409, 422])
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def delist_offer(sku: str, user: User) -> Any:
     session = db.session()
@@ -229,6 +265,8 @@ def delist_offer(sku: str, user: User) -> Any:
 
 
 @api.post("/supplier/feeds")
+@documented(body=FeedRowSchema(many=True), responses={201: FeedReportSchema, 202: FeedReportSchema},
+            body_types=("text/csv", "application/x-ndjson", "application/json"), errors=[413, 415])
 @accepts_body(FEED_BODY_LIMIT)
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def post_feed(user: User) -> Any:
@@ -256,6 +294,7 @@ def _own_feed(feed_id: int, user: User) -> FeedImport:
 
 
 @api.get("/supplier/feeds")
+@documented(responses={200: page_of(FeedReportSchema)}, paginated=True)
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def list_feeds(user: User) -> Any:
     query = (select(FeedImport).where(FeedImport.supplier_id == user.organization_id)
@@ -267,12 +306,14 @@ def list_feeds(user: User) -> Any:
 
 
 @api.get("/supplier/feeds/<int:feed_id>")
+@documented(responses={200: FeedReportSchema})
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def get_feed(feed_id: int, user: User) -> Any:
     return stored_report(db.session(), _own_feed(feed_id, user)).as_json()
 
 
 @api.get("/supplier/feeds/<int:feed_id>/errors")
+@documented(responses={200: page_of(FeedErrorSchema)}, paginated=True)
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def list_feed_errors(feed_id: int, user: User) -> Any:
     """Every row problem of one import, paginated (the report carries the first 1,000)."""
@@ -286,6 +327,7 @@ def list_feed_errors(feed_id: int, user: User) -> Any:
 
 
 @api.get("/offers/<int:offer_id>")
+@documented(responses={200: PublicOfferSchema})
 @optional_auth
 def get_public_offer(offer_id: int) -> Any:
     """One offer purchasers may see; any other is 404."""
@@ -297,6 +339,7 @@ def get_public_offer(offer_id: int) -> Any:
 
 
 @api.get("/products/<int:product_id>/offers")
+@documented(responses={200: ProductOffersSchema}, paginated=True)
 @optional_auth
 def get_product_offers(product_id: int) -> Any:
     """The same product from every supplier, cheapest first (the caller's region only)."""

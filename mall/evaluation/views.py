@@ -9,9 +9,19 @@ from sqlalchemy import select
 
 from mall.accounts.models import Role, User
 from mall.accounts.permissions import CENTER, PURCHASER, READER_ROLES, api_guard
+from mall.apidoc import documented, page_of
 from mall.db import db
 from mall.evaluation.models import Expert, PanelDraw
-from mall.evaluation.schemas import ConflictSchema, ExpertCreateSchema, ScoresSchema
+from mall.evaluation.schemas import (
+    AssignmentSchema,
+    ConflictAnswerSchema,
+    ConflictSchema,
+    EvaluationResultSchema,
+    ExpertCreateSchema,
+    ExpertSchema,
+    PanelSchema,
+    ScoresSchema,
+)
 from mall.evaluation.serializers import assignment_json, expert_json, panel_json, result_json
 from mall.evaluation.services import experts, panels, scoring
 from mall.http import json_body, load, paginate
@@ -21,6 +31,7 @@ api = Blueprint("evaluation_api", __name__, url_prefix="/api/v1")
 
 
 @api.post("/admin/experts")
+@documented(body=ExpertCreateSchema, responses={201: ExpertSchema}, errors=[409, 422])
 @api_guard(Role.center_admin, kinds=CENTER)
 def expert_create(user: User) -> Any:
     data = load(ExpertCreateSchema(), json_body())
@@ -30,6 +41,7 @@ def expert_create(user: User) -> Any:
 
 
 @api.get("/admin/experts")
+@documented(responses={200: page_of(ExpertSchema)}, paginated=True)
 @api_guard(Role.center_admin, Role.auditor, kinds=CENTER)
 def expert_list(user: User) -> Any:
     query = select(Expert).order_by(Expert.user_id)
@@ -37,6 +49,7 @@ def expert_list(user: User) -> Any:
 
 
 @api.post("/expert/conflicts")
+@documented(body=ConflictSchema, responses={201: ConflictAnswerSchema}, errors=[409, 422])
 @api_guard(Role.expert, kinds=CENTER)
 def conflict_declare(user: User) -> Any:
     data = load(ConflictSchema(), json_body())
@@ -48,6 +61,7 @@ def conflict_declare(user: User) -> Any:
 
 
 @api.get("/expert/evaluations")
+@documented(responses={200: page_of(AssignmentSchema)}, paginated=True)
 @api_guard(Role.expert, kinds=CENTER)
 def assignment_list(user: User) -> Any:
     session = db.session()
@@ -56,6 +70,7 @@ def assignment_list(user: User) -> Any:
 
 
 @api.get("/expert/evaluations/<int:member_id>")
+@documented(responses={200: AssignmentSchema})
 @api_guard(Role.expert, kinds=CENTER)
 def assignment_show(member_id: int, user: User) -> Any:
     session = db.session()
@@ -65,6 +80,7 @@ def assignment_show(member_id: int, user: User) -> Any:
 
 
 @api.put("/expert/evaluations/<int:member_id>/scores")
+@documented(body=ScoresSchema, responses={200: AssignmentSchema}, errors=[409, 422])
 @api_guard(Role.expert, kinds=CENTER)
 def assignment_scores(member_id: int, user: User) -> Any:
     data = load(ScoresSchema(), json_body())
@@ -76,6 +92,7 @@ def assignment_scores(member_id: int, user: User) -> Any:
 
 
 @api.post("/competitions/<int:competition_id>/panel")
+@documented(responses={201: PanelSchema}, errors=[409, 422])
 @api_guard(Role.buyer, Role.approver, Role.center_admin, kinds=PURCHASER + CENTER)
 def panel_draw(competition_id: int, user: User) -> Any:
     session = db.session()
@@ -85,6 +102,7 @@ def panel_draw(competition_id: int, user: User) -> Any:
 
 
 @api.get("/competitions/<int:competition_id>/evaluation")
+@documented(responses={200: EvaluationResultSchema})
 @api_guard(*READER_ROLES, Role.center_admin, kinds=PURCHASER + CENTER)
 def evaluation_show(competition_id: int, user: User) -> Any:
     session = db.session()

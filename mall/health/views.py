@@ -6,13 +6,16 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 
 from mall.accounts.permissions import public
+from mall.apidoc import documented
 from mall.db import db
+from mall.health.schemas import HealthSchema
 from mall.search.client import search_backend
 
 api = Blueprint("health", __name__)
 
 
 @api.get("/healthz")
+@documented(responses={200: HealthSchema, 503: HealthSchema})
 @public
 def healthz() -> Any:
     """Liveness of the backing services: 200 when all are ok, 503 otherwise."""

@@ -1,4 +1,5 @@
-"""Request schemas for carts, requisitions, approvals, quotes and orders."""
+"""The orders API's shapes: requests for carts, requisitions, approvals, quotes and orders
+(loaded by the views) and the answers (documenting ``serializers.py`` and the reports)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,14 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from mall.orders.models import MAX_LINE_QUANTITY, CompetitionStatus
+from mall.apidoc import AnswerSchema, day, money_field, sometimes, timestamp
+from mall.orders.models import (
+    MAX_LINE_QUANTITY,
+    CompetitionStatus,
+    FlagKind,
+    OrderStatus,
+    RequisitionStatus,
+)
 
 
 class CartLineSchema(Schema):
@@ -164,3 +172,224 @@ class SpendQuerySchema(Schema):
                              validate=validate.OneOf(["category", "supplier", "supplier_size"]))
     from_ = fields.Date(data_key="from", load_default=None)
     to = fields.Date(load_default=None)
+
+
+class RequisitionListQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf([s.value for s in RequisitionStatus]))
+
+
+class OrderListQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf([s.value for s in OrderStatus]))
+
+
+class FlagListQuerySchema(Schema):
+    kind = fields.String(validate=validate.OneOf([k.value for k in FlagKind]))
+
+
+# --- Answers -------------------------------------------------------------------------------
+
+class CartLineAnswerSchema(AnswerSchema):
+    offer_id = fields.Integer()
+    quantity = fields.Integer()
+
+
+class CartSchema(AnswerSchema):
+    id = fields.Integer()
+    lines = fields.List(fields.Nested(CartLineAnswerSchema))
+
+
+class OrderLineSchema(AnswerSchema):
+    id = fields.Integer()
+    offer_id = fields.Integer(allow_none=True)
+    title = fields.String()
+    sku = fields.String()
+    quantity = fields.Integer()
+    unit_price = money_field()
+    line_total = money_field()
+
+
+class OrderSchema(AnswerSchema):
+    id = fields.Integer()
+    requisition_id = fields.Integer()
+    competition_id = fields.Integer(allow_none=True)
+    purchaser_organization_id = fields.Integer()
+    supplier_id = fields.Integer()
+    status = fields.String(validate=validate.OneOf([s.value for s in OrderStatus]))
+    status_reason = fields.String(allow_none=True)
+    total = money_field()
+    lines = fields.List(fields.Nested(OrderLineSchema))
+    created_at = timestamp()
+    updated_at = timestamp()
+
+
+class ReasonAnswerSchema(AnswerSchema):
+    rule = fields.String()
+    outcome = fields.String()
+    message = fields.String(metadata={"description": "in the Accept-Language (en or zh)"})
+    message_zh = fields.String()
+    message_en = fields.String()
+
+
+class RequisitionLineAnswerSchema(AnswerSchema):
+    id = fields.Integer()
+    offer_id = fields.Integer(allow_none=True)
+    supplier_id = fields.Integer(allow_none=True)
+    assignment = fields.String(allow_none=True)
+    sku = fields.String(allow_none=True)
+    title = fields.String()
+    quantity = fields.Integer()
+    unit_price = money_field(allow_none=True)
+    line_total = money_field(allow_none=True)
+
+
+class ApprovalAnswerSchema(AnswerSchema):
+    approver_id = fields.Integer()
+    decision = fields.String()
+    reason = fields.String(allow_none=True)
+    decided_at = timestamp()
+
+
+class DecisionAnswerSchema(AnswerSchema):
+    profile = fields.String()
+    route = fields.String()
+    evaluated_at = timestamp()
+    rules = fields.List(fields.Dict())
+
+
+class RequisitionAnswerSchema(sometimes("decision")):
+    id = fields.Integer()
+    status = fields.String(validate=validate.OneOf([s.value for s in RequisitionStatus]))
+    route = fields.String(allow_none=True)
+    reasons = fields.List(fields.Nested(ReasonAnswerSchema))
+    total = money_field(allow_none=True)
+    lines = fields.List(fields.Nested(RequisitionLineAnswerSchema))
+    orders = fields.List(fields.Nested(OrderSchema))
+    competition_id = fields.Integer(allow_none=True)
+    required_approvals = fields.Integer(allow_none=True)
+    approvals = fields.List(fields.Nested(ApprovalAnswerSchema))
+    justification = fields.String(allow_none=True)
+    requirement_text = fields.String(allow_none=True)
+    sme_reserved = fields.Boolean()
+    jurisdiction = fields.String(allow_none=True)
+    price_hold_until = timestamp()
+    created_at = timestamp()
+    decision = fields.Nested(DecisionAnswerSchema,
+                             metadata={"description": "the rules' inputs; one requisition only"})
+
+
+class QuoteAnswerSchema(sometimes("rank", "score")):
+    id = fields.Integer()
+    supplier_id = fields.Integer(allow_none=True, metadata={"description": "null while sealed"})
+    lines = fields.List(fields.Dict())
+    total = money_field()
+    sme_deduction = money_field()
+    evaluated_total = money_field()
+    technical = fields.Dict(allow_none=True)
+    submitted_at = timestamp()
+    rank = fields.Integer()
+    score = fields.String()
+
+
+class CompetitionLineSchema(AnswerSchema):
+    id = fields.Integer()
+    sku = fields.String(allow_none=True)
+    title = fields.String()
+    quantity = fields.Integer()
+    category_id = fields.Integer(allow_none=True)
+
+
+class InvitationSchema(AnswerSchema):
+    supplier_id = fields.Integer()
+    invited_at = timestamp()
+
+
+class CompetitionSchema(sometimes("invitation", "standing", "ceilings")):
+    """A competition as the caller's side sees it (suppliers: ``invitation``, ``standing``
+    and, for one competition, ``ceilings``)."""
+
+    id = fields.Integer()
+    requisition_id = fields.Integer()
+    status = fields.String(validate=validate.OneOf([s.value for s in CompetitionStatus]))
+    deadline = timestamp()
+    closed_at = timestamp(allow_none=True)
+    sme_deduction = fields.String()
+    sme_only = fields.Boolean()
+    method = fields.String(allow_none=True)
+    evaluation_plan = fields.Dict(allow_none=True)
+    requirement_text = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(CompetitionLineSchema))
+    invited_count = fields.Integer()
+    quoted_count = fields.Integer()
+    invited_supplier_ids = fields.List(fields.Integer(), allow_none=True)
+    awarded_quote_id = fields.Integer(allow_none=True)
+    awarded_rank = fields.Integer(allow_none=True)
+    award_reason = fields.String(allow_none=True)
+    cancelled_at = timestamp(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+    quotes = fields.List(fields.Nested(QuoteAnswerSchema), allow_none=True)
+    invitation = fields.Nested(InvitationSchema, allow_none=True)
+    standing = fields.String(validate=validate.OneOf(
+        ["cancelled", "won", "lost", "missed", "quoted", "to_quote"]))
+    ceilings = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
+
+
+class FlagSchema(AnswerSchema):
+    id = fields.Integer()
+    kind = fields.String(validate=validate.OneOf([k.value for k in FlagKind]))
+    competition_id = fields.Integer(allow_none=True)
+    supplier_ids = fields.List(fields.Integer())
+    details = fields.Dict(allow_none=True)
+    created_at = timestamp()
+
+
+class _SpendGroupSchema(AnswerSchema):
+    key = fields.String()
+    label = fields.String()
+    spend = money_field()
+    sme_spend = money_field()
+    sme_share = fields.String(allow_none=True)
+    order_lines = fields.Integer()
+
+
+class _SpendTotalSchema(AnswerSchema):
+    currency = fields.String()
+    spend = money_field()
+    sme_spend = money_field()
+    sme_share = fields.String(allow_none=True)
+
+
+class SpendReportSchema(AnswerSchema):
+    group_by = fields.String()
+    from_ = fields.String(data_key="from", allow_none=True, metadata={"format": "date"})
+    to = day(allow_none=True)
+    items = fields.List(fields.Nested(_SpendGroupSchema))
+    totals = fields.List(fields.Nested(_SpendTotalSchema))
+
+
+class _PurchaserRefSchema(AnswerSchema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class _ReservationTargetSchema(AnswerSchema):
+    share = fields.String()
+    applies_above = money_field()
+    applies = fields.Boolean()
+    required = money_field()
+    met = fields.Boolean()
+    profile = fields.String()
+
+
+class _ReservationRowSchema(AnswerSchema):
+    purchaser = fields.Nested(_PurchaserRefSchema)
+    total = money_field()
+    reserved = money_field()
+    share = fields.String(allow_none=True)
+    sme_spend = money_field()
+    sme_share = fields.String(allow_none=True)
+    target = fields.Nested(_ReservationTargetSchema)
+
+
+class SmeReservationReportSchema(AnswerSchema):
+    year = fields.Integer()
+    items = fields.List(fields.Nested(_ReservationRowSchema))

@@ -18,6 +18,7 @@ from mall.accounts.permissions import (
     SUPPLIER,
     api_guard,
 )
+from mall.apidoc import documented, page_of
 from mall.db import db, utcnow
 from mall.errors import Forbidden
 from mall.http import json_body, load, paginate
@@ -35,13 +36,24 @@ from mall.orders.schemas import (
     CancelSchema,
     CartLineSchema,
     CartQuantitySchema,
+    CartSchema,
+    CompetitionSchema,
+    FlagListQuerySchema,
     FlagResolveSchema,
+    FlagSchema,
+    OrderListQuerySchema,
+    OrderSchema,
+    QuoteAnswerSchema,
     QuoteSchema,
     ReasonSchema,
     RejectSchema,
+    RequisitionAnswerSchema,
+    RequisitionListQuerySchema,
     RequisitionSchema,
     SmeReservationQuerySchema,
+    SmeReservationReportSchema,
     SpendQuerySchema,
+    SpendReportSchema,
     SupplierCompetitionQuerySchema,
 )
 from mall.orders.serializers import (
@@ -83,12 +95,14 @@ def _saved_cart(cart: Cart, status: int = 200) -> Any:
 
 
 @api.get("/cart")
+@documented(responses={200: CartSchema})
 @api_guard(*PURCHASING_ROLES, kinds=PURCHASER)
 def cart_show(user: User) -> Any:
     return _saved_cart(carts.get_cart(db.session(), user))
 
 
 @api.post("/cart/lines")
+@documented(body=CartLineSchema, responses={200: CartSchema, 201: CartSchema}, errors=[409, 422])
 @api_guard(*PURCHASING_ROLES, kinds=PURCHASER)
 def cart_add(user: User) -> Any:
     data = load(CartLineSchema(), json_body())
@@ -97,6 +111,7 @@ def cart_add(user: User) -> Any:
 
 
 @api.patch("/cart/lines/<int:offer_id>")
+@documented(body=CartQuantitySchema, responses={200: CartSchema}, errors=[409, 422])
 @api_guard(*PURCHASING_ROLES, kinds=PURCHASER)
 def cart_update(offer_id: int, user: User) -> Any:
     data = load(CartQuantitySchema(), json_body())
@@ -104,12 +119,14 @@ def cart_update(offer_id: int, user: User) -> Any:
 
 
 @api.delete("/cart/lines/<int:offer_id>")
+@documented(responses={200: CartSchema}, errors=[409])
 @api_guard(*PURCHASING_ROLES, kinds=PURCHASER)
 def cart_remove(offer_id: int, user: User) -> Any:
     return _saved_cart(carts.remove_from_cart(db.session(), user, offer_id))
 
 
 @api.delete("/cart")
+@documented(responses={200: CartSchema}, errors=[409])
 @api_guard(*PURCHASING_ROLES, kinds=PURCHASER)
 def cart_clear(user: User) -> Any:
     return _saved_cart(carts.clear_cart(db.session(), user))
@@ -118,6 +135,9 @@ def cart_clear(user: User) -> Any:
 # --- requisitions -------------------------------------------------------------------------
 
 @api.post("/requisitions")
+@documented(body=RequisitionSchema, responses={201: RequisitionAnswerSchema}, idempotent=True,
+            errors=[409, 422], examples={"request": {"lines": [{"offer_id": 1, "quantity": 2}],
+                                                     "justification": "Replacement"}})
 @api_guard(*PURCHASING_ROLES, kinds=PURCHASER)
 def requisition_create(user: User) -> Any:
     raw = json_body()
@@ -151,6 +171,8 @@ def requisition_create(user: User) -> Any:
 
 
 @api.get("/requisitions")
+@documented(query=RequisitionListQuerySchema, responses={200: page_of(RequisitionAnswerSchema)},
+            paginated=True)
 @api_guard(*READER_ROLES, kinds=PURCHASER)
 def requisition_list(user: User) -> Any:
     # Everything requisition_json reads, loaded once per page rather than once per row.
@@ -165,6 +187,7 @@ def requisition_list(user: User) -> Any:
 
 
 @api.get("/requisitions/<int:requisition_id>")
+@documented(responses={200: RequisitionAnswerSchema})
 @api_guard(*READER_ROLES, kinds=PURCHASER)
 def requisition_show(requisition_id: int, user: User) -> Any:
     requisition = requisitions.requisition_for(db.session(), user, requisition_id)
@@ -172,6 +195,7 @@ def requisition_show(requisition_id: int, user: User) -> Any:
 
 
 @api.post("/requisitions/<int:requisition_id>/approve")
+@documented(responses={200: RequisitionAnswerSchema}, errors=[409, 422])
 @api_guard(Role.approver, kinds=PURCHASER)
 def requisition_approve(requisition_id: int, user: User) -> Any:
     requisition = approvals.approve(db.session(), user, requisition_id)
@@ -180,6 +204,7 @@ def requisition_approve(requisition_id: int, user: User) -> Any:
 
 
 @api.post("/requisitions/<int:requisition_id>/reject")
+@documented(body=RejectSchema, responses={200: RequisitionAnswerSchema}, errors=[409, 422])
 @api_guard(Role.approver, kinds=PURCHASER)
 def requisition_reject(requisition_id: int, user: User) -> Any:
     data = load(RejectSchema(), json_body())
@@ -189,6 +214,7 @@ def requisition_reject(requisition_id: int, user: User) -> Any:
 
 
 @api.post("/requisitions/<int:requisition_id>/cancel")
+@documented(body=ReasonSchema, responses={200: RequisitionAnswerSchema}, errors=[409, 422])
 @api_guard(*PURCHASING_ROLES, kinds=PURCHASER)
 def requisition_cancel(requisition_id: int, user: User) -> Any:
     data = load(ReasonSchema(), request.get_json(silent=True) or {})
@@ -201,6 +227,7 @@ def requisition_cancel(requisition_id: int, user: User) -> Any:
 # --- competitions -------------------------------------------------------------------------
 
 @api.get("/competitions/<int:competition_id>")
+@documented(responses={200: CompetitionSchema})
 @api_guard(Role.buyer, Role.approver, Role.auditor, Role.supplier_admin,
            kinds=PURCHASER + SUPPLIER)
 def competition_show(competition_id: int, user: User) -> Any:
@@ -240,6 +267,8 @@ def supplier_competition_json(session: Session, competition: Competition, user: 
 
 
 @api.get("/supplier/competitions")
+@documented(query=SupplierCompetitionQuerySchema,
+            responses={200: page_of(CompetitionSchema)}, paginated=True)
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def supplier_competitions(user: User) -> Any:
     args = load(SupplierCompetitionQuerySchema(), request.args.to_dict())
@@ -250,6 +279,7 @@ def supplier_competitions(user: User) -> Any:
 
 
 @api.post("/competitions/<int:competition_id>/quotes")
+@documented(body=QuoteSchema, responses={201: QuoteAnswerSchema}, errors=[409, 422])
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def competition_quote(competition_id: int, user: User) -> Any:
     data = load(QuoteSchema(), json_body())
@@ -260,6 +290,7 @@ def competition_quote(competition_id: int, user: User) -> Any:
 
 
 @api.post("/competitions/<int:competition_id>/close")
+@documented(responses={200: CompetitionSchema}, errors=[409, 422])
 @api_guard(*PURCHASING_ROLES, kinds=PURCHASER)
 def competition_close(competition_id: int, user: User) -> Any:
     competition = competitions.close_quoting(db.session(), user, competition_id)
@@ -268,6 +299,7 @@ def competition_close(competition_id: int, user: User) -> Any:
 
 
 @api.post("/competitions/<int:competition_id>/cancel")
+@documented(body=CancelSchema, responses={200: CompetitionSchema}, errors=[409, 422])
 @api_guard(*PURCHASING_ROLES, kinds=PURCHASER)
 def competition_cancel(competition_id: int, user: User) -> Any:
     data = load(CancelSchema(), json_body())
@@ -278,6 +310,7 @@ def competition_cancel(competition_id: int, user: User) -> Any:
 
 
 @api.post("/competitions/<int:competition_id>/award")
+@documented(body=AwardSchema, responses={200: CompetitionSchema}, errors=[409, 422])
 @api_guard(*PURCHASING_ROLES, kinds=PURCHASER)
 def competition_award(competition_id: int, user: User) -> Any:
     data = load(AwardSchema(), request.get_json(silent=True) or {})
@@ -305,12 +338,15 @@ def _order_action(user: User, order_id: int, action: str, party: str) -> Any:
 
 
 @api.get("/orders")
+@documented(query=OrderListQuerySchema, responses={200: page_of(OrderSchema)},
+            paginated=True)
 @api_guard(*READER_ROLES, kinds=PURCHASER)
 def order_list(user: User) -> Any:
     return _order_list(user, OrderParty.purchaser)
 
 
 @api.get("/orders/<int:order_id>")
+@documented(responses={200: OrderSchema})
 @api_guard(*READER_ROLES, kinds=PURCHASER)
 def order_show(order_id: int, user: User) -> Any:
     order = purchase_orders.order_for(db.session(), user, order_id, OrderParty.purchaser)
@@ -318,18 +354,22 @@ def order_show(order_id: int, user: User) -> Any:
 
 
 @api.post("/orders/<int:order_id>/<any(accept, cancel):action>")
+@documented(body=ReasonSchema, responses={200: OrderSchema}, errors=[409, 422])
 @api_guard(*PURCHASING_ROLES, kinds=PURCHASER)
 def order_action(order_id: int, action: str, user: User) -> Any:
     return _order_action(user, order_id, action, OrderParty.purchaser)
 
 
 @api.get("/supplier/orders")
+@documented(query=OrderListQuerySchema, responses={200: page_of(OrderSchema)},
+            paginated=True)
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def supplier_order_list(user: User) -> Any:
     return _order_list(user, OrderParty.supplier)
 
 
 @api.get("/supplier/orders/<int:order_id>")
+@documented(responses={200: OrderSchema})
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def supplier_order_show(order_id: int, user: User) -> Any:
     order = purchase_orders.order_for(db.session(), user, order_id, OrderParty.supplier)
@@ -337,6 +377,7 @@ def supplier_order_show(order_id: int, user: User) -> Any:
 
 
 @api.post("/supplier/orders/<int:order_id>/<any(confirm, ship, deliver, reject):action>")
+@documented(body=ReasonSchema, responses={200: OrderSchema}, errors=[409, 422])
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def supplier_order_action(order_id: int, action: str, user: User) -> Any:
     return _order_action(user, order_id, action, OrderParty.supplier)
@@ -345,6 +386,8 @@ def supplier_order_action(order_id: int, action: str, user: User) -> Any:
 # --- center: flags and reports ------------------------------------------------------------
 
 @api.get("/admin/flags")
+@documented(query=FlagListQuerySchema, responses={200: page_of(FlagSchema)},
+            paginated=True)
 @api_guard(Role.center_admin, Role.auditor, kinds=CENTER)
 def flag_list(user: User) -> Any:
     query = select(Flag).order_by(Flag.id.desc())
@@ -378,6 +421,7 @@ def _report_scope(user: User) -> int | None:
 
 
 @api.get("/reports/spend")
+@documented(query=SpendQuerySchema, responses={200: SpendReportSchema})
 @api_guard(Role.center_admin, Role.auditor, kinds=CENTER + PURCHASER)
 def spend_report(user: User) -> Any:
     args = load(SpendQuerySchema(), request.args.to_dict())
@@ -387,6 +431,7 @@ def spend_report(user: User) -> Any:
 
 
 @api.get("/reports/sme-reservation")
+@documented(query=SmeReservationQuerySchema, responses={200: SmeReservationReportSchema})
 @api_guard(Role.center_admin, Role.auditor, kinds=CENTER + PURCHASER)
 def sme_reservation_report(user: User) -> Any:
     args = load(SmeReservationQuerySchema(), request.args.to_dict())

@@ -1,10 +1,23 @@
+"""The payments API's shapes: request bodies (loaded by the views) and the answers
+(documenting ``serializers.py`` for the OpenAPI document).
+"""
+
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import (
+    INCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
+from mall.apidoc import AnswerSchema, money_field, timestamp
 from mall.money import CENT, to_cents
 
 
@@ -42,3 +55,46 @@ class RefundRequestSchema(Schema):
     def _to_cents(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
         data["amount"] = to_cents(data["amount"])  # exact: validated as whole cents
         return data
+
+
+class StripeEventSchema(Schema):
+    """A Stripe event as the gateway sends it, signed in the Stripe-Signature header."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    id = fields.String(metadata={"example": "evt_1"})
+    type = fields.String(metadata={"example": "payment_intent.succeeded"})
+    data = fields.Dict()
+
+
+# --- Answers -------------------------------------------------------------------------------
+
+class RefundSchema(AnswerSchema):
+    id = fields.Integer()
+    amount = money_field()
+    status = fields.String()
+    reason = fields.String(allow_none=True)
+    created_at = timestamp()
+
+
+class PaymentSchema(AnswerSchema):
+    id = fields.Integer()
+    order_id = fields.Integer()
+    method = fields.String(validate=validate.OneOf(["card", "invoice"]))
+    status = fields.String(metadata={"example": "succeeded"})
+    amount = money_field()
+    refunded = money_field(allow_none=True)
+    reference = fields.String(allow_none=True)
+    failure_message = fields.String(allow_none=True)
+    refunds = fields.List(fields.Nested(RefundSchema))
+    created_at = timestamp()
+
+
+class WebhookOutcomeSchema(AnswerSchema):
+    received = fields.Boolean()
+    outcome = fields.String(validate=validate.OneOf(["applied", "duplicate", "ignored"]))
+    reason = fields.String(required=False, metadata={"description": "why it was ignored"})
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        field_obj.required = field_name != "reason"

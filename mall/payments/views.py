@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from mall.accounts.models import Role, User
 from mall.accounts.permissions import CENTER, PURCHASER, SUPPLIER, api_guard, public
+from mall.apidoc import documented, page_of
 from mall.db import db
 from mall.errors import BadRequest
 from mall.http import WEBHOOK_BODY_LIMIT, accepts_body, json_body, load, paginate
@@ -17,13 +18,22 @@ from mall.orders.services.purchase_orders import order_for
 from mall.payments import services
 from mall.payments.gateway import current_gateway
 from mall.payments.models import Payment
-from mall.payments.schemas import PaymentRequestSchema, RefundRequestSchema
+from mall.payments.schemas import (
+    PaymentRequestSchema,
+    PaymentSchema,
+    RefundRequestSchema,
+    StripeEventSchema,
+    WebhookOutcomeSchema,
+)
 from mall.payments.serializers import payment_json
 
 api = Blueprint("payments_api", __name__, url_prefix="/api/v1")
 
 
 @api.post("/orders/<int:order_id>/payments")
+@documented(body=PaymentRequestSchema, idempotent=True, errors=[422, 503],
+            responses={200: PaymentSchema, 201: PaymentSchema, 202: PaymentSchema},
+            examples={"request": {"method": "card", "payment_method": "pm_card_visa"}})
 @api_guard(*services.PAYERS, kinds=PURCHASER)
 def pay(order_id: int, user: User) -> Any:
     """Pay an order by purchase card (Stripe) or by invoice; accepts Idempotency-Key."""
@@ -35,6 +45,7 @@ def pay(order_id: int, user: User) -> Any:
 
 
 @api.get("/orders/<int:order_id>/payments")
+@documented(responses={200: page_of(PaymentSchema)}, paginated=True)
 @api_guard(Role.buyer, Role.approver, Role.finance, Role.auditor, kinds=PURCHASER)
 def list_payments(order_id: int, user: User) -> Any:
     """The payments of one of the organization's orders."""
@@ -45,6 +56,7 @@ def list_payments(order_id: int, user: User) -> Any:
 
 
 @api.post("/payments/<int:payment_id>/settle")
+@documented(responses={200: PaymentSchema}, errors=[409, 422])
 @api_guard(Role.finance, kinds=PURCHASER)
 def settle(payment_id: int, user: User) -> Any:
     """Record that an invoice was paid."""
@@ -55,6 +67,7 @@ def settle(payment_id: int, user: User) -> Any:
 
 
 @api.post("/payments/<int:payment_id>/refunds")
+@documented(body=RefundRequestSchema, responses={201: PaymentSchema}, errors=[409, 422, 503])
 @api_guard(Role.supplier_admin, Role.center_admin, kinds=SUPPLIER + CENTER)
 def refund(payment_id: int, user: User) -> Any:
     """Refund part or all of a card payment (the order's supplier or the center)."""
@@ -67,6 +80,8 @@ def refund(payment_id: int, user: User) -> Any:
 
 
 @api.post("/webhooks/stripe")
+@documented(body=StripeEventSchema,
+            responses={200: WebhookOutcomeSchema}, errors=[413])
 @accepts_body(WEBHOOK_BODY_LIMIT)
 @public
 def stripe_webhook() -> Any:

@@ -1,4 +1,5 @@
-"""The validated search request."""
+"""The search API's shapes: the validated search request (loaded by the views) and the
+answers (documenting ``services.py`` for the OpenAPI document)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from mall.apidoc import AnswerSchema, day, money_field
 from mall.catalog.schemas import MAX_PRICE_DIGITS
 from mall.errors import BadRequest
 from mall.http import load
@@ -121,3 +123,77 @@ def parse_search_args(args: Any) -> dict[str, Any]:
                      "max_page": MAX_RESULT_WINDOW // data["per_page"]},
         )
     return data
+
+
+# --- Answers (documenting ``services.search_offers`` and ``services.suggest``) -----------
+
+class _SupplierRefSchema(AnswerSchema):
+    id = fields.Integer()
+    name = fields.String()
+    size = fields.String(allow_none=True)
+
+
+class _AgreementRefSchema(AnswerSchema):
+    number = fields.String()
+
+
+class _CategoryRefSchema(AnswerSchema):
+    code = fields.String()
+    name = fields.String()
+    name_en = fields.String(allow_none=True)
+
+
+class SearchHitSchema(AnswerSchema):
+    offer_id = fields.Integer()
+    product_id = fields.Integer(allow_none=True)
+    sku = fields.String()
+    title = fields.String()
+    title_en = fields.String(allow_none=True)
+    brand = fields.String()
+    model = fields.String()
+    price = money_field()
+    unit = fields.String(allow_none=True)
+    stock = fields.Integer()
+    lead_time_days = fields.Integer()
+    supplier = fields.Nested(_SupplierRefSchema)
+    agreement = fields.Nested(_AgreementRefSchema)
+    category = fields.Nested(_CategoryRefSchema)
+    regions = fields.List(fields.String())
+    valid_until = day()
+    highlight = fields.Dict(keys=fields.String(), values=fields.String(),
+                            metadata={"description": "only when the text matched"})
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        field_obj.required = field_name != "highlight"
+
+
+class SearchResultSchema(AnswerSchema):
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    items = fields.List(fields.Nested(SearchHitSchema))
+    facets = fields.Dict(metadata={"description": "buckets by facet: category, brand, "
+                                                  "supplier, price {min, max}, attributes…"})
+
+
+class SuggestionSchema(AnswerSchema):
+    text = fields.String()
+    kind = fields.String(validate=validate.OneOf(["category", "brand", "model", "product"]))
+
+
+class SuggestionsSchema(AnswerSchema):
+    suggestions = fields.List(fields.Nested(SuggestionSchema))
+
+
+class SuggestQuerySchema(Schema):
+    q = fields.String(validate=validate.Length(max=MAX_QUERY_LENGTH))
+
+
+class StandardOffersQuerySchema(SearchRequestSchema):
+    version = fields.Integer(metadata={"description": "a version of the standard; "
+                                                      "the current one if not given"})
+
+
+# ``attributes`` travels as ``attr.<key>=value`` query arguments (see ``_from_multidict``).
+SEARCH_QUERY = SearchRequestSchema(exclude=("attributes",))
+STANDARD_OFFERS_QUERY = StandardOffersQuerySchema(exclude=("attributes",))

@@ -8,11 +8,20 @@ from typing import Any
 from flask import Blueprint, current_app, request
 
 from mall.accounts.permissions import optional_auth, optional_user, public, purchaser_regions
+from mall.apidoc import documented
 from mall.db import db
 from mall.errors import BadRequest
 from mall.search import services
 from mall.search.client import search_backend
-from mall.search.schemas import MAX_QUERY_LENGTH, parse_search_args
+from mall.search.schemas import (
+    MAX_QUERY_LENGTH,
+    SEARCH_QUERY,
+    STANDARD_OFFERS_QUERY,
+    SearchResultSchema,
+    SuggestionsSchema,
+    SuggestQuerySchema,
+    parse_search_args,
+)
 from mall.standards.services import get_standard, offer_search_request
 
 api = Blueprint("search_api", __name__, url_prefix="/api/v1")
@@ -39,6 +48,7 @@ def run_search(args: Any,
 
 
 @api.get("/search")
+@documented(query=SEARCH_QUERY, responses={200: SearchResultSchema}, errors=[503])
 @optional_auth
 def search() -> Any:
     """Search visible offers with facets (a purchaser's token limits it to its region)."""
@@ -46,6 +56,7 @@ def search() -> Any:
 
 
 @api.get("/search/suggest")
+@documented(query=SuggestQuerySchema, responses={200: SuggestionsSchema}, errors=[503])
 @public
 def suggest() -> Any:
     """Completions for what is being typed: products, brands, categories."""
@@ -59,6 +70,7 @@ def suggest() -> Any:
 
 
 @api.get("/standards/<code>/offers")
+@documented(query=STANDARD_OFFERS_QUERY, responses={200: SearchResultSchema}, errors=[503])
 @optional_auth
 def standard_offers(code: str) -> Any:
     """Search restricted to the offers that meet every condition of a requirement standard."""

@@ -1,9 +1,11 @@
-"""Request shapes for requirement checks and standards (marshmallow)."""
+"""The standards API's shapes (marshmallow): requests for requirement checks and standards
+(loaded by the views) and the answers (documenting ``serializers.py``)."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
+from mall.apidoc import AnswerSchema, money_field, timestamp
 from mall.standards.models import RequirementOp
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
@@ -39,3 +41,69 @@ class StandardCreateSchema(Schema):
                                                                        max_inclusive=False))
     currency = fields.String(allow_none=True, validate=validate.Regexp(
         r"^[A-Z]{3}$", error="An ISO 4217 code such as CNY or USD."))
+
+
+class StandardListQuerySchema(Schema):
+    category = fields.String(metadata={"description": "a category code (and its children)"})
+
+
+class StandardQuerySchema(Schema):
+    version = fields.Integer(validate=validate.Range(min=1))
+
+
+# --- Answers -------------------------------------------------------------------------------
+
+class FindingSchema(AnswerSchema):
+    code = fields.String()
+    severity = fields.String(validate=validate.OneOf(["block", "warn"]))
+    start = fields.Integer()
+    end = fields.Integer()
+    message_zh = fields.String()
+    message_en = fields.String()
+    rule_zh = fields.String()
+    rule_en = fields.String()
+    excerpt = fields.String()
+
+
+class FindingsSchema(AnswerSchema):
+    findings = fields.List(fields.Nested(FindingSchema))
+
+
+class _CategoryRefSchema(AnswerSchema):
+    code = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String(allow_none=True)
+
+
+class _VersionSchema(AnswerSchema):
+    version = fields.Integer()
+    created_at = timestamp()
+
+
+class _ConditionAnswerSchema(AnswerSchema):
+    class Meta:
+        unknown = INCLUDE
+
+    attribute = fields.String()
+    op = fields.String()
+    value = fields.Raw()
+
+
+class StandardSchema(AnswerSchema):
+    id = fields.Integer()
+    code = fields.String()
+    version = fields.Integer()
+    category = fields.Nested(_CategoryRefSchema)
+    title_zh = fields.String()
+    title_en = fields.String()
+    guidance_zh = fields.String(allow_none=True)
+    guidance_en = fields.String(allow_none=True)
+    grade = fields.String(allow_none=True)
+    requirements = fields.List(fields.Nested(_ConditionAnswerSchema))
+    reference_price = money_field(allow_none=True)
+    created_at = timestamp()
+    history = fields.List(fields.Nested(_VersionSchema),
+                          metadata={"description": "with a single standard, not in lists"})
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        field_obj.required = field_name != "history"

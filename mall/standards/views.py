@@ -8,17 +8,27 @@ from flask import Blueprint, current_app, request
 
 from mall.accounts.models import Role, User
 from mall.accounts.permissions import CENTER, api_guard, public
+from mall.apidoc import documented, page_of
 from mall.db import db
 from mall.errors import BadRequest
 from mall.http import json_body, load, paginate
 from mall.standards import services
-from mall.standards.schemas import RequirementCheckSchema, StandardCreateSchema
+from mall.standards.schemas import (
+    FindingsSchema,
+    RequirementCheckSchema,
+    StandardCreateSchema,
+    StandardListQuerySchema,
+    StandardQuerySchema,
+    StandardSchema,
+)
 from mall.standards.serializers import findings_json, standard_json
 
 api = Blueprint("standards_api", __name__, url_prefix="/api/v1")
 
 
 @api.post("/requirements/check")
+@documented(body=RequirementCheckSchema, responses={200: FindingsSchema},
+            examples={"request": {"text": "要求品牌为联想"}})
 @public
 def check_requirement() -> Any:
     """Check a requirement text for named brands or models and discriminatory conditions."""
@@ -28,6 +38,7 @@ def check_requirement() -> Any:
 
 
 @api.post("/admin/standards")
+@documented(body=StandardCreateSchema, responses={201: StandardSchema}, errors=[409, 422])
 @api_guard(Role.center_admin, kinds=CENTER)
 def create_standard(user: User) -> Any:
     """Create a requirement standard, or a new version of an existing code."""
@@ -41,6 +52,8 @@ def create_standard(user: User) -> Any:
 
 
 @api.get("/standards")
+@documented(query=StandardListQuerySchema, responses={200: page_of(StandardSchema)},
+            paginated=True)
 @public
 def list_standards() -> Any:
     """The latest version of every standard, optionally of one category (and its children)."""
@@ -64,6 +77,7 @@ def _version_arg() -> int | None:
 
 
 @api.get("/standards/<code>")
+@documented(query=StandardQuerySchema, responses={200: StandardSchema})
 @public
 def get_standard(code: str) -> Any:
     """A standard's latest version (or ``?version=N``), with its version history."""

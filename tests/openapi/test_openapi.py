@@ -7,7 +7,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mall.openapi.views import expand_rule
+from mall.openapi.document import expand_rule
 
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 
