@@ -326,7 +326,13 @@ def well_formed_bodies(world: Any, offer: Any, line_id: int, buyer: User,
 
 @pytest.fixture
 def fuzz_world(app: Flask, db_session: Session, stripe_api_base: str) -> FuzzWorld:
-    """One purchaser with every role, three suppliers, the center; objects of each of them."""
+    return build_fuzz_world(app, db_session)
+
+
+def build_fuzz_world(app: Flask, db_session: Session) -> FuzzWorld:
+    """One purchaser with every role, three suppliers, the center; objects of each of them.
+
+    Also built once per module by tests/openapi/test_schemathesis.py."""
     world = build_world(db_session, app, suppliers=3)
     world.category.attributes.extend(CategoryAttribute(position=i, **a)
                                      for i, a in enumerate(LAPTOP_TEMPLATE))
