@@ -147,3 +147,29 @@ def test_direction_overrides_are_stripped_from_titles(client: FlaskClient, db_se
     assert response.json["title"] == "联想笔记本电脑"
     assert response.json["brand"] == "Lenovo"
     assert response.json["title_en"] == "Lenovo laptop"
+
+
+@pytest.mark.parametrize(("price", "code"), [("0", "price_not_positive"),
+                                             ("-1", "price_not_positive"),
+                                             ("0.001", "price_precision"),
+                                             ("1e20", "price_too_large")])
+def test_a_draft_never_takes_a_price_no_offer_can_have(
+        client: FlaskClient, db_session: Session, catalog: Catalog, price: str,
+        code: str) -> None:
+    """Regression: patching a draft skipped every rule, so a price of 0 (or -1, 0.001, 1e20) reached
+    the database, whose price check refused it: the API answered 500."""
+    _put(client, catalog)
+    client.patch("/api/v1/supplier/offers/SKU-1", json={"status": "draft"},
+                 headers=catalog.headers)
+    refused = client.patch("/api/v1/supplier/offers/SKU-1", json={"price": price},
+                           headers=catalog.headers)
+    assert refused.status_code == 422, refused.json
+    assert refused.json["error"]["details"]["problems"] == [
+        {"field": "price", "code": code, "message": refused.json["error"]["details"][
+            "problems"][0]["message"]}]
+    offer = db_session.scalars(select(Offer).where(Offer.sku == "SKU-1")).one()
+    assert (offer.price, offer.status) == (Decimal("4999.00"), "draft")
+    # A draft may still break its agreement's rules until it is published.
+    above = client.patch("/api/v1/supplier/offers/SKU-1", json={"price": "20000"},
+                         headers=catalog.headers)
+    assert above.status_code == 200

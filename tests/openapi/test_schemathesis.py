@@ -72,8 +72,10 @@ def callers(operation: Operation) -> list[str | None]:
 
 
 @pytest.fixture(scope="module")
-def world(app: Flask, db_engine: Engine) -> Iterator[tuple[FuzzWorld, Session]]:
-    """Built once for the whole module; everything is rolled back at its end."""
+def world(app: Flask, db_engine: Engine,
+          search_index: str) -> Iterator[tuple[FuzzWorld, Session]]:
+    """Built once for the whole module (with an empty search index of its own); everything
+    is rolled back at its end."""
     if not os.environ.get("MALL_STRIPE_API_BASE"):
         pytest.exit("MALL_STRIPE_API_BASE is not set: run `make services`", returncode=3)
     with rolled_back_session(app, db_engine) as session:

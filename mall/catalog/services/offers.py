@@ -23,6 +23,10 @@ from mall.i18n import N_
 from mall.locks import locked_in_id_order
 
 
+# Problems of a value itself, whatever the offer's agreement: refused even for drafts.
+_VALUE_PROBLEMS = frozenset({"price_not_positive", "price_precision", "price_too_large"})
+
+
 class OfferRefused(RuleViolation):
     """One offer broke rules; ``problems`` lists each by field and code."""
 
@@ -227,10 +231,15 @@ def patch_offer(session: Session, supplier: Organization, actor: User, sku: str,
     if "stock" in changes:
         raw["stock"] = changes["stock"]
     target_status = changes.get("status", offer.status)
+    check = check_offer(CatalogLookup(session), supplier, sku, raw, today())
     if target_status == OfferStatus.active or offer.status == OfferStatus.active:
-        check = check_offer(CatalogLookup(session), supplier, sku, raw, today())
         if check.checked is None:
             raise OfferRefused(check.problems, check.malformed)
+    elif own := [p for p in check.problems
+                 if p["field"] in changes and p["code"] in _VALUE_PROBLEMS]:
+        # A draft may break the agreement's rules until it is published, but never holds a
+        # price no offer can have (the database refuses it: that was a 500).
+        raise OfferRefused(own)
     before = offer_snapshot(offer)
     writes = OfferWrites()
     in_review = offer.pending_price is not None
