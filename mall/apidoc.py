@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from marshmallow import Schema, fields
 
@@ -104,17 +104,11 @@ def page_of(item: type[Schema], name: str | None = None) -> type[Schema]:
 
 
 class AnswerSchema(Schema):
-    """An output shape: every field is always present in the answer (possibly null)."""
+    """An output shape: every field is always present in the answer (possibly null), except
+    those named in ``sometimes`` (present in some answers only, e.g. a detail view)."""
 
-    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
-        field_obj.required = True
+    sometimes: ClassVar[tuple[str, ...]] = ()
 
+    def on_bind_field(self, field_name: str, field_obj: fields.Field[Any]) -> None:
+        field_obj.required = field_name not in self.sometimes
 
-def sometimes(*optional: str) -> type[AnswerSchema]:
-    """An answer base whose ``optional`` fields appear only in some answers (a detail view)."""
-
-    class PartlyPresent(AnswerSchema):
-        def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
-            field_obj.required = field_name not in optional
-
-    return PartlyPresent

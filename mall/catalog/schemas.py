@@ -12,7 +12,7 @@ from typing import Any
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from mall.accounts.schemas import REGION
-from mall.apidoc import AnswerSchema, day, money_field, sometimes, timestamp
+from mall.apidoc import AnswerSchema, day, money_field, timestamp
 from mall.catalog.models import (
     AgreementStatus,
     AttributeType,
@@ -365,8 +365,10 @@ class _FeedProgressSchema(AnswerSchema):
     rows_total = fields.Integer()
 
 
-class FeedReportSchema(sometimes("errors")):
+class FeedReportSchema(AnswerSchema):
     """One feed import's report (``errors``: the first 1,000 problems; not in lists)."""
+
+    sometimes = ("errors",)
 
     id = fields.Integer()
     status = fields.String(metadata={"example": "done"})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from mall.accounts.schemas import REGION
-from mall.apidoc import AnswerSchema, money_field, sometimes, timestamp
+from mall.apidoc import AnswerSchema, money_field, timestamp
 
 
 class ExpertCreateSchema(Schema):
@@ -83,8 +83,9 @@ class _AnonymousQuoteSchema(AnswerSchema):
     technical = fields.Dict()
 
 
-class AssignmentSchema(sometimes("requirement_text", "criteria", "quotes", "scores",
-                                        "comments")):
+class AssignmentSchema(AnswerSchema):
+    sometimes = ("requirement_text", "criteria", "quotes", "scores", "comments")
+
     id = fields.Integer()
     competition_id = fields.Integer()
     status = fields.String(validate=validate.OneOf(["submitted", "to_score"]))

@@ -9,8 +9,8 @@ from the code; parameters, bodies and answers are the marshmallow schemas of eac
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from collections.abc import Callable
+from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
 
@@ -79,7 +79,7 @@ def _schema_name(schema: Any) -> str:
     return name
 
 
-def _decimal_as_string(self: Any, field: fields.Field, **_: Any) -> dict[str, Any]:
+def _decimal_as_string(self: Any, field: fields.Field[Any], **_: Any) -> dict[str, Any]:
     """``Decimal(as_string=True)`` travels as a string (``"12.50"``), not a JSON number."""
     if isinstance(field, fields.Decimal) and field.as_string:
         return {"type": ["string", "null"] if field.allow_none else "string",
@@ -219,7 +219,7 @@ def build_document(app: Flask) -> dict[str, Any]:
                    plugins=[plugin], info={"description": DESCRIPTION},
                    servers=[{"url": "/"}])
     assert plugin.converter is not None
-    plugin.converter.add_attribute_function(_decimal_as_string)
+    plugin.converter.add_attribute_function(_decimal_as_string)  # type: ignore[no-untyped-call]
     _components(spec)
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not is_api_rule(rule):
@@ -238,7 +238,8 @@ def build_document(app: Flask) -> dict[str, Any]:
                                            guard, path_params)
                 for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})}
             spec.path(path=path, operations=operations)
-    return _json_safe(spec.to_dict())
+    document: dict[str, Any] = _json_safe(spec.to_dict())
+    return document
 
 
 _BOUNDS = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}

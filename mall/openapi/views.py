@@ -25,10 +25,10 @@ _CACHE_KEY = "mall.openapi_document"
 
 
 def cached_document() -> dict[str, Any]:
-    document = current_app.extensions.get(_CACHE_KEY)
-    if document is None:
-        document = current_app.extensions[_CACHE_KEY] = build_document(current_app)
-    return document  # type: ignore[no-any-return]
+    if _CACHE_KEY not in current_app.extensions:
+        current_app.extensions[_CACHE_KEY] = build_document(current_app)
+    document: dict[str, Any] = current_app.extensions[_CACHE_KEY]
+    return document
 
 
 @api.get("/api/v1/openapi.json")

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from mall.apidoc import AnswerSchema, day, money_field, sometimes, timestamp
+from mall.apidoc import AnswerSchema, day, money_field, timestamp
 from mall.orders.models import (
     MAX_LINE_QUANTITY,
     CompetitionStatus,
@@ -256,7 +256,9 @@ class DecisionAnswerSchema(AnswerSchema):
     rules = fields.List(fields.Dict())
 
 
-class RequisitionAnswerSchema(sometimes("decision")):
+class RequisitionAnswerSchema(AnswerSchema):
+    sometimes = ("decision",)
+
     id = fields.Integer()
     status = fields.String(validate=validate.OneOf([s.value for s in RequisitionStatus]))
     route = fields.String(allow_none=True)
@@ -277,7 +279,9 @@ class RequisitionAnswerSchema(sometimes("decision")):
                              metadata={"description": "the rules' inputs; one requisition only"})
 
 
-class QuoteAnswerSchema(sometimes("rank", "score")):
+class QuoteAnswerSchema(AnswerSchema):
+    sometimes = ("rank", "score")
+
     id = fields.Integer()
     supplier_id = fields.Integer(allow_none=True, metadata={"description": "null while sealed"})
     lines = fields.List(fields.Dict())
@@ -303,9 +307,11 @@ class InvitationSchema(AnswerSchema):
     invited_at = timestamp()
 
 
-class CompetitionSchema(sometimes("invitation", "standing", "ceilings")):
+class CompetitionSchema(AnswerSchema):
     """A competition as the caller's side sees it (suppliers: ``invitation``, ``standing``
     and, for one competition, ``ceilings``)."""
+
+    sometimes = ("invitation", "standing", "ceilings")
 
     id = fields.Integer()
     requisition_id = fields.Integer()

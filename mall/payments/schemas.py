@@ -92,9 +92,8 @@ class PaymentSchema(AnswerSchema):
 
 
 class WebhookOutcomeSchema(AnswerSchema):
+    sometimes = ("reason",)
+
     received = fields.Boolean()
     outcome = fields.String(validate=validate.OneOf(["applied", "duplicate", "ignored"]))
     reason = fields.String(required=False, metadata={"description": "why it was ignored"})
-
-    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
-        field_obj.required = field_name != "reason"

@@ -144,6 +144,8 @@ class _CategoryRefSchema(AnswerSchema):
 
 
 class SearchHitSchema(AnswerSchema):
+    sometimes = ("highlight",)
+
     offer_id = fields.Integer()
     product_id = fields.Integer(allow_none=True)
     sku = fields.String()
@@ -162,9 +164,6 @@ class SearchHitSchema(AnswerSchema):
     valid_until = day()
     highlight = fields.Dict(keys=fields.String(), values=fields.String(),
                             metadata={"description": "only when the text matched"})
-
-    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
-        field_obj.required = field_name != "highlight"
 
 
 class SearchResultSchema(AnswerSchema):

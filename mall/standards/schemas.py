@@ -90,6 +90,8 @@ class _ConditionAnswerSchema(AnswerSchema):
 
 
 class StandardSchema(AnswerSchema):
+    sometimes = ("history",)
+
     id = fields.Integer()
     code = fields.String()
     version = fields.Integer()
@@ -104,6 +106,3 @@ class StandardSchema(AnswerSchema):
     created_at = timestamp()
     history = fields.List(fields.Nested(_VersionSchema),
                           metadata={"description": "with a single standard, not in lists"})
-
-    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
-        field_obj.required = field_name != "history"

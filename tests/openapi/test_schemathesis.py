@@ -136,7 +136,7 @@ def test_every_operation_keeps_its_promises(app: Flask, world: tuple[FuzzWorld, 
         shown = f"{operation} as {role or 'anonymous'} → {status}: query={case.query} " \
                 f"body={str(case.body)[:200]}"
         assert status < 500, f"{shown}\n{response.get_data(as_text=True)[:300]}"
-        if 400 <= status or response.is_json:
+        if status >= 400 or response.is_json:
             body = response.get_json(silent=True)
             assert body is not None or status < 400, f"{shown}: not JSON"
             problem = checker.problem(operation.method.upper(), path, status, body)

@@ -22,7 +22,6 @@ from mall.errors import BadRequest, NotFound, RuleViolation
 from mall.i18n import N_
 from mall.locks import locked_in_id_order
 
-
 # Problems of a value itself, whatever the offer's agreement: refused even for drafts.
 _VALUE_PROBLEMS = frozenset({"price_not_positive", "price_precision", "price_too_large"})
 
