@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from mall.accounts.models import Role
 from mall.accounts.permissions import Guard, guard_of
-from mall.openapi.views import expand_rule
+from mall.openapi.document import expand_rule
 from tests.factories.accounts import PASSWORD, auth_headers, make_org, make_user
 from tests.orders.conftest import build_world
 
