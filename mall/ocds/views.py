@@ -13,10 +13,12 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from mall.accounts.permissions import public
+from mall.apidoc import documented
 from mall.db import db
 from mall.errors import BadRequest, NotFound
 from mall.http import page_args
 from mall.ocds import services
+from mall.ocds.schemas import RecordPackageSchema, ReleasePackageSchema, ReleasesQuerySchema
 
 api = Blueprint("ocds_api", __name__, url_prefix="/api/v1/ocds")
 
@@ -39,6 +41,7 @@ def _since() -> datetime | None:
 
 
 @api.get("/releases")
+@documented(query=ReleasesQuerySchema, responses={200: ReleasePackageSchema}, paginated=True)
 @public
 def releases() -> Any:
     """A release package: the releases of one page of contracting processes.
@@ -62,6 +65,7 @@ def releases() -> Any:
 
 
 @api.get("/records/<path:ocid>")
+@documented(responses={200: RecordPackageSchema})
 @public
 def record(ocid: str) -> Any:
     """A record package: one contracting process's releases and its compiled release."""
