@@ -266,7 +266,8 @@ def delist_offer(sku: str, user: User) -> Any:
 
 @api.post("/supplier/feeds")
 @documented(body=FeedRowSchema(many=True), responses={201: FeedReportSchema, 202: FeedReportSchema},
-            body_types=("text/csv", "application/x-ndjson", "application/json"), errors=[413, 415])
+            body_types=("text/csv", "application/x-ndjson", "application/json",
+                        "application/xml"), errors=[413, 415])
 @accepts_body(FEED_BODY_LIMIT)
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def post_feed(user: User) -> Any:
