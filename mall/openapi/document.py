@@ -8,6 +8,7 @@ from the code; parameters, bodies and answers are the marshmallow schemas of eac
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from decimal import Decimal
