@@ -1,10 +1,12 @@
-"""Request shapes for joint purchases (marshmallow)."""
+"""The joint-purchase API's shapes (marshmallow): requests (loaded by the views) and the
+answers (documenting ``serializers.py`` for the OpenAPI document)."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
 from mall.accounts.schemas import REGION
+from mall.apidoc import AnswerSchema, day, money_field, timestamp
 from mall.joint.models import JointStatus
 from mall.orders.models import MAX_LINE_QUANTITY
 from mall.standards.schemas import MAX_REQUIREMENT_TEXT
@@ -46,3 +48,80 @@ class JointAwardSchema(Schema):
     quote_id = fields.Integer(load_default=None, allow_none=True, strict=True)
     reason = fields.String(load_default=None, allow_none=True,
                            validate=validate.Length(max=2000))
+
+
+# --- Answers -------------------------------------------------------------------------------
+
+class _OrganizationRefSchema(AnswerSchema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class CommitmentAnswerSchema(AnswerSchema):
+    """A commitment: quantity and region to everyone; who and the rest to the center and to
+    the committing purchaser only."""
+
+    sometimes = ("organization", "preview", "requisition_id", "requisition_status",
+                 "order_ids", "savings", "updated_at")
+
+    quantity = fields.Integer()
+    delivery_region = fields.String(allow_none=True)
+    organization = fields.Nested(_OrganizationRefSchema)
+    preview = fields.Dict(allow_none=True)
+    requisition_id = fields.Integer(allow_none=True)
+    requisition_status = fields.String(allow_none=True)
+    order_ids = fields.List(fields.Integer())
+    savings = money_field(allow_none=True)
+    updated_at = timestamp()
+
+
+class _LeadSchema(AnswerSchema):
+    kind = fields.String()
+    is_you = fields.Boolean()
+    organization_id = fields.Integer(allow_none=True, metadata={"description": "center only"})
+
+
+class _CategoryRefSchema(AnswerSchema):
+    code = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String(allow_none=True)
+
+
+class _ScopeAnswerSchema(AnswerSchema):
+    regions = fields.List(fields.String())
+
+
+class _JointAwardAnswerSchema(AnswerSchema):
+    unit_price = money_field()
+    savings = money_field()
+
+
+class JointPurchaseAnswerSchema(AnswerSchema):
+    sometimes = ("commitments",)
+
+    id = fields.Integer()
+    title = fields.String()
+    status = fields.String(validate=validate.OneOf([s.value for s in JointStatus]))
+    lead = fields.Nested(_LeadSchema)
+    agreement_number = fields.String()
+    lot_code = fields.String()
+    category = fields.Nested(_CategoryRefSchema)
+    product_id = fields.Integer(allow_none=True)
+    standard_code = fields.String(allow_none=True)
+    standard_version = fields.Integer(allow_none=True)
+    closes_at = timestamp()
+    deliver_by = day()
+    requirement_text = fields.String(allow_none=True)
+    scope = fields.Nested(_ScopeAnswerSchema)
+    min_quantity = fields.Integer(allow_none=True)
+    total_quantity = fields.Integer()
+    participants = fields.Integer()
+    my_commitment = fields.Nested(CommitmentAnswerSchema, allow_none=True)
+    competition_id = fields.Integer(allow_none=True)
+    reference_price = money_field(allow_none=True)
+    closed_at = timestamp(allow_none=True)
+    outcome_reason = fields.String(allow_none=True)
+    award = fields.Nested(_JointAwardAnswerSchema, allow_none=True)
+    created_at = timestamp()
+    commitments = fields.List(fields.Nested(CommitmentAnswerSchema),
+                              metadata={"description": "one joint purchase only"})

@@ -9,11 +9,13 @@ from flask import Blueprint, current_app, jsonify, request
 from mall import idempotency
 from mall.accounts.models import Role, User
 from mall.accounts.permissions import CENTER, PURCHASER, READER_ROLES, api_guard
+from mall.apidoc import documented, page_of
 from mall.db import db
 from mall.http import json_body, load, page_args
 from mall.joint.schemas import (
     CommitmentSchema,
     JointAwardSchema,
+    JointPurchaseAnswerSchema,
     JointPurchaseQuerySchema,
     JointPurchaseSchema,
 )
@@ -29,6 +31,8 @@ MANAGERS = (Role.buyer.value, Role.center_admin.value)
 
 
 @api.post("/joint-purchases")
+@documented(body=JointPurchaseSchema, responses={201: JointPurchaseAnswerSchema},
+            errors=[409, 422])
 @api_guard(*MANAGERS, kinds=PURCHASER + CENTER)
 def joint_purchase_create(user: User) -> Any:
     data = load(JointPurchaseSchema(), json_body())
@@ -40,6 +44,8 @@ def joint_purchase_create(user: User) -> Any:
 
 
 @api.get("/joint-purchases")
+@documented(query=JointPurchaseQuerySchema, responses={200: page_of(JointPurchaseAnswerSchema)},
+            paginated=True)
 @api_guard(*READERS, kinds=PURCHASER + CENTER)
 def joint_purchase_list(user: User) -> Any:
     args = load(JointPurchaseQuerySchema(), request.args.to_dict())
@@ -52,6 +58,7 @@ def joint_purchase_list(user: User) -> Any:
 
 
 @api.get("/joint-purchases/<int:campaign_id>")
+@documented(responses={200: JointPurchaseAnswerSchema})
 @api_guard(*READERS, kinds=PURCHASER + CENTER)
 def joint_purchase_show(campaign_id: int, user: User) -> Any:
     session = db.session()
@@ -60,6 +67,8 @@ def joint_purchase_show(campaign_id: int, user: User) -> Any:
 
 
 @api.post("/joint-purchases/<int:campaign_id>/commitments")
+@documented(body=CommitmentSchema, responses={200: JointPurchaseAnswerSchema}, idempotent=True,
+            errors=[409, 422])
 @api_guard(Role.buyer, kinds=PURCHASER)
 def commitment_put(campaign_id: int, user: User) -> Any:
     raw = json_body()
@@ -80,6 +89,7 @@ def commitment_put(campaign_id: int, user: User) -> Any:
 
 
 @api.delete("/joint-purchases/<int:campaign_id>/commitments")
+@documented(responses={200: JointPurchaseAnswerSchema}, errors=[409, 422])
 @api_guard(Role.buyer, kinds=PURCHASER)
 def commitment_delete(campaign_id: int, user: User) -> Any:
     session = db.session()
@@ -90,6 +100,7 @@ def commitment_delete(campaign_id: int, user: User) -> Any:
 
 
 @api.post("/joint-purchases/<int:campaign_id>/close")
+@documented(responses={200: JointPurchaseAnswerSchema}, errors=[409, 422])
 @api_guard(*MANAGERS, kinds=PURCHASER + CENTER)
 def joint_purchase_close(campaign_id: int, user: User) -> Any:
     session = db.session()
@@ -101,6 +112,7 @@ def joint_purchase_close(campaign_id: int, user: User) -> Any:
 
 
 @api.post("/joint-purchases/<int:campaign_id>/award")
+@documented(body=JointAwardSchema, responses={200: JointPurchaseAnswerSchema}, errors=[409, 422])
 @api_guard(*MANAGERS, kinds=PURCHASER + CENTER)
 def joint_purchase_award(campaign_id: int, user: User) -> Any:
     data = load(JointAwardSchema(), request.get_json(silent=True) or {})

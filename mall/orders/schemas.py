@@ -272,6 +272,7 @@ class RequisitionAnswerSchema(AnswerSchema):
     justification = fields.String(allow_none=True)
     requirement_text = fields.String(allow_none=True)
     sme_reserved = fields.Boolean()
+    joint_purchase_id = fields.Integer(allow_none=True)
     jurisdiction = fields.String(allow_none=True)
     price_hold_until = timestamp()
     created_at = timestamp()
@@ -314,7 +315,9 @@ class CompetitionSchema(AnswerSchema):
     sometimes = ("invitation", "standing", "ceilings")
 
     id = fields.Integer()
-    requisition_id = fields.Integer()
+    requisition_id = fields.Integer(allow_none=True, metadata={"description": "null when the "
+                                                               "subject is a joint purchase"})
+    subject = fields.String(metadata={"example": "requisition"})
     status = fields.String(validate=validate.OneOf([s.value for s in CompetitionStatus]))
     deadline = timestamp()
     closed_at = timestamp(allow_none=True)
@@ -355,6 +358,7 @@ class _SpendGroupSchema(AnswerSchema):
     sme_spend = money_field()
     sme_share = fields.String(allow_none=True)
     order_lines = fields.Integer()
+    joint_spend = money_field()
 
 
 class _SpendTotalSchema(AnswerSchema):
@@ -362,6 +366,7 @@ class _SpendTotalSchema(AnswerSchema):
     spend = money_field()
     sme_spend = money_field()
     sme_share = fields.String(allow_none=True)
+    joint_spend = money_field()
 
 
 class SpendReportSchema(AnswerSchema):
