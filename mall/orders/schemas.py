@@ -12,6 +12,7 @@ from mall.orders.models import (
     MAX_LINE_QUANTITY,
     CompetitionStatus,
     FlagKind,
+    FlagStatus,
     OrderStatus,
     RequisitionStatus,
 )
@@ -184,6 +185,7 @@ class OrderListQuerySchema(Schema):
 
 class FlagListQuerySchema(Schema):
     kind = fields.String(validate=validate.OneOf([k.value for k in FlagKind]))
+    status = fields.String(validate=validate.OneOf([s.value for s in FlagStatus]))
 
 
 # --- Answers -------------------------------------------------------------------------------
@@ -346,9 +348,23 @@ class FlagSchema(AnswerSchema):
     id = fields.Integer()
     kind = fields.String(validate=validate.OneOf([k.value for k in FlagKind]))
     competition_id = fields.Integer(allow_none=True)
+    purchaser_organization_id = fields.Integer(allow_none=True)
     supplier_ids = fields.List(fields.Integer())
     details = fields.Dict(allow_none=True)
     created_at = timestamp()
+    status = fields.String(metadata={"example": "open"})
+    resolution = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    resolved_by = fields.Integer(allow_none=True)
+    resolved_at = timestamp(allow_none=True)
+
+
+class AccountabilityReportSchema(AnswerSchema):
+    year = fields.Integer()
+    items = fields.List(fields.Dict(), metadata={
+        "description": "per purchaser: near-threshold share, split catches, top-supplier and "
+                       "single-approver shares, the requisitions behind each figure"})
+    thresholds = fields.Dict(keys=fields.String(), values=fields.String())
 
 
 class _SpendGroupSchema(AnswerSchema):

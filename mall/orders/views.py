@@ -32,6 +32,7 @@ from mall.orders.models import (
 )
 from mall.orders.schemas import (
     AccountabilityQuerySchema,
+    AccountabilityReportSchema,
     AwardSchema,
     CancelSchema,
     CartLineSchema,
@@ -399,6 +400,7 @@ def flag_list(user: User) -> Any:
 
 
 @api.post("/admin/flags/<int:flag_id>/resolve")
+@documented(body=FlagResolveSchema, responses={200: FlagSchema}, errors=[409, 422])
 @api_guard(Role.center_admin, kinds=CENTER)
 def flag_resolve(flag_id: int, user: User) -> Any:
     """Dismiss (with a reason) or act: suspend or debar one of the flag's suppliers, refer."""
@@ -443,6 +445,7 @@ def sme_reservation_report(user: User) -> Any:
 
 
 @api.get("/reports/accountability")
+@documented(query=AccountabilityQuerySchema, responses={200: AccountabilityReportSchema})
 @api_guard(Role.center_admin, Role.auditor, kinds=CENTER + PURCHASER)
 def accountability_report(user: User) -> Any:
     """Per purchaser: near-threshold share, split catches, top-supplier and single-approver
