@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from mall.accounts.schemas import REGION
 from mall.joint.models import JointStatus
@@ -46,3 +46,10 @@ class JointAwardSchema(Schema):
     quote_id = fields.Integer(load_default=None, allow_none=True, strict=True)
     reason = fields.String(load_default=None, allow_none=True,
                            validate=validate.Length(max=2000))
+
+
+class JointReportQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    year = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100))

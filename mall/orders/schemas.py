@@ -164,3 +164,6 @@ class SpendQuerySchema(Schema):
                              validate=validate.OneOf(["category", "supplier", "supplier_size"]))
     from_ = fields.Date(data_key="from", load_default=None)
     to = fields.Date(load_default=None)
+    # Joint purchase orders (联合采购) count like others; ``joint`` keeps only them (true)
+    # or only the others (false).
+    joint = fields.Boolean(load_default=None, allow_none=True)
