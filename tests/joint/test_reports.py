@@ -18,12 +18,16 @@ from tests.joint.test_pages import _as
 from tests.orders.conftest import build_world
 
 
-def _awarded(client: FlaskClient, jw: JointWorld, db_session: Session) -> int:
-    """20/30/50 committed, closed, three quotes, awarded at 92.00 (listed lowest: 98.00)."""
+def _awarded(client: FlaskClient, jw: JointWorld, db_session: Session,
+             regions: dict[int, str] | None = None) -> int:
+    """20/30/50 committed, closed, three quotes, awarded at 92.00 (listed lowest: 98.00);
+    ``regions``: a participant's delivery region other than its own (by index)."""
     lead = jw.buyers[0]
     cid = int(jw.create(client, lead, title="Awarded laptops")["id"])
-    for buyer, qty in zip(jw.buyers, (20, 30, 50), strict=True):
-        assert jw.commit(client, cid, buyer, qty).status_code == 200
+    for index, (buyer, qty) in enumerate(zip(jw.buyers, (20, 30, 50), strict=True)):
+        extra = {"delivery_region": regions[index]} if index in (regions or {}) else {}
+        committed = jw.commit(client, cid, buyer, qty, **extra)
+        assert committed.status_code == 200, committed.get_json()
     competition_id = client.post(f"/api/v1/joint-purchases/{cid}/close",
                                  headers=jw.headers(lead)).get_json()["competition_id"]
     for index, price in ((0, "90.00"), (1, "92.00"), (2, "95.00")):
