@@ -120,3 +120,6 @@ def test_one_joint_purchase_from_creation_to_the_orders(app: Flask, live_server:
         row = browser.find_element(By.CSS_SELECTOR, f"tr[data-order-id='{order_id}']")
         assert row.get_attribute("data-status") == "placed"
         assert total in row.text
+        # delivered to the region it committed for (its own: none was given)
+        assert row.find_element(By.CSS_SELECTOR, ".delivery-region").get_attribute(
+            "data-region") == buyer.organization.region

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from mall.orders.models import PurchaseOrder, Requisition
 from tests.joint.conftest import JointWorld
+from tests.joint.test_pages import _as
 from tests.joint.test_reports import _awarded
 from tests.orders.conftest import build_world
 
@@ -31,6 +32,9 @@ def test_each_participants_order_goes_to_its_delivery_region(
                        headers=jw.headers(approver)).get_json()["status"] == "ordered"
     assert db_session.scalar(select(PurchaseOrder.delivery_region).where(
         PurchaseOrder.requisition_id == b.id)) == "CN-SH"
+    # the winner's orders page says where each goes
+    page = _as(app, jw.supplier_users[1]).get("/supplier/orders")
+    assert page.data.count(b'data-region="CN-SH">Deliver to Shanghai</small>') == 2
     world = build_world(db_session, app)
     ordinary = world.requisition((world.offers[0], 3))
     assert ordinary.delivery_region is None
