@@ -4,7 +4,7 @@ Where a purchase order is delivered: a requisition's own delivery region (a join
 participant's choice), copied to its orders, else the purchaser's region at placement.
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0010
 Create Date: 2026-12-02 14:40:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0016'
-down_revision: str | None = '0011'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
