@@ -19,7 +19,7 @@ from mall.errors import ApiError
 from mall.forms import run_action
 from mall.i18n import gettext as _
 from mall.joint.serializers import joint_purchase_json
-from mall.joint.services import award, campaigns, closing, commitments
+from mall.joint.services import award, campaigns, closing, commitments, reports
 from mall.joint.views import MANAGERS, READERS
 from mall.orders.services.facts import Settings
 
@@ -41,6 +41,18 @@ def campaign_list(user: User) -> Any:
                   or (user.organization.kind == OrganizationKind.purchaser
                       and user.has_role(Role.buyer)))
     return render_template("joint/list.html", rows=rows, may_create=may_create)
+
+
+@pages.get("/joint-purchases/report")
+@page_guard(*READERS, kinds=PURCHASER + CENTER)
+def report(user: User) -> Any:
+    """Joint purchases of one year: participants, volume, savings (as the API's report)."""
+    raw = (request.args.get("year") or "").strip()
+    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else utcnow().year
+    own = None if campaigns.is_center(user) else user.organization_id
+    body = reports.joint_purchases(db.session(), year, own)
+    return render_template("joint/report.html", year=year, items=body["items"],
+                           totals=body["totals"])
 
 
 def _form_data() -> dict[str, Any]:

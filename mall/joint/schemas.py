@@ -3,7 +3,7 @@ answers (documenting ``serializers.py`` for the OpenAPI document)."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from mall.accounts.schemas import REGION
 from mall.apidoc import AnswerSchema, day, money_field, timestamp
@@ -48,6 +48,13 @@ class JointAwardSchema(Schema):
     quote_id = fields.Integer(load_default=None, allow_none=True, strict=True)
     reason = fields.String(load_default=None, allow_none=True,
                            validate=validate.Length(max=2000))
+
+
+class JointReportQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    year = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100))
 
 
 # --- Answers -------------------------------------------------------------------------------
@@ -125,3 +132,55 @@ class JointPurchaseAnswerSchema(AnswerSchema):
     created_at = timestamp()
     commitments = fields.List(fields.Nested(CommitmentAnswerSchema),
                               metadata={"description": "one joint purchase only"})
+
+
+class _ReportParticipantSchema(AnswerSchema):
+    id = fields.Integer()
+    name = fields.String(allow_none=True)
+    quantity = fields.Integer()
+    savings = money_field(allow_none=True)
+
+
+class _ReportOwnShareSchema(AnswerSchema):
+    quantity = fields.Integer()
+    value = money_field()
+    savings = money_field(allow_none=True)
+
+
+class _ReportCampaignSchema(AnswerSchema):
+    sometimes = ("participant_organizations", "mine")
+
+    id = fields.Integer()
+    title = fields.String()
+    status = fields.String()
+    closed_at = timestamp(allow_none=True)
+    participants = fields.Integer()
+    total_quantity = fields.Integer()
+    unit_price = money_field(allow_none=True)
+    reference_price = money_field(allow_none=True)
+    value = money_field()
+    savings = money_field()
+    savings_share = fields.String(metadata={"example": "0.0800"})
+    participant_organizations = fields.List(fields.Nested(_ReportParticipantSchema), metadata={
+        "description": "the center and auditors only"})
+    mine = fields.Nested(_ReportOwnShareSchema, allow_none=True, metadata={
+        "description": "a purchaser's own share"})
+
+
+class _ReportTotalSchema(AnswerSchema):
+    currency = fields.String()
+    campaigns = fields.Integer()
+    awarded = fields.Integer()
+    failed = fields.Integer()
+    participations = fields.Integer()
+    purchasers = fields.Integer()
+    quantity = fields.Integer()
+    value = money_field()
+    savings = money_field()
+    savings_share = fields.String()
+
+
+class JointReportSchema(AnswerSchema):
+    year = fields.Integer()
+    items = fields.List(fields.Nested(_ReportCampaignSchema))
+    totals = fields.List(fields.Nested(_ReportTotalSchema))

@@ -10,7 +10,7 @@ from mall import idempotency
 from mall.accounts.models import Role, User
 from mall.accounts.permissions import CENTER, PURCHASER, READER_ROLES, api_guard
 from mall.apidoc import documented, page_of
-from mall.db import db
+from mall.db import db, utcnow
 from mall.http import json_body, load, page_args
 from mall.joint.schemas import (
     CommitmentSchema,
@@ -18,9 +18,11 @@ from mall.joint.schemas import (
     JointPurchaseAnswerSchema,
     JointPurchaseQuerySchema,
     JointPurchaseSchema,
+    JointReportQuerySchema,
+    JointReportSchema,
 )
 from mall.joint.serializers import joint_purchase_json
-from mall.joint.services import award, campaigns, closing, commitments
+from mall.joint.services import award, campaigns, closing, commitments, reports
 from mall.orders.services.facts import Settings
 
 api = Blueprint("joint_api", __name__, url_prefix="/api/v1")
@@ -122,3 +124,14 @@ def joint_purchase_award(campaign_id: int, user: User) -> Any:
     body = joint_purchase_json(session, campaign, user, detail=True)
     session.commit()
     return jsonify(body)
+
+
+@api.get("/reports/joint-purchases")
+@documented(query=JointReportQuerySchema, responses={200: JointReportSchema})
+@api_guard(*READERS, kinds=PURCHASER + CENTER)
+def joint_purchase_report(user: User) -> Any:
+    """The center (admins, auditors) sees every campaign; a purchaser those it took part in."""
+    args = load(JointReportQuerySchema(), request.args.to_dict())
+    own = None if campaigns.is_center(user) else user.organization_id
+    return jsonify(reports.joint_purchases(db.session(), args["year"] or utcnow().year,
+                                           purchaser_organization_id=own))

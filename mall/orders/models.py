@@ -132,6 +132,9 @@ class Requisition(Base):
     # A participant's share of a joint purchase (mall.joint; no foreign key: orders sit
     # below that package), for reports.
     joint_purchase_id: Mapped[int | None] = mapped_column(Integer)
+    # Where its orders are delivered (ISO 3166-2), when not the purchaser's own region: a
+    # joint purchase participant's chosen delivery region.
+    delivery_region: Mapped[str | None] = mapped_column(String(16))
     required_approvals: Mapped[int] = mapped_column(Integer, default=0)
     # The snapshot prices are honoured until then; later approvals re-check eligibility.
     price_hold_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -391,6 +394,9 @@ class PurchaseOrder(Base):
     status: Mapped[str] = mapped_column(String(16), default=OrderStatus.placed)
     total: Mapped[Decimal]
     currency: Mapped[str] = mapped_column(String(3))
+    # Where the supplier delivers (ISO 3166-2): the requisition's delivery region, else the
+    # purchaser's region at placement. Empty on orders placed before it was recorded.
+    delivery_region: Mapped[str | None] = mapped_column(String(16))
     status_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,

@@ -173,6 +173,9 @@ class SpendQuerySchema(Schema):
                              validate=validate.OneOf(["category", "supplier", "supplier_size"]))
     from_ = fields.Date(data_key="from", load_default=None)
     to = fields.Date(load_default=None)
+    # Joint purchase orders (联合采购) count like others; ``joint`` keeps only them (true)
+    # or only the others (false).
+    joint = fields.Boolean(load_default=None, allow_none=True)
 
 
 class RequisitionListQuerySchema(Schema):
@@ -219,6 +222,8 @@ class OrderSchema(AnswerSchema):
     status = fields.String(validate=validate.OneOf([s.value for s in OrderStatus]))
     status_reason = fields.String(allow_none=True)
     total = money_field()
+    delivery_region = fields.String(allow_none=True, required=True,
+                                    metadata={"description": "ISO 3166-2 code delivered to"})
     lines = fields.List(fields.Nested(OrderLineSchema))
     created_at = timestamp()
     updated_at = timestamp()
@@ -387,6 +392,8 @@ class _SpendTotalSchema(AnswerSchema):
 
 class SpendReportSchema(AnswerSchema):
     group_by = fields.String()
+    joint = fields.Boolean(allow_none=True, metadata={
+        "description": "true: joint purchase orders only; false: the others; null: all"})
     from_ = fields.String(data_key="from", allow_none=True, metadata={"format": "date"})
     to = day(allow_none=True)
     items = fields.List(fields.Nested(_SpendGroupSchema))

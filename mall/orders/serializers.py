@@ -33,6 +33,7 @@ def order_json(order: PurchaseOrder) -> dict[str, Any]:
         "purchaser_organization_id": order.purchaser_organization_id,
         "supplier_id": order.supplier_id, "status": order.status,
         "status_reason": order.status_reason, "total": money(order.total, order.currency),
+        "delivery_region": order.delivery_region,
         "lines": [{"id": li.id, "offer_id": li.offer_id, "title": li.title, "sku": li.sku,
                    "quantity": li.quantity, "unit_price": money(li.unit_price, li.currency),
                    "line_total": money(li.line_total, li.currency)} for li in order.lines],

@@ -429,7 +429,7 @@ def spend_report(user: User) -> Any:
     args = load(SpendQuerySchema(), request.args.to_dict())
     own = _report_scope(user)
     return jsonify(reports.spend(db.session(), args["group_by"], args["from_"], args["to"],
-                                 purchaser_organization_id=own))
+                                 purchaser_organization_id=own, joint=args["joint"]))
 
 
 @api.get("/reports/sme-reservation")

@@ -102,7 +102,8 @@ def test_an_out_of_scope_purchaser_cannot_see_the_campaign(client: FlaskClient,
 def _login(client: FlaskClient, email: str) -> None:
     from tests.factories.accounts import PASSWORD
 
-    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    # reads the pages in English (remembered in a cookie); they default to Chinese
+    response = client.post("/login?lang=en", data={"email": email, "password": PASSWORD})
     assert response.status_code in (302, 303), response.data[:300]
 
 

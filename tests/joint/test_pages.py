@@ -94,3 +94,16 @@ def test_the_standard_page_invites_to_join(app: Flask, jw: JointWorld,
     assert f'data-joint-purchase-id="{body["id"]}"'.encode() in page.data
     anonymous = _Forgetful(app, app.response_class).get("/standards/LAPTOP-16")
     assert b"joint-banner" not in anonymous.data
+
+
+def test_the_header_links_to_joint_purchases_for_purchasers_and_the_center(
+        app: Flask, jw: JointWorld) -> None:
+    for user in (jw.buyers[0], jw.approvers[jw.purchasers[1].id][0], jw.center):
+        page = _as(app, user).get("/joint-purchases" if user is jw.center else "/requisitions")
+        assert b'class="nav-joint" href="/joint-purchases">Joint purchases</a>' in page.data
+    supplier = _as(app, jw.supplier_users[0]).get("/supplier/orders")
+    assert supplier.status_code == 200 and b"nav-joint" not in supplier.data
+    chinese = _Forgetful(app, app.response_class, use_cookies=True)
+    chinese.post("/login?lang=zh", data={"email": jw.buyers[0].email, "password": PASSWORD})
+    page = chinese.get("/requisitions")  # the default reader's language: the link is there
+    assert b'<html lang="zh' in page.data and b'class="nav-joint"' in page.data

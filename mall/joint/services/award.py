@@ -182,6 +182,7 @@ def _participant_requisition(session: Session, settings: Settings, campaign: Joi
         total=to_cents(facts.own_total), currency=offer.currency,
         justification=f"Joint purchase #{campaign.id}: {campaign.title}",
         requirement_text=campaign.requirement_text, joint_purchase_id=campaign.id,
+        delivery_region=commitment.delivery_region,
         required_approvals=decision.required_approvals
         if decision.route == Route.approval else 0,
         price_hold_until=now + PRICE_HOLD, created_at=now,

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from mall.accounts.models import User
+from mall.accounts.models import Organization, User
 from mall.audit.services import record
 from mall.catalog.services.offers import lock_offers
 from mall.db import utcnow
@@ -97,6 +97,8 @@ def create_orders(session: Session, requisition: Requisition,
     ensure_eligible(session, requisition, eligibility, now)
     reserve_stock(session, offer_quantities(pl for planned in by_supplier.values()
                                             for pl in planned), "stock_reserved")
+    region = requisition.delivery_region or session.get_one(
+        Organization, requisition.purchaser_organization_id).region
     orders = []
     for supplier_id in sorted(by_supplier):
         lines = [OrderLine(
@@ -109,6 +111,7 @@ def create_orders(session: Session, requisition: Requisition,
             requisition_id=requisition.id, competition_id=competition_id,
             purchaser_organization_id=requisition.purchaser_organization_id,
             supplier_id=supplier_id, status=OrderStatus.placed, lines=lines,
+            delivery_region=region,
             total=sum((li.line_total for li in lines), Decimal("0")),
             currency=lines[0].currency)
         session.add(order)
@@ -141,6 +144,7 @@ def place_orders(session: Session, requisition: Requisition, actor: User,
 def order_snapshot(order: PurchaseOrder) -> dict[str, Any]:
     return {"status": order.status, "supplier_id": order.supplier_id,
             "total": str(order.total), "currency": order.currency,
+            "delivery_region": order.delivery_region,
             "lines": [{"sku": li.sku, "title": li.title, "quantity": li.quantity,
                        "unit_price": str(li.unit_price)} for li in order.lines]}
 

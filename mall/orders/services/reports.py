@@ -25,8 +25,13 @@ def _share(part: Decimal, whole: Decimal) -> str:
 
 
 def spend(session: Session, group_by: str, start: date | None, end: date | None,
-          purchaser_organization_id: int | None = None) -> dict[str, Any]:
-    """Spend per group and currency; ``purchaser_organization_id`` limits it to one buyer."""
+          purchaser_organization_id: int | None = None,
+          joint: bool | None = None) -> dict[str, Any]:
+    """Spend per group and currency; ``purchaser_organization_id`` limits it to one buyer.
+
+    A participant's order from a joint purchase counts like any other, and also in
+    ``joint_spend``; ``joint`` True keeps only those orders, False only the others.
+    """
     query = (
         select(OrderLine.line_total, OrderLine.currency, Category.code, Category.name_en,
                Category.name_zh, Organization.id, Organization.name, Organization.size,
@@ -44,11 +49,14 @@ def spend(session: Session, group_by: str, start: date | None, end: date | None,
                             < datetime.combine(end + timedelta(days=1), time(), UTC))
     if purchaser_organization_id is not None:
         query = query.where(PurchaseOrder.purchaser_organization_id == purchaser_organization_id)
+    if joint is not None:
+        query = query.where(Requisition.joint_purchase_id.is_not(None) if joint
+                            else Requisition.joint_purchase_id.is_(None))
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     totals: dict[str, dict[str, Decimal]] = defaultdict(
         lambda: {"spend": Decimal("0"), "sme": Decimal("0"), "joint": Decimal("0")})
-    for amount, currency, code, name_en, name_zh, sid, sname, size, joint in session.execute(
-            query):
+    for amount, currency, code, name_en, name_zh, sid, sname, size, joint_id in (
+            session.execute(query)):
         if group_by == "category":
             key, label = code, f"{name_zh} / {name_en}"
         elif group_by == "supplier":
@@ -59,7 +67,7 @@ def spend(session: Session, group_by: str, start: date | None, end: date | None,
             "key": key, "label": label, "currency": currency,
             "spend": Decimal("0"), "sme": Decimal("0"), "joint": Decimal("0"), "lines": 0})
         group["spend"] += amount
-        if joint is not None:  # a participant's share of a joint purchase (联合采购)
+        if joint_id is not None:  # a participant's share of a joint purchase (联合采购)
             group["joint"] += amount
             totals[currency]["joint"] += amount
         group["lines"] += 1
@@ -78,6 +86,7 @@ def spend(session: Session, group_by: str, start: date | None, end: date | None,
         "group_by": group_by,
         "from": start.isoformat() if start else None,
         "to": end.isoformat() if end else None,
+        "joint": joint,
         "items": items,
         "totals": [{"currency": cur, "spend": money(t["spend"], cur),
                     "sme_spend": money(t["sme"], cur),
