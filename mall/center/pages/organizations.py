@@ -23,7 +23,15 @@ from mall.accounts.models import (
 )
 from mall.catalog.services.agreement_admin import parse_date
 from mall.center import services
-from mall.center.pages.common import form_amount, pages, read_guard, run_form, write_guard
+from mall.center.pages.common import (
+    form_amount,
+    form_reason,
+    form_text,
+    pages,
+    read_guard,
+    run_form,
+    write_guard,
+)
 from mall.config import JURISDICTIONS
 from mall.db import db, utcnow
 from mall.errors import NotFound, RuleViolation
@@ -113,8 +121,8 @@ def organization_edit(org_id: int, user: User) -> Any:
     def edit() -> None:
         org = _org(org_id, lock=True)
         changes: dict[str, Any] = {
-            "contact_email": (form.get("contact_email") or "").strip()[:254] or None,
-            "contact_phone": (form.get("contact_phone") or "").strip()[:40] or None,
+            "contact_email": form_text(form.get("contact_email"), 254),
+            "contact_phone": form_text(form.get("contact_phone"), 40),
         }
         if changes["contact_email"] and "@" not in changes["contact_email"]:
             raise _bad("contact_email", _("not an e-mail address"))
@@ -153,7 +161,7 @@ def organization_status(org_id: int, user: User) -> Any:
     session = db.session()
     form = request.form
     status = form.get("status") or ""
-    reason = (form.get("reason") or "").strip()[:2000] or None
+    reason = form_reason(form)
 
     def change() -> None:
         org = _org(org_id, lock=True)
@@ -198,7 +206,7 @@ def user_action(user_id: int, action: str, user: User) -> Any:
     if target is None:
         raise NotFound(f"No user {user_id}.")
     org_id = target.organization_id
-    reason = (request.form.get("reason") or "").strip()[:2000] or None
+    reason = form_reason(request.form)
     if action == "roles":
         run_form(session, lambda: user_admin.set_roles(
             session, user, target, request.form.getlist("roles")), _("Roles saved."))
