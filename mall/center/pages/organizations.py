@@ -4,10 +4,12 @@ size and status, contacts, users and roles."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from mall.accounts import services as accounts
@@ -50,6 +52,14 @@ def _org(org_id: int, lock: bool = False) -> Organization:
 
 def _back(org_id: int) -> Response:
     return redirect(url_for("center_pages.organization", org_id=org_id))
+
+
+def _on_organization(org_id: int, change: Callable[[Session, Organization], Any],
+                     done: str) -> Response:
+    """A form's write: the change on the organization, locked; its outcome flashed; back."""
+    session = db.session()
+    run_form(session, lambda: change(session, _org(org_id, lock=True)), done)
+    return _back(org_id)
 
 
 def _bad(field: str, message: str) -> RuleViolation:
@@ -115,11 +125,9 @@ def organization(org_id: int, user: User) -> Any:
 @pages.post("/organizations/<int:org_id>/edit")
 @write_guard
 def organization_edit(org_id: int, user: User) -> Any:
-    session = db.session()
     form = request.form
 
-    def edit() -> None:
-        org = _org(org_id, lock=True)
+    def edit(session: Session, org: Organization) -> None:
         changes: dict[str, Any] = {
             "contact_email": form_text(form.get("contact_email"), 254),
             "contact_phone": form_text(form.get("contact_phone"), 40),
@@ -151,20 +159,17 @@ def organization_edit(org_id: int, user: User) -> Any:
             changes["delivery_addresses"] = addresses
         accounts.update_organization(session, user, org, changes)
 
-    run_form(session, edit, _("Organization saved."))
-    return _back(org_id)
+    return _on_organization(org_id, edit, _("Organization saved."))
 
 
 @pages.post("/organizations/<int:org_id>/status")
 @write_guard
 def organization_status(org_id: int, user: User) -> Any:
-    session = db.session()
     form = request.form
     status = form.get("status") or ""
     reason = form_reason(form)
 
-    def change() -> None:
-        org = _org(org_id, lock=True)
+    def change(session: Session, org: Organization) -> None:
         if status not in {s.value for s in OrganizationStatus}:
             raise _bad("status", _("choose a status"))
         if status != OrganizationStatus.active and not reason:
@@ -182,8 +187,7 @@ def organization_status(org_id: int, user: User) -> Any:
     if org.kind == OrganizationKind.supplier:
         done = _("Status saved. The supplier's offers are reindexed through the outbox: "
                  "search shows the change within seconds.")
-    run_form(session, change, done)
-    return _back(org_id)
+    return _on_organization(org_id, change, done)
 
 
 @pages.post("/organizations/<int:org_id>/users")
