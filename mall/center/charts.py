@@ -13,6 +13,7 @@ import base64
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 import pygal
 from pygal.style import Style
@@ -37,28 +38,26 @@ def _numbers(values: Sequence[Decimal | float | int | None]) -> list[float | Non
     return [None if v is None else float(v) for v in values]
 
 
-def line(title: str, labels: Sequence[str],
-         series: Mapping[str, Sequence[Decimal | float | int | None]]) -> str:
-    chart = pygal.Line(title=title, **OPTIONS)
+Series = Mapping[str, Sequence[Decimal | float | int | None]]
+
+
+def _chart(kind: type[pygal.graph.graph.Graph], title: str, labels: Sequence[str],
+           series: Series, **options: Any) -> str:
+    chart = kind(title=title, **{**OPTIONS, **options})
     chart.x_labels = list(labels)
     for name, values in series.items():
         chart.add(name, _numbers(values))
     return _uri(chart)
 
 
-def bar(title: str, labels: Sequence[str],
-        series: Mapping[str, Sequence[Decimal | float | int | None]]) -> str:
-    chart = pygal.Bar(title=title, **OPTIONS)
-    chart.x_labels = list(labels)
-    for name, values in series.items():
-        chart.add(name, _numbers(values))
-    return _uri(chart)
+def line(title: str, labels: Sequence[str], series: Series) -> str:
+    return _chart(pygal.Line, title, labels, series)
 
 
-def horizontal_bar(title: str, labels: Sequence[str],
-                   series: Mapping[str, Sequence[Decimal | float | int | None]]) -> str:
-    chart = pygal.HorizontalBar(title=title, **{**OPTIONS, "x_label_rotation": 0})
-    chart.x_labels = list(labels)
-    for name, values in series.items():
-        chart.add(name, _numbers(values))
-    return _uri(chart)
+def bar(title: str, labels: Sequence[str], series: Series) -> str:
+    return _chart(pygal.Bar, title, labels, series)
+
+
+def horizontal_bar(title: str, labels: Sequence[str], series: Series) -> str:
+    # The labels stand beside the bars, where a slant would only make them harder to read.
+    return _chart(pygal.HorizontalBar, title, labels, series, x_label_rotation=0)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from flask import Flask
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from mall.accounts.models import User
 from mall.db import db, utcnow
@@ -15,6 +16,7 @@ from mall.errors import ApiError
 from mall.joint.models import JointCommitment, JointPurchase
 from mall.joint.services import campaigns, closing, commitments
 from mall.orders.services.facts import Settings
+from tests.concurrency import run_together
 from tests.factories.accounts import make_org, make_user
 from tests.joint.conftest import build_joint_world
 
@@ -35,47 +37,25 @@ def test_twenty_commitments_racing_the_close(app: Flask, committed_db: Engine) -
     settings = Settings(jurisdiction="cn-central")
     db.session.remove()
 
-    barrier = threading.Barrier(21)
-    outcomes: dict[int, str] = {}
-    errors: list[BaseException] = []
-
-    def commit(user_id: int) -> None:
-        try:
-            with app.app_context():
-                # Wait before taking a connection: 21 threads share a pool of 20.
-                barrier.wait(timeout=30)
-                own = db.session()
-                user = own.get_one(User, user_id)
-                try:
-                    commitments.commit(own, settings, user, campaign_id, 5, None)
-                    own.commit()
-                    outcomes[user_id] = "in"
-                except ApiError as exc:
-                    own.rollback()
-                    outcomes[user_id] = exc.code
-                db.session.remove()
-        except BaseException as exc:  # reported below; a thread must not die silently
-            errors.append(exc)
-
-    def close() -> None:
-        try:
-            with app.app_context():
-                barrier.wait(timeout=30)
-                own = db.session()
-                user = own.get_one(User, center_id)
-                closing.close_by(own, settings, user, campaign_id)
+    def commit(user_id: int) -> Callable[[Session], str]:
+        def job(own: Session) -> str:
+            user = own.get_one(User, user_id)
+            try:
+                commitments.commit(own, settings, user, campaign_id, 5, None)
                 own.commit()
-                db.session.remove()
-        except BaseException as exc:
-            errors.append(exc)
+                return "in"
+            except ApiError as exc:
+                own.rollback()
+                return exc.code
+        return job
 
-    threads = [threading.Thread(target=commit, args=(i,)) for i in ids]
-    threads.append(threading.Thread(target=close))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
+    def close(own: Session) -> None:
+        closing.close_by(own, settings, own.get_one(User, center_id), campaign_id)
+        own.commit()
+
+    # 21 jobs on a pool of 20 connections: run_together waits before taking one.
+    *committed, _closed = run_together(app, [*(commit(i) for i in ids), close])
+    outcomes = dict(zip(ids, committed, strict=True))
 
     with app.app_context():
         own = db.session()

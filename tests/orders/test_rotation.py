@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -27,6 +27,7 @@ from mall.orders.models import (
 )
 from mall.orders.services import approvals, requisitions
 from mall.orders.services.rotation import ProductLine, queue_key
+from tests.concurrency import run_together
 from tests.factories.accounts import PASSWORD, approval_limits, make_org, make_user
 from tests.factories.catalog import make_agreement, make_offer
 from tests.orders.conftest import World, build_world
@@ -449,28 +450,14 @@ def test_ten_concurrent_rotation_requisitions_never_hand_out_one_turn_twice(
     supplier_ids = [s.id for s in rot.world.suppliers]
     db.session.remove()
 
-    barrier = threading.Barrier(10)
-    errors: list[BaseException] = []
+    def submit(buyer_id: int) -> Callable[[Session], None]:
+        def job(own: Session) -> None:
+            user = own.get_one(User, buyer_id)
+            requisitions.create_requisition(own, settings, user, [ProductLine(product_id, 1)])
+            own.commit()
+        return job
 
-    def submit(buyer_id: int) -> None:
-        try:
-            with app.app_context():
-                own = db.session()
-                user = own.get_one(User, buyer_id)
-                barrier.wait(timeout=30)
-                requisitions.create_requisition(own, settings, user,
-                                                [ProductLine(product_id, 1)])
-                own.commit()
-                db.session.remove()
-        except BaseException as exc:  # reported below; a thread must not die silently
-            errors.append(exc)
-
-    threads = [threading.Thread(target=submit, args=(b,)) for b in buyer_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
+    run_together(app, [submit(b) for b in buyer_ids])
 
     with app.app_context():
         own = db.session()

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from mall.accounts.models import Organization, Role, User
-from mall.catalog.models import AgreementStatus, AwardStatus, Category, SecondStage
+from mall.catalog.models import Agreement, AgreementStatus, AwardStatus, Category, SecondStage
 from mall.catalog.services import agreement_admin as admin
 from mall.catalog.services import agreements
 from mall.center import services
 from mall.center.pages.common import (
     form_amount,
     form_int,
+    form_reason,
+    form_text,
     pages,
     read_guard,
     run_form,
@@ -33,6 +37,15 @@ def _regions(value: str | None) -> list[str]:
 
 def _back(number: str) -> Response:
     return redirect(url_for("center_pages.agreement", number=number))
+
+
+def _on_agreement(number: str, change: Callable[[Session, Agreement], Any],
+                  done: str) -> Response:
+    """A form's write: the change on the agreement, locked; its outcome flashed; back to it."""
+    session = db.session()
+    run_form(session, lambda: change(session, agreements.get_agreement(session, number,
+                                                                        lock=True)), done)
+    return _back(number)
 
 
 @pages.get("/")
@@ -107,27 +120,22 @@ def agreement(number: str, user: User) -> Any:
 @pages.post("/agreements/<number>/edit")
 @write_guard
 def agreement_edit(number: str, user: User) -> Any:
-    session = db.session()
     form = request.form
-
-    def edit() -> None:
-        found = agreements.get_agreement(session, number, lock=True)
-        admin.update_agreement(session, user, found, {
-            "title": (form.get("title") or "").strip() or None,
+    return _on_agreement(number, lambda session, found: admin.update_agreement(
+        session, user, found, {
+            "title": form_text(form.get("title")),
             "starts_on": admin.parse_date(form.get("starts_on"), "starts_on"),
             "ends_on": admin.parse_date(form.get("ends_on"), "ends_on"),
             "regions": _regions(form.get("regions")) or None,
-            "second_stage": form.get("second_stage") or None})
-
-    run_form(session, edit, _("Agreement %(number)s saved.", number=number))
-    return _back(number)
+            "second_stage": form.get("second_stage") or None}),
+        _("Agreement %(number)s saved.", number=number))
 
 
 @pages.post("/agreements/<number>/<any(suspend, reactivate):action>")
 @write_guard
 def agreement_status(number: str, action: str, user: User) -> Any:
     session = db.session()
-    reason = (request.form.get("reason") or "").strip()[:2000] or None
+    reason = form_reason(request.form)
 
     def change() -> None:
         if action == "suspend" and not reason:
@@ -145,66 +153,47 @@ def agreement_status(number: str, action: str, user: User) -> Any:
 @pages.post("/agreements/<number>/lots")
 @write_guard
 def lot_add(number: str, user: User) -> Any:
-    session = db.session()
     form = request.form
-
-    def add() -> None:
-        found = agreements.get_agreement(session, number, lock=True)
-        admin.add_lot(session, user, found, form.get("code") or "",
-                      form.get("category_code") or "", form.get("title") or None,
-                      form_amount(form.get("ceiling_price"), "ceiling_price"))
-
-    run_form(session, add, _("Lot added."))
-    return _back(number)
+    return _on_agreement(number, lambda session, found: admin.add_lot(
+        session, user, found, form.get("code") or "", form.get("category_code") or "",
+        form.get("title") or None, form_amount(form.get("ceiling_price"), "ceiling_price")),
+        _("Lot added."))
 
 
 @pages.post("/agreements/<number>/lots/<code>")
 @write_guard
 def lot_edit(number: str, code: str, user: User) -> Any:
-    session = db.session()
     form = request.form
-
-    def edit() -> None:
-        found = agreements.get_agreement(session, number, lock=True)
-        admin.update_lot(session, user, found, code, form.get("title") or None,
-                         form_amount(form.get("ceiling_price"), "ceiling_price"))
-
-    run_form(session, edit, _("Lot %(code)s saved.", code=code))
-    return _back(number)
+    return _on_agreement(number, lambda session, found: admin.update_lot(
+        session, user, found, code, form.get("title") or None,
+        form_amount(form.get("ceiling_price"), "ceiling_price")),
+        _("Lot %(code)s saved.", code=code))
 
 
 @pages.post("/agreements/<number>/awards")
 @write_guard
 def award_add(number: str, user: User) -> Any:
-    session = db.session()
-
-    def add() -> None:
-        found = agreements.get_agreement(session, number, lock=True)
-        admin.add_award(session, user, found,
-                        form_int(request.form.get("supplier_id"), "supplier_id"))
-
-    run_form(session, add, _("Supplier awarded."))
-    return _back(number)
+    return _on_agreement(number, lambda session, found: admin.add_award(
+        session, user, found, form_int(request.form.get("supplier_id"), "supplier_id")),
+        _("Supplier awarded."))
 
 
 @pages.post("/agreements/<number>/awards/<int:supplier_id>/"
             "<any(suspend, reinstate, remove):action>")
 @write_guard
 def award_action(number: str, supplier_id: int, action: str, user: User) -> Any:
-    session = db.session()
-    reason = (request.form.get("reason") or "").strip()[:2000] or None
+    reason = form_reason(request.form)
 
-    def change() -> None:
-        found = agreements.get_agreement(session, number, lock=True)
+    def change(session: Session, found: Agreement) -> None:
         if action == "remove":
             admin.remove_award(session, user, found, supplier_id, reason)
         else:
             status = AwardStatus.suspended if action == "suspend" else AwardStatus.active
             admin.set_award_status(session, user, found, supplier_id, status, reason)
 
-    run_form(session, change, _("Award %(action)s done; the supplier's offers under this "
-                                "agreement are reindexed within seconds.", action=action))
-    return _back(number)
+    return _on_agreement(number, change, _("Award %(action)s done; the supplier's offers under "
+                                           "this agreement are reindexed within seconds.",
+                                           action=action))
 
 
 @pages.post("/agreements/<number>/ceilings")

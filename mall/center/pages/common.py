@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
@@ -23,6 +23,7 @@ read_guard: Callable[[F], F] = page_guard(Role.center_admin, Role.auditor, kinds
 write_guard: Callable[[F], F] = page_guard(Role.center_admin, kinds=CENTER)
 
 MAX_FLASHED_PROBLEMS = 50
+MAX_REASON = 2000
 
 
 def run_form(session: Session, action: Callable[[], Any], done: str) -> bool:
@@ -38,6 +39,16 @@ def run_form(session: Session, action: Callable[[], Any], done: str) -> bool:
     session.commit()
     flash(done, "ok")
     return True
+
+
+def form_text(value: str | None, limit: int | None = None) -> str | None:
+    """A free-text field of a form: trimmed (and cut to ``limit`` when given); empty is None."""
+    return (value or "").strip()[:limit] or None
+
+
+def form_reason(form: Mapping[str, str]) -> str | None:
+    """The ``reason`` a status change gives (stored with its audit event)."""
+    return form_text(form.get("reason"), MAX_REASON)
 
 
 def form_amount(value: str | None, field: str) -> Decimal | None:

@@ -4,10 +4,12 @@ size and status, contacts, users and roles."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from mall.accounts import services as accounts
@@ -23,7 +25,15 @@ from mall.accounts.models import (
 )
 from mall.catalog.services.agreement_admin import parse_date
 from mall.center import services
-from mall.center.pages.common import form_amount, pages, read_guard, run_form, write_guard
+from mall.center.pages.common import (
+    form_amount,
+    form_reason,
+    form_text,
+    pages,
+    read_guard,
+    run_form,
+    write_guard,
+)
 from mall.config import JURISDICTIONS
 from mall.db import db, utcnow
 from mall.errors import NotFound, RuleViolation
@@ -42,6 +52,14 @@ def _org(org_id: int, lock: bool = False) -> Organization:
 
 def _back(org_id: int) -> Response:
     return redirect(url_for("center_pages.organization", org_id=org_id))
+
+
+def _on_organization(org_id: int, change: Callable[[Session, Organization], Any],
+                     done: str) -> Response:
+    """A form's write: the change on the organization, locked; its outcome flashed; back."""
+    session = db.session()
+    run_form(session, lambda: change(session, _org(org_id, lock=True)), done)
+    return _back(org_id)
 
 
 def _bad(field: str, message: str) -> RuleViolation:
@@ -107,14 +125,12 @@ def organization(org_id: int, user: User) -> Any:
 @pages.post("/organizations/<int:org_id>/edit")
 @write_guard
 def organization_edit(org_id: int, user: User) -> Any:
-    session = db.session()
     form = request.form
 
-    def edit() -> None:
-        org = _org(org_id, lock=True)
+    def edit(session: Session, org: Organization) -> None:
         changes: dict[str, Any] = {
-            "contact_email": (form.get("contact_email") or "").strip()[:254] or None,
-            "contact_phone": (form.get("contact_phone") or "").strip()[:40] or None,
+            "contact_email": form_text(form.get("contact_email"), 254),
+            "contact_phone": form_text(form.get("contact_phone"), 40),
         }
         if changes["contact_email"] and "@" not in changes["contact_email"]:
             raise _bad("contact_email", _("not an e-mail address"))
@@ -143,20 +159,17 @@ def organization_edit(org_id: int, user: User) -> Any:
             changes["delivery_addresses"] = addresses
         accounts.update_organization(session, user, org, changes)
 
-    run_form(session, edit, _("Organization saved."))
-    return _back(org_id)
+    return _on_organization(org_id, edit, _("Organization saved."))
 
 
 @pages.post("/organizations/<int:org_id>/status")
 @write_guard
 def organization_status(org_id: int, user: User) -> Any:
-    session = db.session()
     form = request.form
     status = form.get("status") or ""
-    reason = (form.get("reason") or "").strip()[:2000] or None
+    reason = form_reason(form)
 
-    def change() -> None:
-        org = _org(org_id, lock=True)
+    def change(session: Session, org: Organization) -> None:
         if status not in {s.value for s in OrganizationStatus}:
             raise _bad("status", _("choose a status"))
         if status != OrganizationStatus.active and not reason:
@@ -174,8 +187,7 @@ def organization_status(org_id: int, user: User) -> Any:
     if org.kind == OrganizationKind.supplier:
         done = _("Status saved. The supplier's offers are reindexed through the outbox: "
                  "search shows the change within seconds.")
-    run_form(session, change, done)
-    return _back(org_id)
+    return _on_organization(org_id, change, done)
 
 
 @pages.post("/organizations/<int:org_id>/users")
@@ -198,7 +210,7 @@ def user_action(user_id: int, action: str, user: User) -> Any:
     if target is None:
         raise NotFound(f"No user {user_id}.")
     org_id = target.organization_id
-    reason = (request.form.get("reason") or "").strip()[:2000] or None
+    reason = form_reason(request.form)
     if action == "roles":
         run_form(session, lambda: user_admin.set_roles(
             session, user, target, request.form.getlist("roles")), _("Roles saved."))

@@ -171,7 +171,7 @@ def framework_releases(ctx: Context, agreement: Agreement, awards: Sequence[Agre
         "contractPeriod": period,
     }
     releases = [release(ocid, "tender", agreement.created_at, ["tender"], tender_parties,
-                        buyer=center_ref, tender=_compact(tender))]
+                        buyer=center_ref, tender=compact(tender))]
     by_supplier: dict[int, list[ItemCeiling]] = {}
     for ceiling in ceilings:
         by_supplier.setdefault(ceiling.supplier_id, []).append(ceiling)
@@ -204,29 +204,29 @@ def framework_releases(ctx: Context, agreement: Agreement, awards: Sequence[Agre
 def related_frameworks(ctx: Context, requisition: Requisition) -> list[dict[str, Any]]:
     """``relatedProcesses``: the framework of every agreement the call-off buys under."""
     agreement_ids = sorted({line.agreement_id for line in requisition.lines})
-    return [_compact({"id": str(n), "relationship": ["framework"],
-                      "title": ctx.agreements[a].title if a in ctx.agreements else None,
-                      "scheme": "ocid", "identifier": framework_ocid(ctx, a)})
+    return [compact({"id": str(n), "relationship": ["framework"],
+                     "title": ctx.agreements[a].title if a in ctx.agreements else None,
+                     "scheme": "ocid", "identifier": framework_ocid(ctx, a)})
             for n, a in enumerate(agreement_ids, start=1)]
 
 
 def requisition_items(ctx: Context, requisition: Requisition) -> list[dict[str, Any]]:
     """What is bought, without prices (a competition's prices are the quotes)."""
-    return [_compact({"id": f"line-{line.id}", "description": line.title,
-                      "classification": classification(ctx.categories.get(line.category_id)),
-                      "quantity": line.quantity}) for line in requisition.lines]
+    return [compact({"id": f"line-{line.id}", "description": line.title,
+                     "classification": classification(ctx.categories.get(line.category_id)),
+                     "quantity": line.quantity}) for line in requisition.lines]
 
 
 def _order_lines(order: PurchaseOrder, ctx: Context) -> list[dict[str, Any]]:
-    return [_compact({"id": f"order-line-{line.id}", "description": line.title,
-                      "classification": classification(ctx.categories.get(line.category_id)),
-                      "quantity": line.quantity,
-                      "unit": {"value": amount(line.unit_price, line.currency)}})
+    return [compact({"id": f"order-line-{line.id}", "description": line.title,
+                     "classification": classification(ctx.categories.get(line.category_id)),
+                     "quantity": line.quantity,
+                     "unit": {"value": amount(line.unit_price, line.currency)}})
             for line in order.lines]
 
 
-def _contract(order: PurchaseOrder, award_id: str, ctx: Context,
-              status: str = "active") -> dict[str, Any]:
+def order_contract(order: PurchaseOrder, award_id: str, ctx: Context,
+                   status: str = "active") -> dict[str, Any]:
     return {"id": f"order-{order.id}", "awardID": award_id, "title": f"Purchase order {order.id}",
             "status": status, "value": amount(order.total, order.currency),
             "dateSigned": timestamp(order.created_at), "items": _order_lines(order, ctx)}
@@ -271,7 +271,7 @@ def direct_releases(ctx: Context, requisition: Requisition,
                        "date": timestamp(order.created_at),
                        "value": amount(order.total, order.currency),
                        "suppliers": [reference(supplier)], "items": _order_lines(order, ctx)})
-        contracts.append(_contract(order, f"order-{order.id}", ctx))
+        contracts.append(order_contract(order, f"order-{order.id}", ctx))
     tender = {"id": f"requisition-{requisition.id}", "status": "complete",
               "procurementMethod": "direct",
               "procurementMethodDetails": "Order rotation under a framework agreement"
@@ -315,14 +315,10 @@ def competition_releases(ctx: Context, competition: Competition, quotes: Sequenc
     }
     releases = [release(ocid, "tender", competition.created_at, ["tender"], parties,
                         buyer=reference(buyer), tender=tender, relatedProcesses=related)]
-    if competition.status == CompetitionStatus.cancelled and competition.cancelled_at:
-        releases.append(release(ocid, "cancellation", competition.cancelled_at,
-                                ["tenderCancellation"], Parties(),
-                                tender={"id": tender_id, "status": "cancelled"}))
-        return releases
-    winner = next((q for q in quotes if q.id == competition.awarded_quote_id), None)
-    if competition.status != CompetitionStatus.awarded or winner is None \
-            or competition.awarded_at is None:
+    cancellation, winner = competition_outcome(ocid, tender_id, competition, quotes)
+    if cancellation is not None:
+        return [*releases, cancellation]
+    if winner is None or competition.awarded_at is None:
         return releases  # quoting open or being evaluated: the quotes stay sealed
     award_parties = Parties()
     for quote in quotes:
@@ -333,7 +329,7 @@ def competition_releases(ctx: Context, competition: Competition, quotes: Sequenc
     award = {"id": award_id, "status": "active", "date": timestamp(competition.awarded_at),
              "value": amount(winner.total, winner.currency),
              "suppliers": [reference(ctx.organizations[winner.supplier_id])],
-             "items": [_compact({
+             "items": [compact({
                  "id": f"line-{q['line_id']}",
                  "description": lines[int(q["line_id"])].title
                  if int(q["line_id"]) in lines else None,
@@ -342,22 +338,41 @@ def competition_releases(ctx: Context, competition: Competition, quotes: Sequenc
                  "unit": {"value": amount(Decimal(q["unit_price"]), winner.currency)}})
                  for q in winner.lines]}
     tenderers = sorted({q.supplier_id for q in quotes})
-    # Quoting ended at the deadline, or earlier when the buyer closed it once all had quoted.
-    quoting_ended = min(_aware(competition.deadline), _aware(competition.closed_at)) \
-        if competition.closed_at else competition.deadline
     orders = sorted(orders, key=lambda o: o.id)
     releases.append(release(
         ocid, "award", competition.awarded_at, ["tenderUpdate", "award", "contract"],
         award_parties,
         tender={"id": tender_id, "status": "complete",
                 "tenderPeriod": {"startDate": timestamp(competition.created_at),
-                                 "endDate": timestamp(quoting_ended)},
+                                 "endDate": timestamp(quoting_ended(competition))},
                 "numberOfTenderers": len(tenderers),
                 "tenderers": [reference(ctx.organizations[s]) for s in tenderers]},
-        awards=[award], contracts=[_contract(o, award_id, ctx) for o in orders] or None))
+        awards=[award], contracts=[order_contract(o, award_id, ctx) for o in orders] or None))
     return releases + contract_updates(ocid, ctx, orders, lambda _o: award_id)
 
 
-def _compact(body: dict[str, Any]) -> dict[str, Any]:
+def competition_outcome(ocid: str, tender_id: str, competition: Competition,
+                        quotes: Sequence[Quote]) -> tuple[Release | None, Quote | None]:
+    """How a competition has ended, as far as the public may learn it.
+
+    ``(cancellation release, None)`` once cancelled; ``(None, winning quote)`` once awarded;
+    ``(None, None)`` while quoting is open or being evaluated, when the quotes stay sealed.
+    """
+    if competition.status == CompetitionStatus.cancelled and competition.cancelled_at:
+        return release(ocid, "cancellation", competition.cancelled_at, ["tenderCancellation"],
+                       Parties(), tender={"id": tender_id, "status": "cancelled"}), None
+    if competition.status != CompetitionStatus.awarded or competition.awarded_at is None:
+        return None, None
+    return None, next((q for q in quotes if q.id == competition.awarded_quote_id), None)
+
+
+def quoting_ended(competition: Competition) -> datetime:
+    """Quoting ended at the deadline, or earlier when the buyer closed it once all had quoted."""
+    if competition.closed_at is None:
+        return competition.deadline
+    return min(_aware(competition.deadline), _aware(competition.closed_at))
+
+
+def compact(body: dict[str, Any]) -> dict[str, Any]:
     """Leave out what is not known rather than publishing nulls."""
     return {k: v for k, v in body.items() if v is not None}

@@ -36,19 +36,20 @@ from mall.ocds.services.builders import (
     Context,
     Parties,
     Release,
-    _aware,
-    _compact,
-    _contract,
     amount,
     classification,
+    compact,
+    competition_outcome,
     contract_updates,
     framework_ocid,
+    order_contract,
     party_id,
+    quoting_ended,
     reference,
     release,
     timestamp,
 )
-from mall.orders.models import Competition, CompetitionStatus, PurchaseOrder, Quote
+from mall.orders.models import Competition, PurchaseOrder, Quote
 
 
 def joint_ocid(ctx: Context, joint_purchase_id: int) -> str:
@@ -57,14 +58,14 @@ def joint_ocid(ctx: Context, joint_purchase_id: int) -> str:
 
 def _related(ctx: Context, campaign: JointPurchase) -> list[dict[str, Any]]:
     agreement = ctx.agreements.get(campaign.agreement_id)
-    return [_compact({"id": "1", "relationship": ["framework"],
-                      "title": agreement.title if agreement else None, "scheme": "ocid",
-                      "identifier": framework_ocid(ctx, campaign.agreement_id)})]
+    return [compact({"id": "1", "relationship": ["framework"],
+                     "title": agreement.title if agreement else None, "scheme": "ocid",
+                     "identifier": framework_ocid(ctx, campaign.agreement_id)})]
 
 
 def _item(ctx: Context, campaign: JointPurchase, lot: Lot | None,
           unit_price: Decimal | None = None) -> dict[str, Any]:
-    return _compact({
+    return compact({
         "id": f"joint-{campaign.id}", "description": campaign.title,
         "classification": classification(ctx.categories.get(campaign.category_id)),
         "quantity": campaign.total_quantity,
@@ -86,7 +87,7 @@ def joint_releases(ctx: Context, campaign: JointPurchase, lot: Lot | None,
     if center_leads:
         parties.add(lead, "procuringEntity")
     tender_id = f"joint-{campaign.id}"
-    tender = _compact({
+    tender = compact({
         "id": tender_id, "title": campaign.title, "status": "active",
         "procurementMethod": "selective",
         "procurementMethodDetails": "Joint purchase: a mini-competition among the framework's "
@@ -97,20 +98,16 @@ def joint_releases(ctx: Context, campaign: JointPurchase, lot: Lot | None,
         "submissionMethod": ["electronicSubmission"],
         "tenderPeriod": {"startDate": timestamp(competition.created_at),
                          "endDate": timestamp(competition.deadline)},
-        "lots": [_compact({"id": lot.code, "title": lot.title or lot.code,
-                           "status": "active"})] if lot else None,
+        "lots": [compact({"id": lot.code, "title": lot.title or lot.code,
+                          "status": "active"})] if lot else None,
         "items": [_item(ctx, campaign, lot)],
     })
     releases = [release(ocid, "tender", campaign.closed_at, ["tender"], parties,
                         tender=tender, relatedProcesses=_related(ctx, campaign))]
-    if competition.status == CompetitionStatus.cancelled and competition.cancelled_at:
-        releases.append(release(ocid, "cancellation", competition.cancelled_at,
-                                ["tenderCancellation"], Parties(),
-                                tender={"id": tender_id, "status": "cancelled"}))
-        return releases
-    winner = next((q for q in quotes if q.id == competition.awarded_quote_id), None)
-    if competition.status != CompetitionStatus.awarded or winner is None \
-            or competition.awarded_at is None:
+    cancellation, winner = competition_outcome(ocid, tender_id, competition, quotes)
+    if cancellation is not None:
+        return [*releases, cancellation]
+    if winner is None or competition.awarded_at is None:
         return releases  # quoting open or being evaluated: quotes and participants sealed
     unit_price = Decimal(winner.lines[0]["unit_price"])
     award_parties = Parties()
@@ -121,15 +118,13 @@ def joint_releases(ctx: Context, campaign: JointPurchase, lot: Lot | None,
     supplier = ctx.organizations[winner.supplier_id]
     award_parties.add(supplier, "supplier")
     award_id = f"joint-{campaign.id}"
-    quoting_ended = min(_aware(competition.deadline), _aware(competition.closed_at)) \
-        if competition.closed_at else competition.deadline
     releases.append(release(
         ocid, "award", competition.awarded_at, ["tenderUpdate", "award"], award_parties,
-        tender=_compact({
+        tender=compact({
             "id": tender_id, "status": "complete",
             "procuringEntity": reference(lead) if lead else None,
             "tenderPeriod": {"startDate": timestamp(competition.created_at),
-                             "endDate": timestamp(quoting_ended)},
+                             "endDate": timestamp(quoting_ended(competition))},
             "numberOfTenderers": len(tenderers),
             "tenderers": [reference(ctx.organizations[s]) for s in tenderers]}),
         awards=[{"id": award_id, "status": "active", "date": timestamp(competition.awarded_at),
@@ -143,7 +138,7 @@ def joint_releases(ctx: Context, campaign: JointPurchase, lot: Lot | None,
         # The merge replaces a party's roles: each release lists the party's roles so far.
         buyer_parties.add(buyer, "buyer", *(["procuringEntity"] if lead and buyer.id == lead.id
                                             else []))
-        contract = _contract(order, award_id, ctx)
+        contract = order_contract(order, award_id, ctx)
         contract["title"] = f"Purchase order {order.id}: {buyer.name}"
         contract["description"] = (f"The share of {buyer.name} (party {party_id(buyer)}) "
                                    f"in joint purchase {campaign.id}; its buyer.")

@@ -108,20 +108,34 @@ def requirement_text_of(session: Session, competition: Competition) -> str | Non
     return subject.requirement_text(session, competition)
 
 
-def open_subject_competition(session: Session, kind: str, currency: str, profile: Profile,
-                             supplier_ids: list[int], now: datetime,
-                             deadline: datetime) -> Competition:
-    """A lowest-price competition for a registered subject (not a requisition)."""
+def start_competition(session: Session, profile: Profile, supplier_ids: list[int],
+                      now: datetime, deadline: datetime, audit: dict[str, Any],
+                      **columns: Any) -> Competition:
+    """Add an open competition inviting the suppliers and record ``competition.open``.
+
+    ``columns`` say what it is for (its requisition or subject, currency, method, ...) and
+    ``audit`` what the audit event adds about them; every opening, whatever its subject,
+    shares the rest so that invitations and the event stay the same for all.
+    """
     competition = Competition(
-        requisition_id=None, subject=kind, status=CompetitionStatus.open, deadline=deadline,
-        currency=currency, sme_deduction=profile.sme_deduction, created_at=now,
-        method="lowest_price",
+        status=CompetitionStatus.open, deadline=deadline, sme_deduction=profile.sme_deduction,
+        created_at=now,
         invitations=[CompetitionInvitation(supplier_id=s, invited_at=now)
-                     for s in supplier_ids])
+                     for s in supplier_ids],
+        **columns)
     session.add(competition)
     session.flush()
     record(session, action="competition.open", target_type="competition",
            target_id=competition.id, actor=None,
-           after={"subject": kind, "deadline": deadline, "invited": supplier_ids,
+           after={**audit, "deadline": deadline, "invited": supplier_ids,
                   "sme_deduction": str(profile.sme_deduction)})
     return competition
+
+
+def open_subject_competition(session: Session, kind: str, currency: str, profile: Profile,
+                             supplier_ids: list[int], now: datetime,
+                             deadline: datetime) -> Competition:
+    """A lowest-price competition for a registered subject (not a requisition)."""
+    return start_competition(session, profile, supplier_ids, now, deadline,
+                             audit={"subject": kind}, requisition_id=None, subject=kind,
+                             currency=currency, method="lowest_price")

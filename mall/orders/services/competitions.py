@@ -42,6 +42,7 @@ from mall.orders.services.competition_subjects import (
     lines_of,
     lock_subject_of,
     purchaser_follows,
+    start_competition,
     subject_of,
 )
 
@@ -95,21 +96,11 @@ def open_competition(session: Session, requisition: Requisition, profile: Profil
                      supplier_ids: list[int], now: datetime, deadline: datetime,
                      sme_only: bool = False, plan: dict[str, Any] | None = None
                      ) -> Competition:
-    competition = Competition(
-        requisition_id=requisition.id, status=CompetitionStatus.open, deadline=deadline,
-        currency=requisition.currency, sme_deduction=profile.sme_deduction, created_at=now,
-        sme_only=sme_only, method=plan["method"] if plan else "lowest_price",
-        evaluation_plan=plan,
-        invitations=[CompetitionInvitation(supplier_id=s, invited_at=now)
-                     for s in supplier_ids])
-    session.add(competition)
-    session.flush()
-    record(session, action="competition.open", target_type="competition",
-           target_id=competition.id, actor=None,
-           after={"requisition_id": requisition.id, "deadline": competition.deadline,
-                  "invited": supplier_ids, "sme_only": sme_only, "plan": plan,
-                  "sme_deduction": str(profile.sme_deduction)})
-    return competition
+    return start_competition(
+        session, profile, supplier_ids, now, deadline,
+        audit={"requisition_id": requisition.id, "sme_only": sme_only, "plan": plan},
+        requisition_id=requisition.id, currency=requisition.currency, sme_only=sme_only,
+        method=plan["method"] if plan else "lowest_price", evaluation_plan=plan)
 
 
 def quoting_ends_at(competition: Competition) -> datetime:
