@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import base64
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 import pygal
 from pygal.style import Style
+
+# pygal puts an import hook for its optional ``pygal.maps`` plugins (unused here) on
+# sys.meta_path; it has no ``find_spec``, and tools that ask every finder (pytest's conftest
+# import) fail on it.
+sys.meta_path[:] = [f for f in sys.meta_path if type(f).__module__ != "pygal"]
 
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
 
