@@ -369,7 +369,7 @@ def create_center_admin(session: Session, email: str, password: str, name: str) 
 
 
 def update_organization(
-    session: Session, actor: User, org: Organization, changes: dict[str, Any]
+    session: Session, actor: User | None, org: Organization, changes: dict[str, Any]
 ) -> Organization:
     """Change status, limits or contacts; a supplier's status change reindexes its offers.
 

@@ -69,10 +69,13 @@ def flag_rows(session: Session, kind: str | None = None, status: str | None = "o
         query = query.where(Flag.status == status)
     flags = list(session.scalars(query))
     competition_ids = {f.competition_id for f in flags if f.competition_id}
-    buyers = {cid: org for cid, org in session.execute(
-        select(Competition.id, Requisition.purchaser_organization_id)
+    # The center cannot open a purchaser's competition page; the evidence links to the
+    # audit trail of the competition and of its requisition instead.
+    subjects = {cid: (org, rid) for cid, org, rid in session.execute(
+        select(Competition.id, Requisition.purchaser_organization_id, Requisition.id)
         .join(Requisition, Requisition.id == Competition.requisition_id)
         .where(Competition.id.in_(competition_ids)))} if competition_ids else {}
+    buyers = {cid: org for cid, (org, _rid) in subjects.items()}
     org_ids = {int(s) for f in flags for s in f.supplier_ids or []} | set(buyers.values()) | {
         f.purchaser_organization_id for f in flags if f.purchaser_organization_id}
     orgs = {o.id: o for o in session.scalars(
@@ -87,6 +90,7 @@ def flag_rows(session: Session, kind: str | None = None, status: str | None = "o
                      "suppliers": [orgs[int(s)] for s in flag.supplier_ids or []
                                    if int(s) in orgs],
                      "purchaser": orgs.get(buyer_id) if buyer_id else None,
+                     "requisition_id": subjects.get(flag.competition_id or 0, (0, None))[1],
                      "resolver": resolvers.get(flag.resolved_by_id or 0)})
     return rows
 

@@ -5,7 +5,8 @@ One loop, three kinds of work, in this order each round:
 1. the outbox, into the search index (``indexer.sync``), so a change is searchable within a
    poll interval (0.5 s by default);
 2. periodic tasks that are due (expiry, supplier price refresh, index verify and repair,
-   pruning), each claimed through ``periodic_tasks`` so several workers run each once;
+   pruning, lifting suspensions that ended), each claimed through ``periodic_tasks`` so
+   several workers run each once;
 3. one queued job (a large feed import), claimed with a lease it renews after every batch.
 
 Several workers on several hosts share the work; a worker killed at any point loses
@@ -64,6 +65,8 @@ class Worker:
     # Joint purchases close at their closes_at; checked this often.
     joint_every: timedelta = timedelta(minutes=1)
     accountability_every: timedelta = timedelta(hours=24)
+    # Suspensions end on a date; checked hourly so one lifts early on its first free day.
+    lift_every: timedelta = timedelta(hours=1)
     # Which kinds of work this worker does (all, unless a deployment splits them).
     drain: bool = True
     periodic: bool = True
@@ -162,6 +165,7 @@ class Worker:
             Periodic("reconcile-payments", self.reconcile_every, _reconcile_payments),
             Periodic("close-joint-purchases", self.joint_every, _close_joint_purchases),
             Periodic("accountability-flags", self.accountability_every, _accountability_flags),
+            Periodic("lift-suspensions", self.lift_every, _lift_suspensions),
         ]
 
     def run_periodic(self, session: Session) -> bool:
@@ -293,6 +297,15 @@ def _accountability_flags(worker: Worker, session: Session) -> str:
     raised = raise_flags(session, date.today().year, worker.app.config["MALL"].thresholds)
     session.commit()
     return f"raised {len(raised)} accountability flags"
+
+
+def _lift_suspensions(worker: Worker, session: Session) -> str:
+    """Organizations whose suspension ended are active again (audited; offers reindexed)."""
+    from mall.accounts.suspensions import lift_ended_suspensions
+
+    lifted = lift_ended_suspensions(session, date.today())
+    session.commit()
+    return f"lifted {len(lifted)} suspensions"
 
 
 def _prune(worker: Worker, session: Session) -> str:

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.request import Request, urlopen
 
+from flask import Flask
+from opensearchpy import OpenSearch
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import select
 
+from indexer.sync import drain
 from mall.catalog.models import Agreement, ItemCeiling
 from mall.db import db
 from mall.orders.models import Flag
 from tests.browser.conftest import log_in
 from tests.factories.accounts import center_admin, make_org, make_user
-from tests.factories.catalog import LAPTOP_TEMPLATE, make_category
+from tests.factories.catalog import LAPTOP_TEMPLATE, make_agreement, make_category, make_offer
+from tests.orders.conftest import build_world
+from tests.support import index_offers
 
 SCREENS = ("/center/agreements", "/center/organizations", "/center/flags",
            "/center/accountability", "/center/reports", "/center/price-reviews",
@@ -48,9 +57,25 @@ def _rendered(browser: Any, selector: str) -> bool:
         "return arguments[0].complete && arguments[0].naturalWidth > 0", image))
 
 
+def _search_titles(browser: Any, live_server: str, q: str) -> list[str]:
+    browser.get(f"{live_server}/search?q={q}")
+    return [e.text for e in browser.find_elements(By.CSS_SELECTOR, "ol.offers li h3")]
+
+
+def _csv_rows(browser: Any, href: str) -> list[list[str]]:
+    """Fetch the download link with the browser's session cookie (a download never renders)."""
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in browser.get_cookies())
+    with urlopen(Request(href, headers={"Cookie": cookie}), timeout=10) as response:
+        assert response.headers["Content-Type"].startswith("text/csv")
+        return list(csv.reader(io.StringIO(response.read().decode())))
+
+
 def test_center_admin_walk_then_auditor_reads_everything_and_writes_nothing(
-        live_server: str, browser: Any, csrf_on: None, tmp_path: Path) -> None:
+        live_server: str, browser: Any, csrf_on: None, tmp_path: Path,
+        opensearch: OpenSearch, search_index: str, app: Flask) -> None:
     session = db.session()
+    world = build_world(session, app)
+    requisitions = [world.requisition((world.offers[0], 5)) for _ in range(2)]
     admin = center_admin(session)
     auditor = make_user(session, admin.organization, roles=("auditor",))
     category = make_category(session, attributes=LAPTOP_TEMPLATE)
@@ -58,7 +83,10 @@ def test_center_admin_walk_then_auditor_reads_everything_and_writes_nothing(
     flag = Flag(kind="non_first_award", supplier_ids=[suppliers[0].id],
                 details={"rank": 2, "reason": "faster"})
     session.add(flag)
+    listed = make_agreement(session, category=category, suppliers=[suppliers[2]])
+    offer = make_offer(session, listed, suppliers[2], title="Walkabout notebook WLK-77")
     session.commit()
+    index_offers(opensearch, search_index, [offer])
 
     log_in(browser, live_server, admin.email, admin.name)
     browser.get(f"{live_server}/center/agreements?lang=en")
@@ -86,11 +114,19 @@ def test_center_admin_walk_then_auditor_reads_everything_and_writes_nothing(
     assert browser.find_elements(By.CSS_SELECTOR, f"tr[data-ceiling='{suppliers[1].id}/SKU-W']")
     assert "agreement.award_add" in browser.find_element(By.ID, "history").text
 
+    assert len(_search_titles(browser, live_server, "WLK-77")) == 1
     browser.get(f"{live_server}/center/organizations/{suppliers[2].id}")
     form = browser.find_element(By.ID, "organization-status")
     _fill(browser, form, {"status": "suspended", "reason": "audit finding"})
     _submit(browser, form.find_element(By.CSS_SELECTOR, "button"))
     assert "within seconds" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    # The worker is not running in browser tests: drain the outbox here, as it would, then
+    # refresh the index instead of waiting for its refresh interval.
+    session.expire_all()
+    assert drain(opensearch, session, search_index, date.today()).deleted == 1
+    session.commit()
+    opensearch.indices.refresh(index=search_index)
+    assert _search_titles(browser, live_server, "WLK-77") == []
 
     browser.get(f"{live_server}/center/flags")
     row = browser.find_element(By.CSS_SELECTOR, f"tr[data-flag-id='{flag.id}']")
@@ -100,8 +136,17 @@ def test_center_admin_walk_then_auditor_reads_everything_and_writes_nothing(
 
     browser.get(f"{live_server}/center/reports")
     assert _rendered(browser, "#offers-changed img.chart")
+    link = browser.find_element(By.CSS_SELECTOR, "#offers-changed a[data-csv]")
+    rows = _csv_rows(browser, link.get_attribute("href"))
+    assert rows[0] == ["day", "offers_changed"] and len(rows) == 31
     browser.get(f"{live_server}/center/accountability")
-    assert browser.find_element(By.CSS_SELECTOR, "table.accountability")
+    row = browser.find_element(By.CSS_SELECTOR, f"tr[data-purchaser='{world.purchaser.id}']")
+    cell = row.find_element(By.CSS_SELECTOR, "td[data-figure=requisitions] a")
+    assert cell.text == "2"
+    cell.click()
+    drilled = browser.find_elements(By.CSS_SELECTOR, "#drilldown tr[data-requisition]")
+    assert [r.get_attribute("data-requisition") for r in drilled] == [
+        str(r.id) for r in requisitions]
 
     log_in(browser, live_server, auditor.email, auditor.name)
     for path in SCREENS:

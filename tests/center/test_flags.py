@@ -55,6 +55,13 @@ def test_the_flags_page_shows_every_kind_with_its_evidence_and_split_catches(
     assert f'data-split-catch="{caught.id}"' in page
     row = page.split(f'data-flag-id="{on_competition.id}"')[1].split("</tr>")[0]
     assert world.purchaser.name in row and world.suppliers[1].name in row
+    # the center cannot open the purchaser's competition page: the links go to the trail
+    assert (f'href="/center/audit?target_type=competition&amp;target_id={competition.id}"'
+            in row)
+    assert f'href="/center/audit?target_type=requisition&amp;target_id={caught.id}"' in row
+    assert client.get(f"/competitions/{competition.id}").status_code in (403, 404)
+    trail = flashed(client, f"/center/audit?target_type=requisition&target_id={caught.id}")
+    assert "requisition.create" in trail
     assert 'data-action="resolve"' not in page  # the auditor reads only
 
 

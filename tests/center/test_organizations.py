@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from opensearchpy import OpenSearch
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from indexer.sync import drain
+from mall.accounts import services as accounts
 from mall.accounts.models import Organization, User
 from mall.audit.models import AuditEvent
 from mall.outbox.services import enqueue
 from mall.search.index import index_body
 from tests.center.conftest import Center, flashed, log_in
-from tests.factories.accounts import make_user
+from tests.factories.accounts import make_org, make_user
 from tests.factories.catalog import make_offer
 
 
@@ -68,6 +70,46 @@ def test_suspending_a_supplier_takes_its_offers_out_of_search_and_says_so(
     assert _indexed(opensearch, alias) == set()
     assert 'data-sync="done"' in flashed(client, f"/center/organizations/{supplier.id}")
     assert "fake certificates" in flashed(client, f"/center/organizations/{supplier.id}")
+
+
+def test_a_suspension_that_ended_lifts_by_itself_and_the_offers_return_to_search(
+        db_session: Session, opensearch: OpenSearch, alias: str, center: Center,
+        app: Flask) -> None:
+    from mall.jobs.worker import Worker, _lift_suspensions
+
+    today = date.today()
+    supplier = center.supplier.organization
+    offers = [make_offer(db_session, agreement=center.agreement, supplier=supplier)
+              for _ in range(2)]
+    enqueue(db_session, "offer", [o.id for o in offers], "created")
+    ongoing = make_org(db_session, kind="supplier")  # suspended through today: stays
+    debarred = make_org(db_session, kind="supplier")  # a debarment never lifts by itself
+    for org, status, until in ((supplier, "suspended", today - timedelta(days=1)),
+                               (ongoing, "suspended", today),
+                               (debarred, "debarred", today - timedelta(days=1))):
+        accounts.update_organization(db_session, center.admin, org, {
+            "status": status, "reason": "late deliveries", "status_reason": "late deliveries",
+            "status_until": until})
+    db_session.commit()
+    drain(opensearch, db_session, alias, today)
+    assert _indexed(opensearch, alias) == set()
+
+    worker = Worker(app)
+    assert "lift-suspensions" in {task.name for task in worker.schedule()}
+    assert _lift_suspensions(worker, db_session) == "lifted 1 suspensions"
+    assert _lift_suspensions(worker, db_session) == "lifted 0 suspensions"
+    db_session.expire_all()
+    assert [(o.status, o.status_until) for o in (supplier, ongoing, debarred)] == [
+        ("active", None), ("suspended", today), ("debarred", today - timedelta(days=1))]
+    assert supplier.status_reason is None
+    event = db_session.scalars(select(AuditEvent).where(
+        AuditEvent.target_type == "organization", AuditEvent.target_id == str(supplier.id))
+        .order_by(AuditEvent.id.desc())).first()
+    assert event is not None
+    assert (event.action, event.actor_user_id, event.reason) == (
+        "organization.update", None, "suspension ended")
+    drain(opensearch, db_session, alias, today)  # what the worker runs next round
+    assert _indexed(opensearch, alias) == {o.id for o in offers}
 
 
 def test_purchaser_limits_addresses_and_jurisdiction_are_saved_and_audited(

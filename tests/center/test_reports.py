@@ -15,6 +15,8 @@ from mall.catalog.services.writes import offer_snapshot, record_change
 from mall.db import utcnow
 from tests.center.conftest import Center, flashed, log_in
 from tests.factories.catalog import make_offer
+from tests.joint.conftest import build_joint_world
+from tests.joint.test_reports import _awarded, _failed
 from tests.orders.conftest import World, build_world
 from tests.orders.test_competitions import _close, _competition, _quote
 
@@ -78,6 +80,25 @@ def test_reports_show_known_figures_with_charts_and_csv(
     assert len(changed) == 30 and int(changed[-1]["offers_changed"]) >= 1
     sme = {r["purchaser"]: r for r in _csv(client, "sme-share")}
     assert Decimal(sme[world.purchaser.name]["sme_share"]) == Decimal("0.7297")
+
+
+def test_joint_savings_sit_next_to_competition_savings_with_chart_table_and_csv(
+        client: FlaskClient, db_session: Session, app: Flask) -> None:
+    jw = build_joint_world(db_session, app)
+    _awarded(client, jw, db_session)
+    _failed(client, jw)  # a failed campaign saves nothing and is left out
+    log_in(client, jw.center)
+    page = flashed(client, "/center/reports")
+    assert page.index('id="competition-savings"') < page.index('id="joint-savings"')
+    section = page.split('id="joint-savings"')[1].split("</section>")[0]
+    assert '<img class="chart"' in section and "9800.00" not in section
+    assert "600.00" in section and "9200.00" in section
+    rows = _csv(client, "joint-savings")
+    month = f"{utcnow():%Y-%m}"
+    # 20/30/50 awarded at 92.00 against the lowest listed 98.00: 600 saved of 9,800
+    assert rows == [{"month": month, "currency": "CNY", "joint_purchases": "1",
+                     "participations": "3", "awarded_total": "9200.00", "saved": "600.00",
+                     "saved_share": "0.0612"}]
 
 
 def test_report_roles_and_unknown_reports(client: FlaskClient, center: Center) -> None:
