@@ -48,6 +48,17 @@ LABELS: dict[str, dict[str, LazyString]] = {
     "competition_status": {
         "open": _l("Open"), "awarded": _l("Awarded"), "cancelled": _l("Cancelled"),
     },
+    "flag_kind": {
+        "identical_totals": _l("Identical quoted totals"),
+        "shared_contact": _l("Quoting suppliers share a contact"),
+        "non_first_award": _l("Award not to the first-ranked quote"),
+        "outlier_score": _l("Outlying expert score"),
+        "accountability": _l("Purchaser past an accountability threshold"),
+    },
+    "flag_status": {"open": _l("Open"), "dismissed": _l("Dismissed"), "acted": _l("Acted on")},
+    "flag_resolution": {"dismiss": _l("Dismiss"), "suspend": _l("Suspend the supplier"),
+                        "debar": _l("Debar the supplier"),
+                        "refer": _l("Refer to the audit authority")},
     "joint_status": {
         "open": _l("Open for commitments"), "competing": _l("Suppliers quoting"),
         "awarded": _l("Awarded"), "failed": _l("Failed"), "cancelled": _l("Cancelled"),

@@ -132,7 +132,8 @@ def test_center_admin_walk_then_auditor_reads_everything_and_writes_nothing(
     row = browser.find_element(By.CSS_SELECTOR, f"tr[data-flag-id='{flag.id}']")
     _fill(browser, row, {"resolution": "refer", "reason": "to the audit office"})
     _submit(browser, row.find_element(By.CSS_SELECTOR, "button[data-action=resolve]"))
-    assert "refer" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    assert "Refer to the audit authority" in browser.find_element(By.CSS_SELECTOR,
+                                                                  ".flash.ok").text
 
     browser.get(f"{live_server}/center/reports")
     assert _rendered(browser, "#offers-changed img.chart")

@@ -12,6 +12,7 @@ from mall.center import services
 from mall.center.pages.common import pages, read_guard, run_form, write_guard
 from mall.db import db, utcnow
 from mall.i18n import gettext as _
+from mall.labels import label
 from mall.orders.models import FlagKind, FlagResolution, FlagStatus
 from mall.orders.services import accountability, flags
 
@@ -44,5 +45,6 @@ def flag_resolve(flag_id: int, user: User) -> Any:
     run_form(session, lambda: flags.resolve(
         session, user, flag_id, resolution, form.get("reason"),
         int(organization) if organization.isdigit() else None),
-        _("Flag %(id)s resolved: %(resolution)s.", id=flag_id, resolution=resolution))
+        _("Flag %(id)s resolved: %(resolution)s.", id=flag_id,
+          resolution=label(resolution, "flag_resolution")))
     return redirect(url_for("center_pages.flag_list"))
