@@ -62,9 +62,10 @@ def prepare_demo_database(
     admin.dispose()
     engine = make_engine(db_url)
     try:
+        upgrade(db_url)  # a database seeded by an older checkout gets the new columns
         with Session(engine) as session:
             have = session.scalar(select(func.count()).select_from(Offer))
-    except Exception:  # no schema yet
+    except Exception:  # no schema yet, or one migrations cannot bring up: start again
         have = None
     if have == offers:
         return {"seeded": False, "offers": have}
