@@ -29,6 +29,8 @@ PG = "postgresql+psycopg://mall:mall@127.0.0.1:54329"
 BENCHES: dict[str, tuple[str, list[list[str]], list[str], dict[str, str]]] = {
     "search": ("search_latency.py", [["--offers", "1000000", "--rounds", "10"]],
                ["--offers", "300", "--rounds", "1", "--warmup", "0"], {}),
+    "load": ("search_load.py", [["--offers", "1000000", "--users", "16", "--seconds", "60"]],
+             ["--offers", "300", "--users", "2", "--seconds", "3"], {}),
     "indexer": ("indexer_bench.py", [["--offers", "100000"], ["--offers", "1000000"]],
                 ["--offers", "300", "--lag-samples", "2"], {}),
     "compliance": ("compliance_bench.py", [["--rows", "1000000", "--decisions", "500"]],
