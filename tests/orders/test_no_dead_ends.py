@@ -190,3 +190,17 @@ def test_cart_refuses_out_of_stock_and_more_than_the_stock(world: World) -> None
     world.offers[0].stock = 2
     world.session.flush()
     assert "Only 2 in stock now" in _page(buyer, "/cart")
+
+
+def test_an_action_returns_to_the_page_it_was_taken_on(world: World) -> None:
+    order = _order(world)
+    supplier = _as(world.app, world.supplier_user(0))
+    detail = f"http://localhost/supplier/orders/{order.id}"
+    from_detail = supplier.post(f"/supplier/orders/{order.id}/confirm",
+                                headers={"Referer": detail})
+    assert from_detail.headers["Location"].endswith(f"/supplier/orders/{order.id}")
+    from_list = supplier.post(f"/supplier/orders/{order.id}/ship",
+                              headers={"Referer": "http://localhost/supplier/orders"})
+    assert from_list.headers["Location"].endswith("/supplier/orders")
+    world.session.refresh(order)
+    assert order.status == "shipped"

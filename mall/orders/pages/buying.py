@@ -288,8 +288,12 @@ def _transition(user: User, order_id: int, action: str, party: str) -> Any:
                                                            party, reason),
                _("Order #%(id)s: %(action)s done.", id=order_id,
                  action=label(action, "order_action")))
-    endpoint = "supplier_order" if party == OrderParty.supplier else "purchaser_order"
-    return redirect(url_for(f"orders_pages.{endpoint}", order_id=order_id))
+    # Back where the action was taken: the order's own page, else the list of orders.
+    prefix = "orders_pages.supplier_order" if party == OrderParty.supplier \
+        else "orders_pages.purchaser_order"
+    detail = url_for(prefix, order_id=order_id)
+    came_from = (request.referrer or "").split("?")[0]
+    return redirect(detail if came_from.endswith(detail) else url_for(f"{prefix}s"))
 
 
 @pages.get("/orders")
