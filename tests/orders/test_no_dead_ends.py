@@ -204,3 +204,18 @@ def test_an_action_returns_to_the_page_it_was_taken_on(world: World) -> None:
     assert from_list.headers["Location"].endswith("/supplier/orders")
     world.session.refresh(order)
     assert order.status == "shipped"
+
+
+def test_shipping_with_a_tracking_number_shows_it_to_both(world: World) -> None:
+    order = _order(world)
+    supplier_user = world.supplier_user(0)
+    purchase_orders.transition(world.session, supplier_user, order.id, "confirm", "supplier")
+    world.session.flush()
+    supplier = _as(world.app, supplier_user)
+    assert 'name="tracking_number"' in _page(supplier, f"/supplier/orders/{order.id}")
+    supplier.post(f"/supplier/orders/{order.id}/ship", data={"tracking_number": "SF123456789"})
+    world.session.refresh(order)
+    assert order.status == "shipped" and order.tracking_number == "SF123456789"
+    page = _page(_as(world.app, world.buyer), f"/orders/{order.id}")
+    timeline = page.split('class="timeline"')[1].split("</ol>")[0]
+    assert "SF123456789" in timeline and 'class="tracking-number"' in page

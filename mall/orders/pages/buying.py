@@ -284,8 +284,9 @@ def _transition(user: User, order_id: int, action: str, party: str) -> Any:
         flash(_("Tick the box to confirm the cancellation."), "error")
         return redirect(url_for("orders_pages.confirm_cancel", order_id=order_id))
     reason = (request.form.get("reason") or "").strip()[:2000] or None
+    tracking = (request.form.get("tracking_number") or "").strip()[:64] or None
     run_action(session, lambda: purchase_orders.transition(session, user, order_id, action,
-                                                           party, reason),
+                                                           party, reason, tracking),
                _("Order #%(id)s: %(action)s done.", id=order_id,
                  action=label(action, "order_action")))
     # Back where the action was taken: the order's own page, else the list of orders.
