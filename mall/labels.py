@@ -45,6 +45,12 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "confirm": _l("Confirm"), "ship": _l("Ship"), "deliver": _l("Mark delivered"),
         "reject": _l("Decline"), "accept": _l("Accept delivery"), "cancel": _l("Cancel"),
     },
+    "order_event": {
+        "order.place": _l("Placed"), "order.confirm": _l("Confirmed"),
+        "order.ship": _l("Shipped"), "order.deliver": _l("Delivered"),
+        "order.accept": _l("Accepted"), "order.reject": _l("Declined by the supplier"),
+        "order.cancel": _l("Cancelled by the purchaser"),
+    },
     "competition_status": {
         "open": _l("Open"), "awarded": _l("Awarded"), "cancelled": _l("Cancelled"),
     },

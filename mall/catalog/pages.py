@@ -24,6 +24,7 @@ from mall.catalog.feeds.applying import stored_report
 from mall.catalog.feeds.queued import import_upload
 from mall.catalog.models import FeedImport, Offer, OfferStatus
 from mall.catalog.schemas import OfferPatchSchema
+from mall.catalog.services import prices
 from mall.catalog.services.offers import patch_offer
 from mall.db import db
 from mall.errors import ApiError, error_page
@@ -49,7 +50,10 @@ def offers(user: User) -> Any:
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Offer.sku).limit(PER_PAGE)
                            .offset((page - 1) * PER_PAGE)).all()
+    # Why a rise was refused, so the supplier is not left guessing at the old price.
+    refused = prices.refused_rises(session, [o.id for o in rows])
     return render_template("catalog/offers.html", offers=rows, total=total, page=page,
+                           refused=refused,
                            pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), status=status,
                            statuses=[s.value for s in OfferStatus])
 

@@ -398,6 +398,8 @@ class PurchaseOrder(Base):
     # purchaser's region at placement. Empty on orders placed before it was recorded.
     delivery_region: Mapped[str | None] = mapped_column(String(16))
     status_reason: Mapped[str | None] = mapped_column(Text)
+    # The carrier's tracking number, given (optionally) by the supplier when it ships.
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                  onupdate=utcnow)

@@ -221,6 +221,8 @@ class OrderSchema(AnswerSchema):
     supplier_id = fields.Integer()
     status = fields.String(validate=validate.OneOf([s.value for s in OrderStatus]))
     status_reason = fields.String(allow_none=True)
+    tracking_number = fields.String(allow_none=True, metadata={
+        "description": "The carrier's tracking number given when shipping, if any"})
     total = money_field()
     delivery_region = fields.String(allow_none=True, required=True,
                                     metadata={"description": "ISO 3166-2 code delivered to"})

@@ -20,6 +20,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from mall.accounts.models import User
+from mall.audit.models import AuditEvent
 from mall.catalog.models import Offer, PriceChange, PriceChangeStatus
 from mall.catalog.services.writes import OfferWrites, offer_snapshot, record_change
 from mall.catalog.validation import CatalogLookup, effective_ceiling
@@ -149,3 +150,27 @@ def recent_prices(session: Session, offer: Offer, limit: int = 10) -> list[tuple
                PriceChange.status == PriceChangeStatus.applied,
                PriceChange.changed_at >= since)
         .order_by(PriceChange.changed_at.desc(), PriceChange.id.desc()).limit(limit))]
+
+
+def refused_rises(session: Session,
+                  offer_ids: list[int]) -> dict[int, tuple[PriceChange, str | None]]:
+    """The offers whose latest price change was refused, with the reviewer's reason.
+
+    The reason is the refusal's audit event's (a rise refused because a new ceiling is
+    below it has none); a later change, applied or pending, ends the notice.
+    """
+    if not offer_ids:
+        return {}
+    latest: dict[int, PriceChange] = {}
+    for change in session.scalars(select(PriceChange).where(
+            PriceChange.offer_id.in_(offer_ids)).order_by(PriceChange.id.desc())):
+        latest.setdefault(change.offer_id, change)
+    refused = {oid: c for oid, c in latest.items() if c.status == PriceChangeStatus.refused}
+    if not refused:
+        return {}
+    reasons: dict[int, str | None] = {}
+    for event in session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "offer.price_refuse", AuditEvent.target_type == "offer",
+            AuditEvent.target_id.in_([str(i) for i in refused])).order_by(AuditEvent.id)):
+        reasons[int(event.target_id)] = event.reason
+    return {oid: (c, reasons.get(oid)) for oid, c in refused.items()}

@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from mall import idempotency
-from mall.accounts.models import Role, User
+from mall.accounts.models import Organization, Role, User
 from mall.accounts.permissions import (
     PURCHASER,
     PURCHASING_ROLES,
@@ -25,10 +26,16 @@ from mall.i18n import current_language, in_language
 from mall.i18n import gettext as _
 from mall.labels import label
 from mall.orders.compliance.outcomes import Route
-from mall.orders.models import OrderParty, PurchaseOrder, RequisitionStatus
+from mall.orders.models import (
+    ApprovalDecision,
+    OrderParty,
+    Requisition,
+    RequisitionStatus,
+)
 from mall.orders.pages.blueprint import pages
+from mall.orders.pages.order_detail import actions_for
 from mall.orders.serializers import requisition_json
-from mall.orders.services import approvals, carts, purchase_orders
+from mall.orders.services import approvals, carts, history, purchase_orders
 from mall.orders.services.facts import Settings
 from mall.orders.services.requisitions import (
     requisition_for,
@@ -55,9 +62,26 @@ def cart_add(user: User) -> Any:
         flash(_("Enter a quantity of at least 1."), "error")
         return redirect(request.referrer or url_for("orders_pages.cart"))
     session = db.session()
-    run_action(session, lambda: carts.add_to_cart(session, user, offer_id, quantity),
-               _("Added to the cart."))
+    try:
+        carts.add_to_cart(session, user, offer_id, quantity)
+    except ApiError as exc:
+        session.rollback()
+        flash(_cart_refusal(exc), "error")
+        return redirect(request.referrer or url_for("orders_pages.cart"))
+    session.commit()
+    flash(_("Added to the cart."), "ok")
     return redirect(url_for("orders_pages.cart"))
+
+
+def _cart_refusal(exc: ApiError) -> str:
+    """A stock refusal says how many there are; anything else as the service says it."""
+    details = exc.details or {}
+    if exc.code == "insufficient_stock" and "stock" in details:
+        if not details["stock"]:
+            return str(_("This offer is out of stock; it cannot go in the cart."))
+        return str(_("Only %(stock)s in stock: the cart cannot hold %(quantity)s.",
+                     stock=details["stock"], quantity=details["quantity"]))
+    return refusal(exc)
 
 
 @pages.get("/cart")
@@ -96,7 +120,7 @@ def cart_update(offer_id: int, user: User) -> Any:
             carts.set_cart_quantity(db.session(), user, offer_id, quantity)
     except ApiError as exc:
         db.session.rollback()
-        flash(refusal(exc), "error")
+        flash(_cart_refusal(exc), "error")
         return redirect(url_for("orders_pages.cart"))
     db.session.commit()
     return redirect(url_for("orders_pages.cart"))
@@ -160,13 +184,45 @@ def requisitions(user: User) -> Any:
 @pages.get("/requisitions/<int:requisition_id>")
 @page_guard(*READER_ROLES, kinds=PURCHASER)
 def requisition(requisition_id: int, user: User) -> Any:
-    found = requisition_for(db.session(), user, requisition_id)
+    session = db.session()
+    found = requisition_for(session, user, requisition_id)
     body = requisition_json(found, current_language())
+    mine = next((a for a in found.approvals if a.approver_id == user.id), None)
     may_decide = (user.has_role(Role.approver) and found.requester_id != user.id
                   and found.route == Route.approval
-                  and found.status == RequisitionStatus.pending)
-    return render_template("orders/requisition.html", r=body, may_decide=may_decide,
-                           competition=found.competition)
+                  and found.status == RequisitionStatus.pending and mine is None)
+    # Who decided and why: the approvals with their names, and the withdrawal's reason.
+    cancels = history.events_of(session, "requisition", found.id, "requisition.cancel")
+    names = history.user_names(session, [a.approver_id for a in found.approvals]
+                               + [e.actor_user_id for e in cancels])
+    may_copy = (found.requester_id == user.id and user.has_role(*PURCHASING_ROLES)
+                and found.status in (RequisitionStatus.blocked, RequisitionStatus.rejected,
+                                     RequisitionStatus.cancelled))
+    return render_template(
+        "orders/requisition.html", r=body, may_decide=may_decide,
+        competition=found.competition, names=names, mine=mine, approval_rows=found.approvals,
+        approved=sum(1 for a in found.approvals if a.decision == ApprovalDecision.approve),
+        required=max(1, found.required_approvals),
+        cancel_event=cancels[-1] if cancels else None, may_copy=may_copy)
+
+
+@pages.post("/requisitions/<int:requisition_id>/to-cart")
+@page_guard(*PURCHASING_ROLES, kinds=PURCHASER)
+def requisition_to_cart(requisition_id: int, user: User) -> Any:
+    """A blocked, rejected or cancelled requisition's lines back in the cart, to fix and
+    submit again."""
+    session = db.session()
+    found = requisition_for(session, user, requisition_id)
+    if found.requester_id != user.id:
+        flash(_("Only the requester can copy a requisition back to the cart."), "error")
+        return redirect(url_for("orders_pages.requisition", requisition_id=requisition_id))
+    changed = carts.copy_to_cart(session, user, found)
+    session.commit()
+    flash(_("The lines of requisition #%(id)s are back in the cart.", id=requisition_id), "ok")
+    if changed:
+        flash(_("Not available in full and left out or reduced to the stock: %(skus)s.",
+                skus=", ".join(changed)), "error")
+    return redirect(url_for("orders_pages.cart"))
 
 
 @pages.post("/requisitions/<int:requisition_id>/<any(approve, reject):decision>")
@@ -175,47 +231,70 @@ def decide(requisition_id: int, decision: str, user: User) -> Any:
     session = db.session()
     try:
         if decision == "approve":
-            approvals.approve(session, user, requisition_id)
+            decided = approvals.approve(session, user, requisition_id)
         else:
             reason = (request.form.get("reason") or "").strip()[:2000]
             if not reason:
                 flash(_("Give a reason for the rejection."), "error")
                 return redirect(url_for("orders_pages.requisition",
                                         requisition_id=requisition_id))
-            approvals.reject(session, user, requisition_id, reason)
+            decided = approvals.reject(session, user, requisition_id, reason)
     except ApiError as exc:
         session.rollback()
         flash(refusal(exc), "error")
     else:
         session.commit()
-        flash(_("Requisition #%(id)s approved.", id=requisition_id) if decision == "approve"
+        flash(_approval_done(decided) if decision == "approve"
               else _("Requisition #%(id)s rejected.", id=requisition_id), "ok")
     return redirect(url_for("orders_pages.requisition", requisition_id=requisition_id))
 
 
+def _approval_done(requisition: Requisition) -> str:
+    """The confirmation after approving: orders placed, or how many approvals are still due."""
+    if requisition.status == RequisitionStatus.ordered:
+        return str(_("You approved requisition #%(id)s; its orders are placed.",
+                     id=requisition.id))
+    approved = sum(1 for a in requisition.approvals if a.decision == ApprovalDecision.approve)
+    return str(_("You approved requisition #%(id)s: %(approved)s of %(required)s approvals.",
+                 id=requisition.id, approved=approved,
+                 required=max(1, requisition.required_approvals)))
+
+
 # --- purchase orders, for both parties ----------------------------------------------------
-
-def _actions_for(order: PurchaseOrder, party: str) -> list[str]:
-    """The transitions this party may make from the order's current status."""
-    return [action for action, (sources, _target, who) in purchase_orders.TRANSITIONS.items()
-            if who == party and order.status in sources]
-
 
 def _orders_page(user: User, party: str) -> Any:
     rows = db.session.scalars(purchase_orders.orders_query(user, party).limit(50)).all()
     return render_template("orders/orders.html", orders=rows, party=party,
-                           actions={o.id: _actions_for(o, party) for o in rows})
+                           actions={o.id: actions_for(o, party) for o in rows},
+                           suppliers=_names_of(o.supplier_id for o in rows))
+
+
+def _names_of(organization_ids: Any) -> dict[int, str]:
+    ids = sorted(set(organization_ids))
+    if not ids:
+        return {}
+    return {o.id: o.name for o in db.session.scalars(
+        select(Organization).where(Organization.id.in_(ids)))}
 
 
 def _transition(user: User, order_id: int, action: str, party: str) -> Any:
     session = db.session()
+    if action == "cancel" and not request.form.get("confirm"):
+        # Cancelling cannot be undone: it is done from the confirmation page, box ticked.
+        flash(_("Tick the box to confirm the cancellation."), "error")
+        return redirect(url_for("orders_pages.confirm_cancel", order_id=order_id))
     reason = (request.form.get("reason") or "").strip()[:2000] or None
+    tracking = (request.form.get("tracking_number") or "").strip()[:64] or None
     run_action(session, lambda: purchase_orders.transition(session, user, order_id, action,
-                                                           party, reason),
+                                                           party, reason, tracking),
                _("Order #%(id)s: %(action)s done.", id=order_id,
                  action=label(action, "order_action")))
-    endpoint = "supplier_orders" if party == OrderParty.supplier else "purchaser_orders"
-    return redirect(url_for(f"orders_pages.{endpoint}"))
+    # Back where the action was taken: the order's own page, else the list of orders.
+    prefix = "orders_pages.supplier_order" if party == OrderParty.supplier \
+        else "orders_pages.purchaser_order"
+    detail = url_for(prefix, order_id=order_id)
+    came_from = (request.referrer or "").split("?")[0]
+    return redirect(detail if came_from.endswith(detail) else url_for(f"{prefix}s"))
 
 
 @pages.get("/orders")

@@ -99,6 +99,36 @@ def clear_cart(session: Session, user: User) -> Cart:
     return cart
 
 
+def copy_to_cart(session: Session, user: User, requisition: Requisition) -> list[str]:
+    """Put a requisition's lines back in the user's cart, as far as they can still be bought.
+
+    A line whose offer is no longer visible is left out; a quantity above the stock is
+    capped at it (an offer out of stock is left out). Returns the SKUs left out or capped.
+    """
+    cart = get_cart(session, user)
+    today = utcnow().date()
+    changed: list[str] = []
+    for req_line in requisition.lines:
+        offer = session.get(Offer, req_line.offer_id)
+        if offer is None or not visible_to(offer, user.organization, today):
+            changed.append(req_line.sku)
+            continue
+        line = _find_line(cart, offer.id)
+        held = line.quantity if line is not None else 0
+        quantity = min(req_line.quantity, max(0, offer.stock - held), MAX_LINE_QUANTITY - held)
+        if quantity < req_line.quantity:
+            changed.append(req_line.sku)
+        if quantity <= 0:
+            continue
+        if line is None:
+            cart.lines.append(CartLine(offer_id=offer.id, quantity=quantity))
+        else:
+            line.quantity += quantity
+    cart.updated_at = utcnow()
+    session.flush()
+    return changed
+
+
 def requisition_from_cart(session: Session, settings: Settings, user: User,
                           justification: str | None = None, **options: Any) -> Requisition:
     """Turn the user's cart into one requisition and empty the cart.

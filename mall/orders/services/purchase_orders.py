@@ -211,8 +211,11 @@ def order_for(session: Session, user: User, order_id: int, party: str,
 
 
 def transition(session: Session, user: User, order_id: int, action: str, party: str,
-               reason: str | None = None) -> PurchaseOrder:
-    """Move an order along its life cycle; anything else is a 409 illegal_transition."""
+               reason: str | None = None, tracking_number: str | None = None) -> PurchaseOrder:
+    """Move an order along its life cycle; anything else is a 409 illegal_transition.
+
+    ``tracking_number`` is kept when shipping (and ignored for any other action).
+    """
     if action not in TRANSITIONS:
         raise NotFound(f"Unknown order action {action!r}.", code="unknown_action")
     sources, target, allowed_party = TRANSITIONS[action]
@@ -231,6 +234,9 @@ def transition(session: Session, user: User, order_id: int, action: str, party: 
         release_stock(session, offer_quantities(order.lines), "stock_released")
     order.status = target
     order.status_reason = reason
+    after: dict[str, Any] = {"status": target}
+    if action == "ship" and tracking_number:
+        order.tracking_number = after["tracking_number"] = tracking_number[:64]
     order.updated_at = utcnow()
     session.flush()
     _close_requisition_if_void(session, order.requisition_id)
@@ -238,8 +244,7 @@ def transition(session: Session, user: User, order_id: int, action: str, party: 
         for hook in cancel_hooks():
             hook(session, order, user)
     record(session, action=f"order.{action}", target_type="order", target_id=order.id,
-           actor=user, before={"status": before}, after={"status": order.status},
-           reason=reason)
+           actor=user, before={"status": before}, after=after, reason=reason)
     return order
 
 
