@@ -33,6 +33,10 @@ MESSAGES: dict[str, str] = {
     "competition.lost": N_("Competition #%(competition_id)s was awarded to another supplier."),
     "competition.closed": N_(
         "Quoting in competition #%(competition_id)s has ended; the award follows."),
+    "price_review.approved": N_(
+        "The center approved the price rise of %(sku)s to %(price)s %(currency)s. %(reason)s"),
+    "price_review.refused": N_(
+        "The center refused the price rise of %(sku)s to %(price)s %(currency)s: %(reason)s"),
     "joint_purchase.update": N_("Joint purchase #%(joint_purchase_id)s: %(message)s"),
     "flag.raised": N_("A %(flag_kind)s flag was raised on competition #%(competition_id)s."),
 }

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from mall.accounts.models import Organization, Role, User, UserRole
 from mall.audit.models import AuditEvent
+from mall.catalog.models import Offer
 from mall.db import db, utcnow
 from mall.errors import NotFound
 from mall.notifications.models import Notification
@@ -206,6 +207,25 @@ def _competition_awarded(session: Session, event: AuditEvent) -> None:
         kind = "competition.won" if supplier_id == winner else "competition.lost"
         notify(session, event, org_users(session, supplier_id), kind, params,
                _supplier_link(event.target_id))
+
+
+# --- Price reviews -------------------------------------------------------------------------
+
+PRICE_DECISIONS = {"offer.price_approve": "price_review.approved",
+                   "offer.price_refuse": "price_review.refused"}
+
+
+@handles(*PRICE_DECISIONS)
+def _price_decided(session: Session, event: AuditEvent) -> None:
+    """The center decided on a held price rise: the supplier's users are told."""
+    offer = session.get(Offer, int(event.target_id))
+    if offer is None:
+        return
+    before = event.before or {}
+    params = {"sku": offer.sku, "price": str(before.get("pending_price") or ""),
+              "currency": offer.currency, "reason": event.reason or ""}
+    notify(session, event, org_users(session, offer.supplier_id),
+           PRICE_DECISIONS[event.action], params, "/offers")
 
 
 # --- Joint purchases and flags -------------------------------------------------------------
