@@ -3,9 +3,14 @@ and translated when read (``render``), so each reader sees their own language.""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from mall.i18n import N_, gettext
+from mall.timezones import local_time
+
+# Parameters stored as ISO times, shown where and how the reader reads times.
+TIMES = ("deadline",)
 
 MESSAGES: dict[str, str] = {
     "requisition.needs_approval": N_(
@@ -48,6 +53,12 @@ def render(kind: str, params: dict[str, Any]) -> str:
     if msgid is None:
         return kind
     values = {k: ("" if v is None else v) for k, v in params.items()}
+    for name in TIMES:
+        if isinstance(values.get(name), str) and values[name]:
+            try:
+                values[name] = local_time(datetime.fromisoformat(values[name]))
+            except ValueError:
+                pass  # not a time after all: shown as stored
     try:
         return str(gettext(msgid, **values))
     except (KeyError, ValueError, TypeError):  # a parameter missing from an older row

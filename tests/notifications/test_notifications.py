@@ -105,6 +105,10 @@ def test_competitions_tell_invited_and_quoting_suppliers(client: FlaskClient,
     competition = world.session.scalar(select(Competition).where(
         Competition.requisition_id == requisition.id))
     assert _kinds(world) == {u.id: ["competition.invited"] for u in users}
+    invited = client.get("/api/v1/notifications?lang=en", headers=world.headers(users[0]))
+    message = invited.json["items"][0]["message"]
+    assert message.startswith(f"You are invited to quote in competition #{competition.id} "
+                              "until ") and message.endswith(")."), message  # a local time
     line_id = requisition.lines[0].id
     for user, price in ((users[0], "0.90"), (users[1], "0.90")):  # identical totals: a flag
         assert client.post(f"/api/v1/competitions/{competition.id}/quotes",
