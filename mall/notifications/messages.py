@@ -3,6 +3,7 @@ and translated when read (``render``), so each reader sees their own language.""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -55,10 +56,8 @@ def render(kind: str, params: dict[str, Any]) -> str:
     values = {k: ("" if v is None else v) for k, v in params.items()}
     for name in TIMES:
         if isinstance(values.get(name), str) and values[name]:
-            try:
+            with suppress(ValueError):  # not a time after all: shown as stored
                 values[name] = local_time(datetime.fromisoformat(values[name]))
-            except ValueError:
-                pass  # not a time after all: shown as stored
     try:
         return str(gettext(msgid, **values))
     except (KeyError, ValueError, TypeError):  # a parameter missing from an older row
