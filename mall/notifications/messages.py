@@ -43,6 +43,8 @@ MESSAGES: dict[str, str] = {
         "The center approved the price rise of %(sku)s to %(price)s %(currency)s. %(reason)s"),
     "price_review.refused": N_(
         "The center refused the price rise of %(sku)s to %(price)s %(currency)s: %(reason)s"),
+    "competition.cancelled": N_(
+        "Competition #%(competition_id)s was cancelled: %(reason)s"),
     "joint_purchase.update": N_("Joint purchase #%(joint_purchase_id)s: %(message)s"),
     "flag.raised": N_("A %(flag_kind)s flag was raised on competition #%(competition_id)s."),
 }

@@ -199,6 +199,17 @@ def _competition_closed(session: Session, event: AuditEvent) -> None:
                _supplier_link(event.target_id))
 
 
+@handles("competition.cancel")
+def _competition_cancelled(session: Session, event: AuditEvent) -> None:
+    competition = session.get(Competition, int(event.target_id))
+    if competition is None:
+        return
+    params = {"competition_id": competition.id, "reason": event.reason or ""}
+    for supplier_id in sorted({i.supplier_id for i in competition.invitations}):
+        notify(session, event, org_users(session, supplier_id), "competition.cancelled",
+               params, _supplier_link(competition.id))
+
+
 @handles("competition.award")
 def _competition_awarded(session: Session, event: AuditEvent) -> None:
     winner = _after(event).get("winner_supplier_id")

@@ -13,6 +13,7 @@ from mall.db import utcnow
 from mall.notifications.models import Notification
 from mall.orders.models import Competition, PurchaseOrder
 from mall.orders.services import approvals
+from mall.orders.services.competitions import cancel_competition
 from tests.factories.accounts import PASSWORD, approval_limits, center_admin
 from tests.orders.conftest import World, build_world
 
@@ -185,3 +186,14 @@ def test_inbox_page_in_both_languages_with_badge_and_marking(client: FlaskClient
         f"/requisitions/{rid}")
     page = client.get("/inbox?lang=en").get_data(as_text=True)
     assert '<span class="badge"' not in page and "0 unread" in page
+
+
+def test_a_cancelled_competition_tells_the_invited_suppliers(world: World) -> None:
+    users = [world.supplier_user(i) for i in range(3)]
+    requisition = world.requisition((world.offers[0], 300_000))
+    competition = world.session.scalar(select(Competition).where(
+        Competition.requisition_id == requisition.id))
+    world.session.execute(Notification.__table__.delete())
+    cancel_competition(world.session, world.buyer, competition.id, "budget cut")
+    assert _kinds(world) == {u.id: ["competition.cancelled"] for u in users}
+    assert _inbox(world)[users[0].id][0][1]["reason"] == "budget cut"
