@@ -55,6 +55,8 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     evaluation.init_app(app)  # best-value competitions are ranked by the expert panel
     from mall import joint
     joint.init_app(app)  # joint purchases are a competition subject; pages show campaigns
+    from mall import notifications
+    notifications.init_app(app)  # the inbox: audit events become notifications
 
     from mall import i18n, labels, timezones
     from mall.errors import register_error_handlers
@@ -72,10 +74,10 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
 
 # Every area that serves HTTP: its ``views`` module holds the JSON blueprint ``api``, its
 # ``pages`` module the HTML blueprint ``pages``.
-API_AREAS = ("accounts", "audit", "catalog", "evaluation", "health", "joint", "ocds",
-             "openapi", "orders", "payments", "search", "standards")
-PAGE_AREAS = ("accounts", "catalog", "center", "evaluation", "home", "joint", "orders",
-              "punchout", "search", "standards")
+API_AREAS = ("accounts", "audit", "catalog", "evaluation", "health", "joint",
+             "notifications", "ocds", "openapi", "orders", "payments", "search", "standards")
+PAGE_AREAS = ("accounts", "catalog", "center", "evaluation", "home", "joint",
+              "notifications", "orders", "punchout", "search", "standards")
 
 
 def _register_blueprints(app: Flask) -> None:

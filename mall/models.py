@@ -21,6 +21,7 @@ from mall.evaluation.models import Expert, ExpertConflict, PanelDraw, PanelMembe
 from mall.idempotency import IdempotencyKey
 from mall.jobs.models import Job, PeriodicTask
 from mall.joint.models import JointCommitment, JointPurchase
+from mall.notifications.models import Notification
 from mall.orders.models import (
     Approval,
     Cart,
@@ -68,6 +69,7 @@ __all__ = [
     "JointPurchase",
     "LoginAttempt",
     "Lot",
+    "Notification",
     "Offer",
     "OrderLine",
     "Organization",

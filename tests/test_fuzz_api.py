@@ -410,6 +410,7 @@ def build_fuzz_world(app: Flask, db_session: Session) -> FuzzWorld:
         "member_id": "1",  # no panel in this world: the evaluation answers 404
         "campaign_id": "1",  # no joint purchase in this world (tests/joint fuzz their own)
         "flag_id": "1",  # no flag in this world: resolving one answers 404
+        "notification_id": "1",  # someone's or nobody's: reading it answers 404 or 200
     }
     special = {
         "payments_api.pay": {"order_id": str(unpaid.orders[0].id)},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -19,6 +19,22 @@ from mall.db import utcnow
 from mall.locks import lock_audit_chain
 
 GENESIS_HASH = "0" * 64
+
+# Called with each event right after it is appended, in the caller's transaction: other
+# areas derive things from the trail (the inbox) without this module importing them.
+Listener = Callable[[Session, AuditEvent], None]
+_LISTENERS: list[Listener] = []
+
+
+def add_listener(listener: Listener) -> None:
+    """Register ``listener`` (once, however often an app is created)."""
+    if listener not in _LISTENERS:
+        _LISTENERS.append(listener)
+
+
+def _dispatch(session: Session, event: AuditEvent) -> None:
+    for listener in _LISTENERS:
+        listener(session, event)
 
 
 def _jsonable(value: Any) -> Any:
@@ -94,6 +110,7 @@ def record(session: Session, **entry: Any) -> AuditEvent:
     event = _chained_event(_chain_head(session), **entry)
     session.add(event)
     session.flush()
+    _dispatch(session, event)
     return event
 
 
@@ -137,11 +154,15 @@ def record_many(session: Session, entries: list[dict[str, Any]]) -> int:
         return 0
     prev = _chain_head(session)
     rows = []
+    events = []
     for entry in entries:
         event = _chained_event(prev, **entry)
         prev = event.hash
         rows.append({column: getattr(event, column) for column in _AUDIT_COLUMNS})
+        events.append(event)
     session.execute(insert(AuditEvent), rows)
+    for event in events:  # as chained, not loaded back: listeners see no id
+        _dispatch(session, event)
     return len(rows)
 
 
