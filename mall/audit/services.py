@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -75,10 +76,28 @@ def _chain_head(session: Session) -> str:
     the chain stays linear even with concurrent writers. It is the last lock of
     ``mall.locks``' order: record audit events after every row lock is taken.
     """
-    lock_audit_chain(session)
     session.flush()  # earlier events of this transaction come first in the chain
+    held = session.info.get(_HEAD)
+    if held is not None and held[0] is session.get_transaction():
+        return str(held[1])  # locked already in this transaction; its last event is the head
+    lock_audit_chain(session)
     prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     return prev or GENESIS_HASH
+
+
+# (transaction, hash of its last event): a decision that records several events locks the
+# chain and reads its head once. Forgotten whenever a transaction or savepoint ends, so a
+# rolled-back event is never a head.
+_HEAD = "audit_chain_head"
+
+
+def _remember_head(session: Session, event: AuditEvent) -> None:
+    session.info[_HEAD] = (session.get_transaction(), event.hash)
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_head(session: Session, _transaction: Any) -> None:
+    session.info.pop(_HEAD, None)
 
 
 def _chained_event(prev: str, *, action: str, target_type: str, target_id: Any,
@@ -110,6 +129,7 @@ def record(session: Session, **entry: Any) -> AuditEvent:
     event = _chained_event(_chain_head(session), **entry)
     session.add(event)
     session.flush()
+    _remember_head(session, event)
     _dispatch(session, event)
     return event
 
@@ -161,6 +181,7 @@ def record_many(session: Session, entries: list[dict[str, Any]]) -> int:
         rows.append({column: getattr(event, column) for column in _AUDIT_COLUMNS})
         events.append(event)
     session.execute(insert(AuditEvent), rows)
+    _remember_head(session, events[-1])
     for event in events:  # as chained, not loaded back: listeners see no id
         _dispatch(session, event)
     return len(rows)

@@ -29,3 +29,35 @@ def test_chain_verifies_and_detects_an_edited_or_deleted_row(db_session: Session
     breaks = list(audit.verify_chain(db_session))
     assert events[2].id in [b.event_id for b in breaks]
     assert any("deleted" in b.problem for b in breaks)
+
+
+def test_several_events_in_one_transaction_read_the_chain_head_once(
+        db_session: Session) -> None:
+    from sqlalchemy import event as sa_event
+
+    heads: list[str] = []
+
+    def note(_c, _cursor, statement, *_rest) -> None:  # type: ignore[no-untyped-def]
+        if "FROM audit_events ORDER BY audit_events.id DESC" in " ".join(statement.split()):
+            heads.append(statement)
+
+    sa_event.listen(db_session.get_bind(), "before_cursor_execute", note)
+    try:
+        for n in range(3):
+            audit.record(db_session, action="test.many", target_type="test", target_id=n)
+    finally:
+        sa_event.remove(db_session.get_bind(), "before_cursor_execute", note)
+    assert len(heads) == 1
+    db_session.commit()
+    assert list(audit.verify_chain(db_session)) == []
+
+
+def test_an_event_rolled_back_with_its_savepoint_never_becomes_the_head(
+        db_session: Session) -> None:
+    audit.record(db_session, action="test.kept", target_type="test", target_id=1)
+    savepoint = db_session.begin_nested()
+    audit.record(db_session, action="test.undone", target_type="test", target_id=2)
+    savepoint.rollback()
+    audit.record(db_session, action="test.after", target_type="test", target_id=3)
+    db_session.commit()
+    assert list(audit.verify_chain(db_session)) == []

@@ -26,4 +26,4 @@ def log_in(browser: Any, live_server: str, email: str, name: str) -> None:
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
     # wait for the landing page, so the next navigation starts logged in
-    assert name in browser.find_element(By.CSS_SELECTOR, "nav.user span").text
+    assert name in browser.find_element(By.CSS_SELECTOR, "nav.user span.who").text

@@ -27,12 +27,12 @@ def test_buyer_logs_in_through_the_form_and_out_again(
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
     # the span with the user's name exists only once logged in
-    assert "王采购" in browser.find_element(By.CSS_SELECTOR, "nav.user span").text
+    assert "王采购" in browser.find_element(By.CSS_SELECTOR, "nav.user span.who").text
 
     browser.find_element(By.CSS_SELECTOR, "nav.user button").click()
     # the login link exists only once logged out
     assert browser.find_element(By.PARTIAL_LINK_TEXT, "登录").is_displayed()
-    assert browser.find_elements(By.CSS_SELECTOR, "nav.user span") == []
+    assert browser.find_elements(By.CSS_SELECTOR, "nav.user span.who") == []
     # the header's language switch: the same page in English, then remembered
     browser.find_element(By.CSS_SELECTOR, 'nav.languages a[lang="en"]').click()
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"

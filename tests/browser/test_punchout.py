@@ -84,7 +84,7 @@ def test_punchout_round_trip(live_server: str, browser: Any, csrf_on: None,
 
     browser.delete_all_cookies()
     browser.get(start_url)
-    assert buyer.name in browser.find_element(By.CSS_SELECTOR, "nav.user span").text
+    assert buyer.name in browser.find_element(By.CSS_SELECTOR, "nav.user span.who").text
     browser.get(f"{live_server}/offers/{offer.id}")
     box = browser.find_element(By.CSS_SELECTOR, ".add-to-cart input[name=quantity]")
     box.clear()

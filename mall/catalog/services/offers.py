@@ -9,10 +9,17 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from mall.accounts.models import Organization, User
-from mall.catalog.models import Offer, OfferStatus, PriceChangeStatus, PriceSource
+from mall.catalog.models import (
+    Agreement,
+    Category,
+    Offer,
+    OfferStatus,
+    PriceChangeStatus,
+    PriceSource,
+)
 from mall.catalog.products import ProductKey, find_or_create_products
 from mall.catalog.schemas import SKU
 from mall.catalog.services.prices import apply_price, close_pending, review_share
@@ -50,14 +57,22 @@ def find_offer(session: Session, supplier_id: int, sku: str, lock: bool = False)
     return session.scalar(query.with_for_update(of=Offer) if lock else query)
 
 
+def without_templates() -> tuple[Any, ...]:
+    """Loader options for reading offers to buy them: the category's attribute templates and
+    the agreement's other lots are loaded only if something asks (a purchase never does),
+    which saves three statements per read."""
+    return (joinedload(Offer.category).lazyload(Category.attributes),
+            joinedload(Offer.agreement).lazyload(Agreement.lots))
+
+
 def lock_offers(session: Session, offer_ids: Iterable[int],
                 key_share: bool = False) -> Sequence[Offer]:
     """The offers' rows locked in id order (level 3 of ``mall.locks``), freshly read."""
     ids = sorted(set(offer_ids))
     if not ids:
         return []
-    return locked_in_id_order(session, select(Offer).where(Offer.id.in_(ids)), Offer,
-                              key_share=key_share)
+    query = select(Offer).where(Offer.id.in_(ids)).options(*without_templates())
+    return locked_in_id_order(session, query, Offer, key_share=key_share)
 
 
 def lock_offers_by_sku(session: Session, supplier_id: int,

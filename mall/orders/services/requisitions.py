@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from mall.accounts.models import Organization, OrganizationKind, User
 from mall.audit.services import record
 from mall.catalog.models import Offer
+from mall.catalog.services.offers import without_templates
 from mall.catalog.visibility import is_visible
 from mall.db import utcnow
 from mall.errors import Conflict, NotFound, RuleViolation
@@ -81,8 +82,8 @@ def visible_offers(session: Session, organization: Organization, offer_ids: Iter
     ids = sorted(set(offer_ids))
     if not ids:
         return {}
-    return {o.id: o for o in session.scalars(select(Offer).where(Offer.id.in_(ids)))
-            if visible_to(o, organization, today)}
+    query = select(Offer).where(Offer.id.in_(ids)).options(*without_templates())
+    return {o.id: o for o in session.scalars(query) if visible_to(o, organization, today)}
 
 
 def offers_not_found(offer_ids: list[int]) -> NotFound:
