@@ -27,3 +27,17 @@ def log_in(browser: Any, live_server: str, email: str, name: str) -> None:
     browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
     # wait for the landing page, so the next navigation starts logged in
     assert name in browser.find_element(By.CSS_SELECTOR, "nav.user span.who").text
+
+
+def click_and_wait(browser: Any, element: Any, timeout: float = 15) -> None:
+    """Click something that loads a page and wait until the old page is gone.
+
+    Without this, reading an element both pages have (``<html lang>``, a panel's status)
+    can read the page from before the click.
+    """
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser, timeout).until(expected_conditions.staleness_of(old))

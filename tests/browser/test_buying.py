@@ -7,7 +7,7 @@ from decimal import Decimal
 from selenium.webdriver.common.by import By
 
 from mall.db import db
-from tests.browser.conftest import log_in
+from tests.browser.conftest import click_and_wait, log_in
 from tests.factories.accounts import make_org, make_user
 from tests.factories.catalog import make_offer
 
@@ -69,7 +69,8 @@ def test_purchase_above_the_limit_waits_for_an_approver(
 
     log_in(browser, live_server, approver.email, approver.name)
     browser.get(url)
-    browser.find_element(By.CSS_SELECTOR, ".decide button[data-action=approve]").click()
+    click_and_wait(browser,
+                   browser.find_element(By.CSS_SELECTOR, ".decide button[data-action=approve]"))
     panel = browser.find_element(By.CSS_SELECTOR, "section.requisition")
     assert panel.get_attribute("data-status") == "ordered"
     assert len(browser.find_elements(By.CSS_SELECTOR, "ul.orders li")) == 1

@@ -20,7 +20,7 @@ from indexer.sync import drain
 from mall.catalog.models import Agreement, ItemCeiling
 from mall.db import db
 from mall.orders.models import Flag
-from tests.browser.conftest import log_in
+from tests.browser.conftest import click_and_wait, log_in
 from tests.factories.accounts import center_admin, make_org, make_user
 from tests.factories.catalog import LAPTOP_TEMPLATE, make_agreement, make_category, make_offer
 from tests.orders.conftest import build_world
@@ -144,7 +144,7 @@ def test_center_admin_walk_then_auditor_reads_everything_and_writes_nothing(
     row = browser.find_element(By.CSS_SELECTOR, f"tr[data-purchaser='{world.purchaser.id}']")
     cell = row.find_element(By.CSS_SELECTOR, "td[data-figure=requisitions] a")
     assert cell.text == "2"
-    cell.click()
+    click_and_wait(browser, cell)
     drilled = browser.find_elements(By.CSS_SELECTOR, "#drilldown tr[data-requisition]")
     assert [r.get_attribute("data-requisition") for r in drilled] == [
         str(r.id) for r in requisitions]

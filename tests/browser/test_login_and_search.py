@@ -5,6 +5,7 @@ from __future__ import annotations
 from selenium.webdriver.common.by import By
 
 from mall.db import db
+from tests.browser.conftest import click_and_wait
 from tests.factories.accounts import PASSWORD, buyer
 
 
@@ -34,12 +35,13 @@ def test_buyer_logs_in_through_the_form_and_out_again(
     assert browser.find_element(By.PARTIAL_LINK_TEXT, "登录").is_displayed()
     assert browser.find_elements(By.CSS_SELECTOR, "nav.user span.who") == []
     # the header's language switch: the same page in English, then remembered
-    browser.find_element(By.CSS_SELECTOR, 'nav.languages a[lang="en"]').click()
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, 'nav.languages a[lang="en"]'))
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     assert browser.find_element(By.PARTIAL_LINK_TEXT, "Log in").is_displayed()
     browser.get(f"{live_server}/login")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Log in"
-    browser.find_element(By.CSS_SELECTOR, 'nav.languages a[lang="zh-CN"]').click()
+    click_and_wait(browser,
+                   browser.find_element(By.CSS_SELECTOR, 'nav.languages a[lang="zh-CN"]'))
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN"
 
 
@@ -76,10 +78,11 @@ def test_purchaser_searches_filters_and_compares_offers(
     assert "3" in browser.find_element(By.CSS_SELECTOR, ".summary").text
 
     # narrow by brand through the facet, then remove the filter again
-    browser.find_element(By.CSS_SELECTOR, "[data-facet=brand] a[href*='brand=Dell']").click()
+    click_and_wait(browser, browser.find_element(
+        By.CSS_SELECTOR, "[data-facet=brand] a[href*='brand=Dell']"))
     titles = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "ol.offers li h3")]
     assert titles == ["戴尔 Latitude 5440 笔记本电脑"]
-    browser.find_element(By.CSS_SELECTOR, "ul.chips a[title]").click()
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "ul.chips a[title]"))
     assert len(browser.find_elements(By.CSS_SELECTOR, "ol.offers li h3")) == 3
 
     # the offer page compares the same product across suppliers, cheapest first

@@ -14,7 +14,7 @@ from mall.orders.models import Competition
 from mall.orders.services.competitions import submit_quote
 from mall.orders.services.facts import Settings
 from mall.orders.services.requisitions import create_requisition
-from tests.browser.conftest import log_in
+from tests.browser.conftest import click_and_wait, log_in
 from tests.factories.accounts import make_org, make_user
 from tests.factories.catalog import make_agreement, make_category, make_offer
 from tests.factories.evaluation import make_expert
@@ -73,7 +73,8 @@ def test_two_experts_score_from_their_pages(live_server: str, browser, csrf_on) 
     log_in(browser, live_server, buyer.email, buyer.name)
     browser.get(f"{live_server}/competitions/{competition_id}")
     browser.find_element(By.CSS_SELECTOR, "a.evaluation-link").click()
-    browser.find_element(By.CSS_SELECTOR, "button[data-action=draw-panel]").click()
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR,
+                                                 "button[data-action=draw-panel]"))
     members = browser.find_elements(By.CSS_SELECTOR, "ul.panel-members li")
     assert len(members) == 2
     assert {m.text.split(" · ")[1] for m in members} == {"上海", "广东"}  # region codes as names
@@ -92,7 +93,7 @@ def test_two_experts_score_from_their_pages(live_server: str, browser, csrf_on) 
     browser.get(f"{live_server}/competitions/{competition_id}")
     first = browser.find_element(By.CSS_SELECTOR, "table.evaluation tr[data-rank='1']")
     assert first.find_element(By.CSS_SELECTOR, "td.score").text == "91.00"
-    first.find_element(By.CSS_SELECTOR, "button[data-action=award]").click()
+    click_and_wait(browser, first.find_element(By.CSS_SELECTOR, "button[data-action=award]"))
     panel = browser.find_element(By.CSS_SELECTOR, "section.competition")
     assert panel.get_attribute("data-status") == "awarded"
     assert suppliers[1].name in panel.text
