@@ -33,6 +33,20 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+def ensure_database(db_url: str) -> None:
+    """Create the PostgreSQL database ``db_url`` names unless it exists."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                  {"n": url.database}).scalar():
+            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+
+
 def prepare_demo_database(
     db_url: str,
     offers: int,
@@ -44,8 +58,7 @@ def prepare_demo_database(
     The demo seeder makes ``demo_offers`` distinct offers (default: all of them); ``grow``
     then extends the table to ``offers`` rows.
     """
-    from sqlalchemy import create_engine, func, select, text
-    from sqlalchemy.engine import make_url
+    from sqlalchemy import func, select, text
     from sqlalchemy.orm import Session
 
     from mall.catalog.models import Offer
@@ -53,13 +66,7 @@ def prepare_demo_database(
     from mall.db_cli import upgrade
     from mall.demo.seed import seed_demo
 
-    url = make_url(db_url)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                  {"n": url.database}).scalar():
-            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
+    ensure_database(db_url)
     engine = make_engine(db_url)
     try:
         upgrade(db_url)  # a database seeded by an older checkout gets the new columns

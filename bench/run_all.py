@@ -22,7 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import FIGURES_PREFIX, ROOT, load_services_env
+from common import FIGURES_PREFIX, ROOT, ensure_database, load_services_env
 
 PG = "postgresql+psycopg://mall:mall@127.0.0.1:54329"
 # name → (script, documented-size arguments, quick arguments, extra environment)
@@ -41,24 +41,11 @@ BENCHES: dict[str, tuple[str, list[list[str]], list[str], dict[str, str]]] = {
 }
 
 
-def _ensure_database(url: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                  {"n": parsed.database}).scalar():
-            connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
-
-
 def run(name: str, arguments: list[str], env: dict[str, str]) -> dict[str, Any]:
     script = ROOT / "bench" / BENCHES[name][0]
     environment = {**os.environ, **{k: os.environ.get(k, v) for k, v in env.items()}}
     if "MALL_BENCH_DATABASE_URL" in env:
-        _ensure_database(environment["MALL_BENCH_DATABASE_URL"])
+        ensure_database(environment["MALL_BENCH_DATABASE_URL"])
     started = time.perf_counter()
     done = subprocess.run([sys.executable, str(script), *arguments], cwd=ROOT, env=environment,
                           capture_output=True, text=True)

@@ -1,4 +1,9 @@
-"""Orders API: cart, requisitions, approvals, competitions, purchase orders, flags, reports."""
+"""Orders API: cart, requisitions, approvals, competitions, purchase orders, flags, reports.
+
+Past 400 lines: 27 thin handlers, each a guard, ``@documented``, a load and one service call.
+They share one blueprint; the reports and flag handlers are the ones to move to their own
+module when the next endpoint comes.
+"""
 
 from __future__ import annotations
 
