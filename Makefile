@@ -11,7 +11,16 @@ WITH_SERVICES = set -a; [ -f $(SERVICES_ENV) ] && . ./$(SERVICES_ENV); set +a;
 .PHONY: install services services-stop run test test-smoke lint check-migrations browser clean bench \
         translations compile-translations
 
-install: $(STAMP) compile-translations
+AXE := node_modules/axe-core/axe.min.js
+install: $(STAMP) compile-translations $(AXE)
+
+# axe-core for the browser tests (tests/browser/conftest.py injects it into every page they
+# load): installed here from npm at the version package-lock.json pins, never fetched by a test.
+$(AXE): package.json package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq npm >/dev/null; }
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $(AXE)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Dev/test services for mall: a real OpenSearch node, a PostgreSQL cluster and localstripe.
+# Dev/test services for mall: a real OpenSearch node, a PostgreSQL cluster, localstripe and a
+# local SMTP server (aiosmtpd) that keeps every message it receives in a Maildir.
 #
 #   devservices/services.sh start|stop|status|env
 #
@@ -7,13 +8,15 @@
 # var/postgres/, and var/services.env (MALL_*=... lines; load with `set -a; . var/services.env; set +a`).
 #
 # Environment:
-#   SERVICES              which services (default "opensearch postgres localstripe")
+#   SERVICES              which services (default "opensearch postgres localstripe smtp")
 #   MALL_OPENSEARCH_URL   if set to another URL than the local node's: OpenSearch is not started, only checked
 #   MALL_DATABASE_URL     if set: PostgreSQL is not started; the URL is passed through to var/services.env
 #   OPENSEARCH_HTTP_PORT  (9200)   OPENSEARCH_JAVA_OPTS (-Xms512m -Xmx1g ...)   JAVA_HOME
 #   PG_PORT               (54329)
 #   LOCALSTRIPE_PORT      (8420)   LOCALSTRIPE_BIN / LOCALSTRIPE_PYTHON: which localstripe install to use
 #   LOCALSTRIPE_STORE     pickle file to persist localstripe's data (default: in memory only)
+#   SMTP_PORT             (8025)   SMTP_MAILDIR (var/mail): where received messages are kept
+#   SMTP_PYTHON           an interpreter with aiosmtpd (default: .venv's python)
 #   START_TIMEOUT (180 s), STOP_TIMEOUT (30 s)
 set -euo pipefail
 
@@ -24,7 +27,7 @@ VAR="$ROOT/var"
 LOG_DIR="$VAR/log"
 RUN_DIR="$VAR/run"
 ENV_FILE="$VAR/services.env"
-SERVICES="${SERVICES:-opensearch postgres localstripe}"
+SERVICES="${SERVICES:-opensearch postgres localstripe smtp}"
 START_TIMEOUT="${START_TIMEOUT:-180}"
 STOP_TIMEOUT="${STOP_TIMEOUT:-30}"
 
@@ -52,6 +55,9 @@ fi
 LS_PORT="${LOCALSTRIPE_PORT:-8420}"
 LS_URL="http://127.0.0.1:$LS_PORT"
 LS_KEY="sk_test_localstripe"
+
+SMTP_PORT="${SMTP_PORT:-8025}"
+SMTP_MAILDIR="${SMTP_MAILDIR:-$VAR/mail}"
 
 record_time() {  # NAME T0_MS: print and append to var/log/startup-times.log
   local secs
@@ -440,6 +446,65 @@ ls_status() {
   else echo "localstripe  stopped"; return 1; fi
 }
 
+# ---------------------------------------------------------------- SMTP (aiosmtpd)
+
+# The Python interpreter that has aiosmtpd (the project's venv after make install).
+smtp_python() {
+  if [[ -n "${SMTP_PYTHON:-}" ]]; then echo "$SMTP_PYTHON"; return; fi
+  if [[ -x "$ROOT/.venv/bin/python" ]] && "$ROOT/.venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+    echo "$ROOT/.venv/bin/python"; return
+  fi
+  if python3 -c 'import aiosmtpd' 2>/dev/null; then command -v python3; return; fi
+  die "smtp: aiosmtpd is not installed (make install puts it in .venv; or pip install aiosmtpd)"
+}
+
+# Healthy: the port answers with an SMTP greeting (220).
+smtp_healthy() {
+  local line=""
+  { exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT"; } 2>/dev/null || return 1
+  IFS= read -r -t 3 line <&3 || true
+  printf 'QUIT\r\n' >&3 2>/dev/null || true
+  exec 3<&- 3>&-
+  [[ "$line" == 220* ]]
+}
+
+smtp_start() {
+  local pidfile="$RUN_DIR/smtp.pid" logfile="$LOG_DIR/smtp.log" t0 pid py
+  if pid_alive "$pidfile" smtp_server.py && smtp_healthy; then
+    say "smtp: already running (pid $(cat "$pidfile")), 127.0.0.1:$SMTP_PORT -> $SMTP_MAILDIR"
+    return 0
+  fi
+  if pid_alive "$pidfile" smtp_server.py; then
+    pid="$(cat "$pidfile")"
+    wait_healthy smtp smtp_healthy "$logfile" "$pid" || return 1
+    say "smtp: running (pid $pid), 127.0.0.1:$SMTP_PORT"
+    return 0
+  fi
+  rm -f "$pidfile"
+  if smtp_healthy; then
+    die "smtp: something not started by this script answers on 127.0.0.1:$SMTP_PORT; its mail would not reach $SMTP_MAILDIR (set SMTP_PORT)"
+  fi
+  py="$(smtp_python)"
+  [[ -n "$py" && -x "$py" ]] || die "smtp: no python interpreter with aiosmtpd (got '$py')"
+  mkdir -p "$SMTP_MAILDIR"
+  t0=$(now_ms)
+  start_detached "$logfile" "$pidfile" "$py" "$ROOT/devservices/smtp_server.py" \
+    --host 127.0.0.1 --port "$SMTP_PORT" --maildir "$SMTP_MAILDIR"
+  pid="$(cat "$pidfile")"
+  wait_healthy smtp smtp_healthy "$logfile" "$pid" || return 1
+  say "smtp: started in $(record_time smtp "$t0")s (pid $pid), 127.0.0.1:$SMTP_PORT -> $SMTP_MAILDIR"
+}
+
+smtp_stop() { stop_pid smtp "$RUN_DIR/smtp.pid" smtp_server.py; }
+
+smtp_status() {
+  if smtp_healthy && pid_alive "$RUN_DIR/smtp.pid" smtp_server.py; then
+    echo "smtp         healthy    127.0.0.1:$SMTP_PORT (pid $(cat "$RUN_DIR/smtp.pid")) -> $SMTP_MAILDIR"
+  elif smtp_healthy; then
+    echo "smtp         healthy    127.0.0.1:$SMTP_PORT (not started by this script)"
+  else echo "smtp         stopped"; return 1; fi
+}
+
 # ---------------------------------------------------------------- env file
 
 # var/services.env lists what is usable now (every service, whatever SERVICES says).
@@ -464,20 +529,25 @@ write_env() {
       echo "MALL_STRIPE_SECRET_KEY=$LS_KEY"
       echo "MALL_STRIPE_WEBHOOK_SECRET=whsec_localstripe"
     fi
+    if pid_alive "$RUN_DIR/smtp.pid" smtp_server.py && smtp_healthy; then
+      echo "MALL_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT"
+      echo "MALL_SMTP_MAILDIR=$SMTP_MAILDIR"
+    fi
   } >"$tmp"
   mv -f "$tmp" "$ENV_FILE"
 }
 
 # ---------------------------------------------------------------- main
 
-for_each() {  # ACTION: run opensearch|postgres|localstripe ACTION for each selected service
+for_each() {  # ACTION: run opensearch|postgres|localstripe|smtp ACTION for each selected service
   local action="$1" s rc=0
   for s in $SERVICES; do
     case "$s" in
       opensearch) "os_$action" || rc=1 ;;
       postgres) "pg_$action" || rc=1 ;;
       localstripe) "ls_$action" || rc=1 ;;
-      *) err "unknown service '$s' in SERVICES (known: opensearch postgres localstripe)"; rc=1 ;;
+      smtp) "smtp_$action" || rc=1 ;;
+      *) err "unknown service '$s' in SERVICES (known: opensearch postgres localstripe smtp)"; rc=1 ;;
     esac
     if [[ "$action" == start && $rc -ne 0 ]]; then return 1; fi
   done
@@ -506,7 +576,7 @@ main() {
       cat "$ENV_FILE"
       ;;
     *)
-      echo "usage: SERVICES='opensearch postgres localstripe' $0 start|stop|status|env" >&2
+      echo "usage: SERVICES='opensearch postgres localstripe smtp' $0 start|stop|status|env" >&2
       exit 2
       ;;
   esac

@@ -76,7 +76,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
 # ``pages`` module the HTML blueprint ``pages``.
 API_AREAS = ("accounts", "audit", "catalog", "evaluation", "health", "joint",
              "notifications", "ocds", "openapi", "orders", "payments", "search", "standards")
-PAGE_AREAS = ("accounts", "catalog", "center", "evaluation", "home", "joint",
+PAGE_AREAS = ("accounts", "catalog", "center", "evaluation", "home", "images", "joint",
               "notifications", "orders", "punchout", "search", "standards")
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 JURISDICTIONS = ("cn-central", "us-federal")
 # Rows per committed batch of a feed on PostgreSQL's fast path (MALL_FEED_BATCH_ROWS): a
@@ -114,8 +115,17 @@ class Config:
     # The ocid prefix of every published contracting process (OCDS open data, mall.ocds):
     # "ocds-" and the six characters registered with the Open Contracting Partnership.
     ocds_prefix: str = "ocds-mall01"
+    # Notifications are also e-mailed by the worker through this SMTP server
+    # (smtp://[user:password@]host:port, smtps:// for TLS, ?starttls=1 to upgrade); empty:
+    # no e-mail at all (notifications are still made and shown in the inbox).
+    smtp_url: str = ""
+    mail_from: str = "noreply@mall.localhost"
+    # Where the site is reached from outside: the links in e-mails start with it.
+    base_url: str = "http://127.0.0.1:5000"
     testing: bool = False
     feed_batch_rows: int = DEFAULT_FAST_BATCH_ROWS
+    # Feed image URLs on private or loopback addresses are refused (SSRF) unless this is set.
+    image_fetch_allow_private: bool = False
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Config:
@@ -152,6 +162,10 @@ class Config:
                 sme_reservation_fallback=get("SME_RESERVATION_FALLBACK", ""),
                 ocds_prefix=get("OCDS_PREFIX", cls.ocds_prefix).strip(),
                 feed_batch_rows=int(get("FEED_BATCH_ROWS", cls.feed_batch_rows)),
+                smtp_url=get("SMTP_URL", "").strip(),
+                mail_from=get("MAIL_FROM", cls.mail_from).strip(),
+                base_url=get("BASE_URL", cls.base_url).strip().rstrip("/"),
+                image_fetch_allow_private=_flag(get("IMAGE_FETCH_ALLOW_PRIVATE", "false")),
                 accountability_thresholds=get("ACCOUNTABILITY_THRESHOLDS",
                                               ACCOUNTABILITY_DEFAULTS),
             )
@@ -175,6 +189,11 @@ class Config:
         if not re.fullmatch(r"[A-Za-z0-9-]{1,40}", config.ocds_prefix):
             raise ConfigError("MALL_OCDS_PREFIX must be letters, digits and hyphens (like "
                               f"ocds-mall01), not {config.ocds_prefix!r}")
+        if config.smtp_url and urlsplit(config.smtp_url).scheme not in ("smtp", "smtps"):
+            raise ConfigError("MALL_SMTP_URL must be smtp://host:port or smtps://host:port, "
+                              f"not {config.smtp_url!r}")
+        if urlsplit(config.base_url).scheme not in ("http", "https"):
+            raise ConfigError(f"MALL_BASE_URL must be an http(s) URL, not {config.base_url!r}")
         return config
 
     @property

@@ -19,6 +19,7 @@ from mall.catalog.models import (
 from mall.db import Base
 from mall.evaluation.models import Expert, ExpertConflict, PanelDraw, PanelMember
 from mall.idempotency import IdempotencyKey
+from mall.images.models import ImageThumbnail, StoredImage
 from mall.jobs.models import Job, PeriodicTask
 from mall.joint.models import JointCommitment, JointPurchase
 from mall.notifications.models import Notification
@@ -63,6 +64,7 @@ __all__ = [
     "Flag",
     "GatewayEvent",
     "IdempotencyKey",
+    "ImageThumbnail",
     "ItemCeiling",
     "Job",
     "JointCommitment",
@@ -88,6 +90,7 @@ __all__ = [
     "Requisition",
     "RequisitionLine",
     "Standard",
+    "StoredImage",
     "User",
     "UserRole",
 ]

@@ -5,6 +5,8 @@
 - OpenSearch (``MALL_OPENSEARCH_URL``): each test module gets a fresh index behind its own
   alias, deleted afterwards.
 - localstripe (``MALL_STRIPE_API_BASE``).
+- the local SMTP server (``MALL_SMTP_URL``), which keeps what it receives in a Maildir
+  (``MALL_SMTP_MAILDIR``): the ``mailbox`` fixture reads it.
 
 ``MALL_TEST_DATABASE_URL=sqlite:///...`` runs the suite on SQLite; tests marked
 ``postgres_only`` are then skipped (``make test`` runs the ``smoke`` subset that way).
@@ -230,3 +232,22 @@ def browser() -> Iterator[Any]:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture(scope="session")
+def smtp_maildir(base_config: Config) -> Path:
+    """The real local SMTP server's Maildir (``make services`` starts the server)."""
+    import smtplib
+
+    maildir = os.environ.get("MALL_SMTP_MAILDIR", "")
+    if not base_config.smtp_url or not maildir:
+        pytest.exit("MALL_SMTP_URL and MALL_SMTP_MAILDIR are not set: run `make services` "
+                    "(or `make test`), which starts the local SMTP server", returncode=3)
+    from mall.notifications.mail import SmtpServer
+
+    try:
+        SmtpServer.from_url(base_config.smtp_url).connect(timeout=5).quit()
+    except (OSError, smtplib.SMTPException) as exc:
+        pytest.exit(f"the SMTP server at {base_config.smtp_url} is not reachable ({exc}); "
+                    "run `make services`", returncode=3)
+    return Path(maildir)

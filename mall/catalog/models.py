@@ -275,6 +275,12 @@ class Offer(Base):
     # Bumped on every change; the index uses it as an external version so an older event
     # can never overwrite a newer document.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The offer's picture (mall.images, keyed by content hash); a feed's image URL is
+    # fetched by the worker, and the last failure is kept here for the supplier to see.
+    image_hash: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("images.hash", ondelete="SET NULL"), index=True)
+    image_url: Mapped[str | None] = mapped_column(String(2000))
+    image_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

@@ -272,6 +272,13 @@ class OfferSchema(_OfferContentSchema):
     category_code = fields.String()
     product_id = fields.Integer(allow_none=True)
     updated_at = timestamp(allow_none=True)
+    image_hash = fields.String(allow_none=True, metadata={
+        "description": "SHA-256 of the offer's picture; thumbnails at "
+                       "/images/{image_hash}/96.webp and /320.webp"})
+    image_url = fields.String(allow_none=True, metadata={
+        "description": "the feed's image URL, fetched by the worker"})
+    image_error = fields.String(allow_none=True, metadata={
+        "description": "why the last fetch of image_url failed"})
 
 
 class _OfferSupplierSchema(AnswerSchema):
@@ -313,6 +320,8 @@ class PublicOfferSchema(_OfferContentSchema):
     agreement = fields.Nested(_OfferAgreementSchema)
     category = fields.Nested(_OfferCategorySchema)
     price_history = fields.List(fields.Nested(_PricePointSchema))
+    image_hash = fields.String(allow_none=True, metadata={
+        "description": "thumbnails at /images/{image_hash}/96.webp and /320.webp"})
 
 
 class _ProductSchema(AnswerSchema):
@@ -328,6 +337,13 @@ class ProductOffersSchema(AnswerSchema):
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
+
+
+class OfferImageUploadSchema(Schema):
+    """The picture itself as the body (image/jpeg, image/png, image/webp, image/gif), or a
+    multipart form with the file in ``image``; at most 5 MB and 40 million pixels."""
+
+    image = fields.Raw(metadata={"type": "string", "format": "binary"})
 
 
 class _SupplierRefSchema(AnswerSchema):

@@ -81,6 +81,9 @@ def offer_json(offer: Offer) -> dict[str, Any]:
         "product_id": offer.product_id,
         **_offer_content(offer),
         "updated_at": offer.updated_at.isoformat() if offer.updated_at else None,
+        "image_hash": offer.image_hash,
+        "image_url": offer.image_url,
+        "image_error": offer.image_error,
     }
 
 
@@ -98,6 +101,7 @@ def public_offer_json(offer: Offer,
         "sku": offer.sku,
         **_offer_content(offer),
         "in_stock": offer.stock > 0,
+        "image_hash": offer.image_hash,
         "supplier": {"id": offer.supplier.id, "name": offer.supplier.name,
                      "size": offer.supplier.size, "sme": offer.supplier.is_sme},
         "agreement": {"id": offer.agreement.id, "number": offer.agreement.number,

@@ -18,6 +18,7 @@ from mall.accounts.permissions import (
 )
 from mall.apidoc import documented, page_of
 from mall.catalog.feeds.applying import stored_report
+from mall.catalog.feeds.parsing import UnsupportedFeedType as UnsupportedMediaType
 from mall.catalog.feeds.queued import import_upload
 from mall.catalog.models import (
     Agreement,
@@ -43,6 +44,7 @@ from mall.catalog.schemas import (
     FeedReportSchema,
     FeedRowSchema,
     OfferFieldsSchema,
+    OfferImageUploadSchema,
     OfferListQuerySchema,
     OfferPatchSchema,
     OfferSchema,
@@ -61,17 +63,19 @@ from mall.catalog.serializers import (
     price_review_json,
     public_offer_json,
 )
-from mall.catalog.services import agreements, categories, offers, prices
+from mall.catalog.services import agreements, categories, images, offers, prices
 from mall.catalog.services.writes import today
 from mall.catalog.visibility import is_visible
 from mall.db import db
 from mall.errors import BadRequest, NotFound
-from mall.http import FEED_BODY_LIMIT, accepts_body, json_body, load, page_args, paginate
+from mall.http import FEED_BODY_LIMIT, MB, accepts_body, json_body, load, page_args, paginate
 from mall.money import money
 
 api = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
 
 _OFFER_STATUSES = {s.value for s in OfferStatus}
+# An image's 5 MB and a multipart envelope; the image itself is checked by mall.images.
+IMAGE_BODY_LIMIT = 6 * MB
 
 
 def _optional_body() -> Any:
@@ -262,6 +266,34 @@ def delist_offer(sku: str, user: User) -> Any:
     offer = offers.delist_offer(session, user.organization, user, sku)
     session.commit()
     return offer_json(offer)
+
+
+@api.put("/supplier/offers/<sku>/image")
+@documented(body=OfferImageUploadSchema, responses={200: OfferSchema},
+            body_types=("image/jpeg", "image/png", "image/webp", "image/gif",
+                        "multipart/form-data"), errors=[413, 415, 422])
+@accepts_body(IMAGE_BODY_LIMIT)
+@api_guard(Role.supplier_admin, kinds=SUPPLIER)
+def put_offer_image(sku: str, user: User) -> Any:
+    """Give one of your offers its picture; stored once per content, thumbnails made."""
+    session = db.session()
+    offer = images.set_offer_image(session, user.organization, user, sku, _image_body())
+    session.commit()
+    return offer_json(offer)
+
+
+def _image_body() -> bytes:
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("image")
+        if upload is None:
+            raise BadRequest("Send the picture in the form field 'image'.",
+                             code="image_missing")
+        return bytes(upload.read())
+    if not request.mimetype.startswith("image/"):
+        raise UnsupportedMediaType(
+            "Send the picture as image/jpeg, image/png, image/webp or image/gif, or as "
+            "multipart/form-data.", details={"content_type": request.mimetype})
+    return request.get_data(cache=False)
 
 
 @api.post("/supplier/feeds")

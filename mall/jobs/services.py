@@ -10,6 +10,7 @@ and the next claim takes the job again, which resumes from what it had committed
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,29 +46,45 @@ def _runnable(now: datetime) -> Any:
     )
 
 
+def claim_rows(session: Session, model: Any, due: Any, order_by: Sequence[Any],
+               values: dict[str, Any], limit: int, want: int | None = None) -> list[Any]:
+    """Claim due rows of ``model`` for this caller: the ids of those it won.
+
+    Up to ``limit`` candidates are read (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
+    workers do not queue behind each other); each is taken by one UPDATE that checks
+    ``due`` again, so two callers never both win a row, on SQLite too. Stops after ``want``
+    wins. The caller commits (or rolls back when nothing was won).
+    """
+    query = select(model.id).where(due).order_by(*order_by).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    won: list[Any] = []
+    for row_id in list(session.scalars(query)):
+        claimed = session.execute(
+            update(model).where(model.id == row_id, due).values(**values)
+            .execution_options(synchronize_session=False))
+        if getattr(claimed, "rowcount", 0) == 1:
+            won.append(row_id)
+            if want is not None and len(won) >= want:
+                break
+    return won
+
+
 def claim(session: Session, worker: str, lease: timedelta = DEFAULT_LEASE,
           kinds: tuple[str, ...] | None = None, now: datetime | None = None) -> Job | None:
     """Take the oldest runnable job for ``worker`` and commit the claim; None when idle."""
     now = now or utcnow()
-    query = select(Job.id).where(_runnable(now)).order_by(Job.id).limit(5)
-    if kinds:
-        query = query.where(Job.kind.in_(kinds))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    candidates = list(session.scalars(query))
-    for job_id in candidates:
-        claimed = session.execute(
-            update(Job).where(Job.id == job_id, _runnable(now))
-            .values(status=JobStatus.running, locked_by=worker, locked_until=now + lease,
-                    attempts=Job.attempts + 1, started_at=now)
-            .execution_options(synchronize_session=False))
-        if getattr(claimed, "rowcount", 0) == 1:
-            session.commit()
-            job = session.get(Job, job_id, populate_existing=True)
-            assert job is not None  # just claimed in this session
-            return job
-    session.rollback()
-    return None
+    due = _runnable(now) if not kinds else and_(_runnable(now), Job.kind.in_(kinds))
+    won = claim_rows(session, Job, due, [Job.id],
+                     dict(status=JobStatus.running, locked_by=worker, locked_until=now + lease,
+                          attempts=Job.attempts + 1, started_at=now), limit=5, want=1)
+    if not won:
+        session.rollback()
+        return None
+    session.commit()
+    job = session.get(Job, won[0], populate_existing=True)
+    assert job is not None  # just claimed in this session
+    return job
 
 
 def heartbeat(session: Session, job: Job, worker: str,

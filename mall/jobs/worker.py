@@ -1,13 +1,15 @@
 """``mall worker``: drains the outbox, runs queued jobs and the periodic schedule.
 
-One loop, three kinds of work, in this order each round:
+One loop, four kinds of work, in this order each round:
 
 1. the outbox, into the search index (``indexer.sync``), so a change is searchable within a
    poll interval (0.5 s by default);
 2. periodic tasks that are due (expiry, supplier price refresh, index verify and repair,
    pruning, lifting suspensions that ended), each claimed through ``periodic_tasks`` so
    several workers run each once;
-3. one queued job (a large feed import), claimed with a lease it renews after every batch.
+3. one queued job (a large feed import), claimed with a lease it renews after every batch;
+4. notifications' e-mails that are due (``mall.notifications.mail``; with ``MALL_SMTP_URL``),
+   claimed like jobs, each sent once and retried with backoff when SMTP fails.
 
 Several workers on several hosts share the work; a worker killed at any point loses
 nothing: its uncommitted batch rolls back and its job's lease runs out, then another worker
@@ -70,6 +72,7 @@ class Worker:
     # Which kinds of work this worker does (all, unless a deployment splits them).
     drain: bool = True
     periodic: bool = True
+    mail: bool = True
     stopping: bool = False
     _client: OpenSearch | None = None
     _outbox_failures: int = 0
@@ -106,11 +109,12 @@ class Worker:
         log.info("worker %s: stopped", self.name)
 
     def round(self) -> bool:
-        """One pass over the three kinds of work; True when any of them did something."""
+        """One pass over the four kinds of work; True when any of them did something."""
         session = db.session()
         busy = self.drain and self.drain_outbox(session)
         busy = (self.periodic and self.run_periodic(session)) or busy
         busy = self.run_one_job(session) or busy
+        busy = (self.mail and self.send_mail(session)) or busy
         return busy
 
     def _sleep(self, seconds: float) -> None:
@@ -214,6 +218,17 @@ class Worker:
                  time.monotonic() - started, job.attempts)
         return True
 
+    def send_mail(self, session: Session) -> bool:
+        """Notifications' due e-mails (after their transactions committed, never in one)."""
+        from mall.notifications.mail import send_due
+
+        try:
+            return send_due(session, self.app.config["MALL"]).busy
+        except Exception:  # the database, not SMTP (whose failures are per mail): next round
+            session.rollback()
+            log.exception("mail: round failed")
+            return False
+
     def batch_boundary(self, session: Session, job: Job) -> None:
         """Called by long jobs after each committed step: renew the lease, honour a stop."""
         if not jobs.heartbeat(session, job, self.name, self.lease):
@@ -238,8 +253,18 @@ def _feed_import(worker: Worker, session: Session, job: Job, final: bool) -> Non
                    on_batch=lambda: worker.batch_boundary(session, job), final_attempt=final)
 
 
+def _offer_image(worker: Worker, session: Session, job: Job, final: bool) -> None:
+    """Fetch a feed's image URL for an offer (queued by the import, after its commit)."""
+    from mall.catalog.services.images import run_image_fetch
+
+    outcome = run_image_fetch(session, int(job.payload["offer_id"]), str(job.payload["url"]),
+                              allow_private=worker.app.config["MALL"].image_fetch_allow_private)
+    log.info("job %s offer_image: offer %s %s", job.id, job.payload["offer_id"], outcome)
+
+
 HANDLERS: dict[str, Callable[[Worker, Session, Job, bool], None]] = {
     "feed_import": _feed_import,
+    "offer_image": _offer_image,
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from contextlib import suppress
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from mall.i18n import N_, gettext
 from mall.timezones import local_time
@@ -50,8 +51,9 @@ MESSAGES: dict[str, str] = {
 }
 
 
-def render(kind: str, params: dict[str, Any]) -> str:
-    """The message in the current language; an unknown kind (an older row) shows its key."""
+def render(kind: str, params: dict[str, Any], zone: ZoneInfo | None = None) -> str:
+    """The message in the current language, times in ``zone`` (default: the reader's); an
+    unknown kind (an older row) shows its key."""
     msgid = MESSAGES.get(kind)
     if msgid is None:
         return kind
@@ -59,7 +61,7 @@ def render(kind: str, params: dict[str, Any]) -> str:
     for name in TIMES:
         if isinstance(values.get(name), str) and values[name]:
             with suppress(ValueError):  # not a time after all: shown as stored
-                values[name] = local_time(datetime.fromisoformat(values[name]))
+                values[name] = local_time(datetime.fromisoformat(values[name]), zone)
     try:
         return str(gettext(msgid, **values))
     except (KeyError, ValueError, TypeError):  # a parameter missing from an older row

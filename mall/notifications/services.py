@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, cast
 
+from flask import current_app, has_app_context
 from flask_login import current_user
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
@@ -64,11 +65,19 @@ def center_admins(session: Session) -> list[int]:
 
 def notify(session: Session, event: AuditEvent, recipients: Iterable[int], kind: str,
            params: dict[str, Any], link: str | None = None) -> None:
-    """One notification for each recipient but the event's actor."""
+    """One notification for each recipient but the event's actor; with SMTP configured, each
+    is also due to be e-mailed by the worker once this transaction commits (never here)."""
+    mail_due = utcnow() if mail_enabled() else None
     for user_id in sorted(set(recipients) - {event.actor_user_id}):
         session.add(Notification(recipient_id=user_id, kind=kind,
                                  target_type=event.target_type, target_id=event.target_id,
-                                 link=link, params=params, created_at=event.occurred_at))
+                                 link=link, params=params, created_at=event.occurred_at,
+                                 mail_due_at=mail_due, mail_attempts=0))
+
+
+def mail_enabled() -> bool:
+    """True when the running app has an SMTP server to send notifications through."""
+    return has_app_context() and bool(current_app.config["MALL"].smtp_url)
 
 
 def _actor_name(session: Session, event: AuditEvent) -> str:

@@ -6,7 +6,8 @@ import uuid
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from mall.accounts.permissions import optional_auth, optional_user, purchaser_regions
 from mall.catalog.models import Offer
@@ -16,7 +17,7 @@ from mall.errors import ApiError, NotFound
 from mall.i18n import current_language, in_language
 from mall.i18n import lazy_gettext as _l
 from mall.labels import label
-from mall.search.schemas import SORTS
+from mall.search.schemas import MAX_PER_PAGE, MAX_RESULT_WINDOW, SORTS
 from mall.search.views import run_search
 
 pages = Blueprint("search_pages", __name__)
@@ -25,14 +26,48 @@ pages = Blueprint("search_pages", __name__)
 @pages.get("/search")
 @optional_auth
 def search_page() -> Any:
+    # Page numbers a person typed are made valid, then checked against the total once it is
+    # known: one redirect at most, to the page they can reach (never "page 100 of 20").
+    args, changed = clamped_page_args(request.args)
     try:
-        results, error = run_search(request.args), None
+        results, error = run_search(args), None
     except ApiError as exc:
         results, error = None, exc
+    if results is not None and results["page"] > 1:
+        last = last_page(results["total"], results["per_page"])
+        if results["page"] > last:
+            args, changed = MultiDict(with_args(args, page=last if last > 1 else None)), True
+    if changed:
+        return redirect(url_for("search_pages.search_page", **args.to_dict(flat=False)))
     status = error.status if error else 200
     return render_template("search/results.html", results=results, error=error,
                            args=request.args, sorts=SORTS,
                            chips=active_filters(request.args, results)), status
+
+
+def _int_arg(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def clamped_page_args(args: Any) -> tuple[Any, bool]:
+    """People's page numbers, made valid: non-numeric or below 1 is 1, beyond the paging
+    window the window's last page. Returns the arguments and whether anything changed."""
+    if "page" not in args and "per_page" not in args:
+        return args, False
+    per_page = min(max(_int_arg(args.get("per_page"), 20), 1), MAX_PER_PAGE)
+    page = min(max(_int_arg(args.get("page"), 1), 1), max(MAX_RESULT_WINDOW // per_page, 1))
+    changes: dict[str, Any] = with_args(args, page=page if page > 1 else None,
+                                        per_page=per_page if "per_page" in args else None)
+    fixed: MultiDict[str, str] = MultiDict(changes)
+    return fixed, fixed.to_dict(flat=False) != args.to_dict(flat=False)
+
+
+def last_page(total: int, per_page: int) -> int:
+    """The last page a person can reach (at least 1, within the paging window)."""
+    return max(1, min((total + per_page - 1) // per_page, MAX_RESULT_WINDOW // per_page))
 
 
 @pages.get("/offers/<int:offer_id>")

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from selenium.webdriver.common.by import By
 
+from tests.browser.axe import assert_accessible
 from tests.factories.accounts import PASSWORD
 
 
@@ -27,6 +28,7 @@ def log_in(browser: Any, live_server: str, email: str, name: str) -> None:
     browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
     # wait for the landing page, so the next navigation starts logged in
     assert name in browser.find_element(By.CSS_SELECTOR, "nav.user span.who").text
+    assert_accessible(browser)
 
 
 def click_and_wait(browser: Any, element: Any, timeout: float = 15) -> None:
@@ -41,3 +43,13 @@ def click_and_wait(browser: Any, element: Any, timeout: float = 15) -> None:
     old = browser.find_element(By.TAG_NAME, "html")
     element.click()
     WebDriverWait(browser, timeout).until(expected_conditions.staleness_of(old))
+    # every page a test loads by a click is checked by axe-core too
+    browser.find_element(By.TAG_NAME, "main")
+    assert_accessible(browser)
+
+
+def visit(browser: Any, url: str) -> None:
+    """Load a page and check it with axe-core (no serious or critical violation)."""
+    browser.get(url)
+    browser.find_element(By.TAG_NAME, "main")
+    assert_accessible(browser)

@@ -40,6 +40,7 @@ from mall.catalog.feeds.report import REPORT_ERRORS, FeedReport
 from mall.catalog.feeds.withdrawal import currency_check, withdraw_offer, withdrawal_check
 from mall.catalog.models import FeedImport, FeedImportError, FeedImportStatus, Offer
 from mall.catalog.serializers import feed_error_json
+from mall.catalog.services.images import queue_image_fetches
 from mall.catalog.services.offers import (
     ProductCache,
     apply_checked_offer,
@@ -88,6 +89,7 @@ class _Importer(FastBatches):
         self.share = review_share()
         self.today = today()
         self.pending_errors: list[dict[str, Any]] = []
+        self.image_urls: dict[str, str] = {}
         # The last data row handled so far; committed with each batch as the resume point.
         self.through_row = feed.resume_after_row
         self.fast = use_fast_path(session, supplier)
@@ -148,6 +150,9 @@ class _Importer(FastBatches):
         self._count(True)
 
     def _flush_report(self) -> None:
+        if self.image_urls:
+            queue_image_fetches(self.session, self.supplier.id, self.image_urls)
+            self.image_urls = {}
         self.session.add_all(
             FeedImportError(feed_import_id=self.feed.id, row=e["row"],
                             sku=(e["sku"] or None) and str(e["sku"])[:64], field=e["field"][:100],
@@ -162,6 +167,12 @@ class _Importer(FastBatches):
 
     def batch(self, records: list[Record], through_row: int) -> None:
         """Apply and commit one batch; ``through_row`` is the last row read before it."""
+        # Image URLs are not offer fields: taken out here, queued for the worker with the
+        # batch's commit (``_flush_report``), fetched after it.
+        for record in records:
+            url = record.raw.pop("image_url", None)
+            if isinstance(url, str) and url.strip() and record.sku:
+                self.image_urls[record.sku] = url.strip()
         if self.fast:
             self.fast_batch(records, through_row)
         else:

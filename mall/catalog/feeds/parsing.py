@@ -48,7 +48,7 @@ XML_TYPES = {"application/xml", "text/xml"}
 REQUIRED_COLUMNS = ("sku", "agreement_number", "lot_code", "category_code", "title", "brand",
                     "model", "unit", "price", "stock", "lead_time_days", "regions",
                     "valid_until")
-OPTIONAL_COLUMNS = ("title_en", "gtin", "attributes", "description")
+OPTIONAL_COLUMNS = ("title_en", "gtin", "attributes", "description", "image_url")
 
 
 class UnsupportedFeedType(ApiError):

@@ -1,0 +1,1 @@
+"""Product images: validated uploads stored once per content hash, with thumbnails."""
