@@ -112,6 +112,12 @@ def thumbnail_bytes(session: Session, image_hash: str, size: int) -> bytes | Non
 
 class FetchRefused(BadRequest):
     code = "image_fetch_failed"
+    # True when the same fetch may work later (network trouble, 5xx, 429): worth a retry.
+    transient = False
+
+
+class FetchFailed(FetchRefused):
+    transient = True
 
 
 def _checked_address(host: str, port: int, allow_private: bool) -> str:
@@ -177,10 +183,12 @@ def fetch_image(url: str, allow_private: bool = False, timeout: float = FETCH_TI
         if 300 <= response.status < 400:
             raise FetchRefused("The image URL redirects; give the final address.")
         if response.status != 200:
-            raise FetchRefused(f"The image URL answered HTTP {response.status}.")
+            busy = response.status >= 500 or response.status == 429
+            raise (FetchFailed if busy else FetchRefused)(
+                f"The image URL answered HTTP {response.status}.")
         data: bytes = response.read(max_bytes + 1)
     except (http.client.HTTPException, OSError) as exc:
-        raise FetchRefused(f"The image URL could not be fetched ({exc}).") from None
+        raise FetchFailed(f"The image URL could not be fetched ({exc}).") from None
     finally:
         connection.close()
     if len(data) > max_bytes:

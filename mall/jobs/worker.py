@@ -258,7 +258,8 @@ def _offer_image(worker: Worker, session: Session, job: Job, final: bool) -> Non
     from mall.catalog.services.images import run_image_fetch
 
     outcome = run_image_fetch(session, int(job.payload["offer_id"]), str(job.payload["url"]),
-                              allow_private=worker.app.config["MALL"].image_fetch_allow_private)
+                              allow_private=worker.app.config["MALL"].image_fetch_allow_private,
+                              final_attempt=final)
     log.info("job %s offer_image: offer %s %s", job.id, job.payload["offer_id"], outcome)
 
 

@@ -18,7 +18,7 @@ from mall.catalog.models import Offer
 from mall.catalog.services.offers import own_offer
 from mall.catalog.services.writes import offer_snapshot, record_change
 from mall.errors import ApiError
-from mall.images.services import fetch_image, store_image
+from mall.images.services import FetchRefused, fetch_image, store_image
 from mall.jobs.services import enqueue
 
 IMAGE_JOB = "offer_image"
@@ -54,22 +54,33 @@ def queue_image_fetches(session: Session, supplier_id: int, urls: Mapping[str, s
     return queued
 
 
-def run_image_fetch(session: Session, offer_id: int, url: str, allow_private: bool) -> str:
-    """The worker's job: fetch, check, store and attach; a failure is recorded on the
-    offer (committed), never raised, so the job does not retry a bad URL forever."""
+def run_image_fetch(session: Session, offer_id: int, url: str, allow_private: bool,
+                    final_attempt: bool = True) -> str:
+    """The worker's job: fetch, check, store and attach. A failure that may pass (network
+    trouble, the server busy) is raised so the job queue retries it with backoff; any other,
+    or on the last attempt, is recorded on the offer (committed), so a bad URL is not
+    retried forever."""
     offer = session.get(Offer, offer_id)
     if offer is None or offer.image_url != url:
         return "superseded"  # the offer is gone or a later feed named another URL
     try:
         image = store_image(session, fetch_image(url, allow_private=allow_private))
-    except ApiError as exc:  # refused fetch, not an image, too large
-        session.rollback()
-        offer = session.get_one(Offer, offer_id)
-        offer.image_error = exc.message[:2000]
-        session.commit()
-        return f"failed: {exc.message}"
+    except FetchRefused as exc:
+        if exc.transient and not final_attempt:
+            raise
+        return _record_failure(session, offer_id, exc)
+    except ApiError as exc:  # not an image, too large
+        return _record_failure(session, offer_id, exc)
     before = offer_snapshot(offer)
     offer.image_hash, offer.image_error = image.hash, None
     record_change(session, offer, None, "offer.image", before)
     session.commit()
     return "stored"
+
+
+def _record_failure(session: Session, offer_id: int, exc: ApiError) -> str:
+    session.rollback()
+    offer = session.get_one(Offer, offer_id)
+    offer.image_error = exc.message[:2000]
+    session.commit()
+    return f"failed: {exc.message}"
