@@ -6,6 +6,7 @@ import re
 
 from flask import Blueprint, Response, abort, request, url_for
 
+from mall.accounts.permissions import public
 from mall.db import db
 from mall.images.services import THUMBNAIL_SIZES, thumbnail_bytes
 
@@ -17,6 +18,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 @pages.get("/images/<image_hash>/<int:size>.webp")
+@public  # offer pictures are as public as the catalogue
 def thumbnail(image_hash: str, size: int) -> Response:
     if not _HASH.fullmatch(image_hash) or size not in THUMBNAIL_SIZES:
         abort(404)

@@ -25,6 +25,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.header import Header
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formataddr, formatdate
@@ -83,7 +84,7 @@ def compose(notification: Notification, user: User, config: Config) -> EmailMess
             lang=lang, site=site, message=message, link=link, inbox=inbox)
     mail = EmailMessage(policy=SMTP_POLICY)
     subject = f"[{site}] {message}"
-    mail["Subject"] = subject if len(subject) <= 150 else subject[:149] + "…"
+    set_subject(mail, subject if len(subject) <= 150 else subject[:149] + "…")
     mail["From"] = config.mail_from
     mail["To"] = formataddr((user.name, user.email))
     mail["Date"] = formatdate(usegmt=True)
@@ -96,6 +97,17 @@ def compose(notification: Notification, user: User, config: Config) -> EmailMess
     # After the parts: making the message multipart moves Content-* headers into a part.
     mail["Content-Language"] = "zh-CN" if lang == "zh" else lang
     return mail
+
+
+def set_subject(mail: EmailMessage, subject: str) -> None:
+    """The Subject, encoded and folded here rather than by the email package, whose folder
+    can turn the space before a fold into the folding white space between two encoded
+    words, which readers drop ("#1 被" arrives as "#1被"). Here every character is inside
+    an encoded word (or, when all ASCII, folded at spaces after the name, never before the
+    first word); the folded lines are stored as they are."""
+    charset = "us-ascii" if subject.isascii() else "utf-8"
+    mail.set_raw("Subject", Header(subject, charset, header_name="Subject").encode(
+        linesep="\r\n"))
 
 
 # --- SMTP -----------------------------------------------------------------------------------

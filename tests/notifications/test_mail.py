@@ -7,7 +7,9 @@ from __future__ import annotations
 import mailbox
 from collections.abc import Callable
 from datetime import timedelta
+from email import message_from_bytes
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.policy import default as default_policy
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from mall.config import Config
 from mall.db import utcnow
 from mall.jobs.worker import Worker
 from mall.notifications import mail
+from mall.notifications.mail import set_subject
 from mall.notifications.models import Notification
 from tests.factories.accounts import approval_limits
 from tests.orders.conftest import World
@@ -87,7 +90,7 @@ def test_the_worker_mails_a_notification_after_the_request_in_chinese(
     assert message["Delivered-To"] == world.buyer.email
     assert world.buyer.email in message["To"]
     rid = notification.params["requisition_id"]
-    assert _subject(message) == (f"[政府采购电子卖场] 采购申请 #{rid}被 "
+    assert _subject(message) == (f"[政府采购电子卖场] 采购申请 #{rid} 被 "
                                  f"{world.approvers[1].name} 驳回：预算不足")
     assert message["Content-Language"] == "zh-CN"
     text = message.get_body(("plain",)).get_content()
@@ -174,3 +177,19 @@ def test_without_smtp_notifications_are_made_but_not_mailed(
         app.config["MALL"] = config
     assert notification.mail_due_at is None and notification.mailed_at is None
     assert mail.claim(world.session, utcnow() + timedelta(days=1)) == []
+
+
+@pytest.mark.parametrize("subject", [
+    # the email package alone lost the space after "#1" in this one
+    "[政府采购电子卖场] 采购申请 #1 被 Test User 4 驳回：预算不足",
+    "[政府采购电子卖场] 采购申请 #21 被 王小明 驳回：" + "预算不足" * 12,
+    "[Government e-Mall] Requisition #1 was rejected by Test User 4: over budget",
+    "[Government e-Mall] " + "Requisition #1 was rejected by Test User 4: over budget. " * 3,
+])
+def test_subjects_arrive_exactly_as_written(subject: str) -> None:
+    mail = EmailMessage(policy=SMTP_POLICY)
+    set_subject(mail, subject)
+    mail.set_content("body")
+    wire = mail.as_bytes()
+    assert all(len(line) <= 78 for line in wire.split(b"\r\n"))
+    assert message_from_bytes(wire, policy=default_policy)["Subject"] == subject
