@@ -18,9 +18,8 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import closing
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import IO, Any
 
 from sqlalchemy import func, select
@@ -30,7 +29,6 @@ from sqlalchemy.orm import Session
 from mall.accounts.models import Organization, User
 from mall.audit import services as audit
 from mall.catalog.feeds.fastpath.importer import FastBatches, fast_path_applies
-from mall.catalog.feeds.fastpath.shape import Row, Shaper, Unknown
 from mall.catalog.feeds.parsing import (
     Record,
     choose_encoding,
@@ -38,7 +36,6 @@ from mall.catalog.feeds.parsing import (
     feed_format,
     read_records,
 )
-from mall.catalog.feeds.readahead import read_ahead
 from mall.catalog.feeds.report import REPORT_ERRORS, FeedReport
 from mall.catalog.feeds.withdrawal import currency_check, withdraw_offer, withdrawal_check
 from mall.catalog.models import FeedImport, FeedImportError, FeedImportStatus, Offer
@@ -168,15 +165,18 @@ class _Importer(FastBatches):
         self.feed.rows_superseded = self.report.rows_superseded
         self.feed.resume_after_row = self.through_row
 
-    def batch(self, batch: Batch) -> None:
+    def batch(self, records: list[Record], through_row: int) -> None:
         """Apply and commit one batch; ``through_row`` is the last row read before it."""
-        # Image URLs are not offer fields: taken out while reading, queued for the worker
-        # with the batch's commit (``_flush_report``), fetched after it.
-        self.image_urls.update(batch.image_urls)
+        # Image URLs are not offer fields: taken out here, queued for the worker with the
+        # batch's commit (``_flush_report``), fetched after it.
+        for record in records:
+            url = record.raw.pop("image_url", None)
+            if isinstance(url, str) and url.strip() and record.sku:
+                self.image_urls[record.sku] = url.strip()
         if self.fast:
-            self.fast_batch(batch.records, batch.through_row, batch.shapes)
+            self.fast_batch(records, through_row)
         else:
-            self.simple_batch(batch.records, batch.through_row)
+            self.simple_batch(records, through_row)
 
     def simple_batch(self, records: list[Record], through_row: int) -> None:
         """One batch through the single upsert's code path, row by row."""
@@ -235,56 +235,6 @@ class _Importer(FastBatches):
         self._error(record, problem("sku", "superseded",
                                     f"Row {last_row} has the same SKU; the last row wins, "
                                     f"this one was not applied."))
-
-
-@dataclass
-class Superseded:
-    """A row whose SKU a later row repeats: reported, not applied."""
-
-    record: Record
-    wins: int
-
-
-@dataclass
-class Batch:
-    """Rows to apply together, with what was worked out for them while reading ahead."""
-
-    records: list[Record]
-    through_row: int  # the last row read, superseded ones included: the resume point
-    last: bool = False
-    image_urls: dict[str, str] = field(default_factory=dict)
-    shapes: dict[int, Row | None] = field(default_factory=dict)  # the fast path's rows
-
-
-def feed_events(prepared: PreparedFeed, resume_after: int, rows_per_batch: int,
-                shaper: Shaper | None) -> Iterator[Superseded | Batch]:
-    """The feed's rows as batches and superseded rows, in file order; touches no database,
-    so it can run ahead on a thread (``readahead``). With a fast-path ``shaper``, each row's
-    staging tuple is worked out here too when its category is already known."""
-    records: list[Record] = []
-    batch = Batch(records, resume_after)
-    for record in read_records(prepared.spool, prepared.format, prepared.encoding):
-        if record.row <= resume_after:
-            continue  # applied by an earlier, interrupted run
-        batch.through_row = record.row
-        wins = prepared.last_row.get(hash(record.sku)) if record.sku else None
-        if wins is not None and wins != record.row:
-            yield Superseded(record, wins)
-            continue
-        url = record.raw.pop("image_url", None)
-        if isinstance(url, str) and url.strip() and record.sku:
-            batch.image_urls[record.sku] = url.strip()
-        if shaper is not None and record.action == "upsert":
-            shape = shaper.known_row(record)
-            if not isinstance(shape, Unknown):
-                batch.shapes[record.row] = shape
-        records.append(record)
-        if len(records) >= rows_per_batch:
-            yield batch
-            records = []
-            batch = Batch(records, batch.through_row)
-    batch.last = True
-    yield batch
 
 
 @dataclass
@@ -350,18 +300,25 @@ def apply_feed(
     rows_per_batch = batch_rows(importer.fast)
     resume_after = feed.resume_after_row
     try:
-        events = feed_events(prepared, resume_after, rows_per_batch,
-                             importer.shaper if importer.fast else None)
-        with closing(read_ahead(events)) as ahead:  # closed at once if a batch fails
-            for event in ahead:
-                if isinstance(event, Superseded):
-                    importer.superseded(event.record, event.wins)
-                    continue
-                if event.records:
-                    importer.batch(event)
-                importer.through_row = event.through_row
-                if on_batch and not event.last:
+        batch: list[Record] = []
+        seen = resume_after
+        for record in read_records(prepared.spool, prepared.format, prepared.encoding):
+            if record.row <= resume_after:
+                continue  # applied by an earlier, interrupted run
+            seen = record.row
+            wins = prepared.last_row.get(hash(record.sku)) if record.sku else None
+            if wins is not None and wins != record.row:
+                importer.superseded(record, wins)
+                continue
+            batch.append(record)
+            if len(batch) >= rows_per_batch:
+                importer.batch(batch, seen)
+                batch = []
+                if on_batch:
                     on_batch()
+        if batch:
+            importer.batch(batch, seen)
+        importer.through_row = seen
         report.status = FeedImportStatus.completed
         feed.status = report.status
         feed.finished_at = utcnow()

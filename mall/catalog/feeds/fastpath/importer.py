@@ -84,8 +84,7 @@ class FastBatches:
     def _setup_fast(self) -> None:
         self.shaper = Shaper(self.lookup, self.today)
 
-    def fast_batch(self, records: list[Record], through_row: int,
-                   shapes: dict[int, Row | None]) -> None:
+    def fast_batch(self, records: list[Record], through_row: int) -> None:
         if any(r.action != "upsert" or r.currency is not None for r in records):
             # PEPPOL withdrawals and stated currencies have rules of their own (applying):
             # such a batch takes the simple path, whose results the fast path matches.
@@ -97,7 +96,7 @@ class FastBatches:
         totals = (report.rows_total, report.rows_ok, report.rows_rejected,
                   report.errors_total, len(report.errors))
         try:
-            self._fast(records, through_row, first_row, shapes)
+            self._fast(records, through_row, first_row)
         except SQLAlchemyError:
             log.warning("feed %s: fast batch failed, redoing it on the simple path",
                         self.feed.id, exc_info=True)
@@ -125,14 +124,12 @@ class FastBatches:
         return problem("_row", "not_applied",
                        "The row breaks a catalog rule the feed could not name.")
 
-    def _fast(self, records: list[Record], through_row: int, first_row: int,
-              shapes: dict[int, Row | None]) -> None:
+    def _fast(self, records: list[Record], through_row: int, first_row: int) -> None:
         by_row = {r.row: r for r in records}
         staged: dict[int, Row] = {}
         refused: dict[int, list[Problem]] = {}
         for record in records:
-            # Shaped while reading ahead, unless its category was not looked up yet.
-            row = shapes[record.row] if record.row in shapes else self.shaper.fast_row(record)
+            row = self.shaper.fast_row(record)
             if row is None:  # unusual shape: the full check decides, and explains
                 check = self._check_offer(record)
                 if check.checked is None:

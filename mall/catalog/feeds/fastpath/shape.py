@@ -36,13 +36,6 @@ _LINES = (("title", 300, True), ("title_en", 300, False))
 _LINES2 = (("brand", 120, True), ("model", 120, True))
 
 Row = tuple[Any, ...]
-
-
-class Unknown:
-    """known_row's answer for a row whose category this shaper has not looked up yet."""
-
-
-UNKNOWN = Unknown()
 MEMO_LIMIT = 4096  # memoised attribute and region cells; cleared when full
 
 
@@ -84,14 +77,6 @@ class Shaper:
         if code not in self._categories:
             self._categories[code] = self.lookup.category(code)
         return self._categories[code]
-
-    def known_row(self, record: Record) -> Row | Unknown | None:
-        """As ``fast_row``, without the database: UNKNOWN when the row's category has not
-        been looked up yet (the reading-ahead thread must not use the session)."""
-        code = record.raw.get("category_code")
-        if type(code) is str and code not in self._categories:
-            return UNKNOWN
-        return self.fast_row(record)
 
     def fast_row(self, record: Record) -> Row | None:
         raw = record.raw
