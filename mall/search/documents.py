@@ -7,6 +7,7 @@ from typing import Any
 
 from mall.catalog.models import Category, Offer
 from mall.catalog.visibility import is_visible
+from mall.search import pinyin
 
 
 def _attribute_entries(offer: Offer) -> tuple[list[dict[str, Any]], list[str]]:
@@ -63,6 +64,20 @@ def category_labels(category: Category) -> dict[str, Any]:
     }
 
 
+def pinyin_fields(title: str | None, brand: str | None, category_zh: str | None
+                  ) -> dict[str, Any]:
+    """The pinyin of the Chinese names: syllables with spaces (title, brand, category) and,
+    for every run of Han characters in title and brand, the syllables joined and the
+    initials ("联想" -> "lian xiang", "lianxiang", "lx")."""
+    return {
+        "title": pinyin.spaced(title),
+        "brand": pinyin.spaced(brand),
+        "category": pinyin.spaced(category_zh),
+        "joined": pinyin.joined(brand, title),
+        "initials": pinyin.initials(brand, title),
+    }
+
+
 def build_document(offer: Offer) -> dict[str, Any]:
     attrs, attr_words = _attribute_entries(offer)
     supplier = offer.supplier
@@ -103,6 +118,7 @@ def build_document(offer: Offer) -> dict[str, Any]:
         "version": offer.version,
         "attrs": attrs,
         "attrs_text": " ".join(attr_words),
+        "pinyin": pinyin_fields(offer.title, offer.brand, offer.category.name_zh),
         "suggest": [s for s in (offer.title, offer.title_en, offer.brand,
                                 f"{offer.brand} {offer.model}", offer.category.name_zh,
                                 offer.category.name_en) if s],

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-MAPPING_VERSION = 2
+MAPPING_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -162,6 +162,12 @@ ANALYSIS: dict[str, Any] = {
             "tokenizer": "keyword",
             "filter": ["cjk_width", "lowercase", "asciifolding", "prefix_edge"],
         },
+        # Pinyin syllables as built by mall.search.pinyin ("lian xiang e14"): one token each.
+        "pinyin_text": {
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": ["lowercase", "asciifolding"],
+        },
         "prefix_search": {
             "type": "custom",
             "tokenizer": "keyword",
@@ -183,6 +189,11 @@ _TEXT_ZH_EN: dict[str, Any] = {
 _ALL = {**_TEXT_ZH_EN, "fields": {**_TEXT_ZH_EN["fields"],
                                   "partial": {"type": "text", "analyzer": "partial",
                                               "search_analyzer": "autocomplete_search"}}}
+
+_PINYIN_TEXT = {"type": "text", "analyzer": "pinyin_text"}
+# Whole runs ("bijibendiannao") and their prefixes ("bijiben" is how "笔记本电脑" starts).
+_PINYIN_KEY = {"type": "keyword", "fields": {"prefix": {"type": "text", "analyzer": "prefix",
+                                                         "search_analyzer": "prefix_search"}}}
 
 MAPPINGS: dict[str, Any] = {
     "dynamic": "strict",
@@ -264,6 +275,17 @@ MAPPINGS: dict[str, Any] = {
             },
         },
         "attrs_text": {**_TEXT_ZH_EN, "copy_to": "all"},
+        # Pinyin of the Chinese names (mall.search.documents.pinyin_fields): "bijiben" finds
+        # 笔记本, "lianxiang" finds 联想.
+        "pinyin": {
+            "properties": {
+                "title": _PINYIN_TEXT,
+                "brand": _PINYIN_TEXT,
+                "category": _PINYIN_TEXT,
+                "joined": _PINYIN_KEY,
+                "initials": _PINYIN_KEY,
+            }
+        },
         # Everything a purchaser might type, in one field: the recall net of a search.
         "all": _ALL,
         "suggest": {

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from mall.search import pinyin
 from mall.search.index import SYNONYM_GROUPS
 
 FACET_SIZE = 30
@@ -73,6 +74,67 @@ def synonym_variants(q: str) -> list[str]:
         if cleaned and cleaned != " ".join(lowered.split()) and cleaned not in variants:
             variants.append(cleaned)
     return variants[:MAX_VARIANTS]
+
+
+# The dictionary's Chinese words by their joined pinyin: "lianxiang" -> "联想",
+# "taishiji" -> "台式计算机" (a variant reads as its canonical word).
+PINYIN_TERMS: dict[str, str] = {
+    "".join(pinyin.spaced(term).split()): group.zh
+    for group in SYNONYM_GROUPS for term in (group.zh, *group.zh_variants)
+}
+
+
+def pinyin_variant(q: str) -> str | None:
+    """The query with every pinyin word the dictionary knows written in Chinese:
+    "lianxiang" -> "联想", "dell bijibendiannao" -> "dell 笔记本电脑". None if there is none."""
+    words = q.lower().split()
+    rewritten = [PINYIN_TERMS.get(w, w) if pinyin.is_pinyin(w) else w for w in words]
+    return " ".join(rewritten) if rewritten != words else None
+
+
+def _pinyin_word(word: str) -> list[dict[str, Any]]:
+    """Ways one pinyin word matches: as syllables inside a name, a whole run, a run's start."""
+    phrases = [{"match_phrase": {f"pinyin.{field}": split}}
+               for split in pinyin.splits(word) for field in ("title", "brand")]
+    return [*phrases, {"term": {"pinyin.joined": word}},
+            {"match": {"pinyin.joined.prefix": word}}]
+
+
+def _pinyin(q: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Recall and scoring clauses reading the query as pinyin (both empty if it is not).
+
+    Every pinyin word must match the pinyin fields; the other words ("lianxiang e14") must
+    match as they would anyway. A single word of consonants only ("bjb") matches initials.
+    """
+    words = q.lower().split()
+    if len(words) == 1 and pinyin.is_initials(words[0]) and not pinyin.is_pinyin(words[0]):
+        word = words[0]
+        return ([{"match": {"pinyin.initials.prefix": word}}],
+                [{"term": {"pinyin.initials": {"value": word, "boost": 2}}},
+                 {"match": {"pinyin.initials.prefix": {"query": word, "boost": 0.5}}}])
+    if not any(pinyin.is_pinyin(w) for w in words):
+        return [], []
+    must: list[dict[str, Any]] = []
+    should: list[dict[str, Any]] = []
+    for word in words:
+        if not pinyin.is_pinyin(word):
+            must.append({"bool": {"should": [
+                {"match": {"all": {"query": word, "operator": "and"}}},
+                {"match": {"all.en": {"query": word, "operator": "and"}}},
+                {"match": {"all.partial": {"query": word, "operator": "and"}}},
+            ], "minimum_should_match": 1}})
+            continue
+        must.append({"bool": {"should": _pinyin_word(word), "minimum_should_match": 1}})
+        # Ranked as the Chinese would be: brand, then the title, then the category.
+        for split in pinyin.splits(word):
+            should += [
+                {"match_phrase": {"pinyin.brand": {"query": split, "boost": 10}}},
+                {"match_phrase": {"pinyin.title": {"query": split, "boost": 6}}},
+                {"match_phrase": {"pinyin.category": {"query": split, "boost": 3}}},
+            ]
+        should += [{"term": {"pinyin.joined": {"value": word, "boost": 4}}},
+                   {"match": {"pinyin.joined.prefix": {"query": word, "boost": 1}}}]
+    return [{"bool": {"must": must}}], should
 
 
 def _recall(text: str, model_words: list[str], plain: str, lenient: bool = True
@@ -156,7 +218,14 @@ def text_query(q: str) -> dict[str, Any]:
     plain = " ".join(w for w in words if not is_model_like(w) and not _HAS_HAN.search(w))
     recall: list[dict[str, Any]] = _recall(q, model_words, plain)
     should: list[dict[str, Any]] = _scoring(q, model_words, plain, 1.0)
-    for variant in synonym_variants(q):
+    pinyin_recall, pinyin_should = _pinyin(q)
+    recall += pinyin_recall
+    should += pinyin_should
+    variants = synonym_variants(q)
+    written = pinyin_variant(q)
+    if written:  # "lianxiang" searches "联想" too, and so "lenovo"
+        variants += [v for v in (written, *synonym_variants(written)) if v not in variants]
+    for variant in variants:
         v_words = variant.split()
         v_models = [w for w in v_words if is_model_like(w)]
         recall += _recall(variant, v_models, "", lenient=False)
@@ -306,7 +375,7 @@ def build_search_body(
         "size": per_page,
         "track_total_hits": True,
         "aggs": aggs,
-        "_source": {"excludes": ["suggest", "attrs_text"]},
+        "_source": {"excludes": ["suggest", "attrs_text", "pinyin"]},
     }
     if q:
         body["highlight"] = {
