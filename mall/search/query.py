@@ -186,8 +186,12 @@ def _scoring(text: str, model_words: list[str], plain: str,
         # The query as a phrase in the title: whole Chinese words (bigram phrase) / English.
         {"match_phrase": {"title.phrase": {"query": text, "slop": 1, "boost": b(8)}}},
         {"match_phrase": {"title_en": {"query": text, "slop": 1, "boost": b(6)}}},
-        # The category named in the query ("笔记本电脑" is a laptop, not a paper notebook).
-        {"match": {"category.name_zh.phrase": {"query": text, "boost": b(3)}}},
+        # The category named in the query ("笔记本电脑" is a laptop, not a paper notebook):
+        # a whole Chinese word of the query in the category's name. Loose bigrams count
+        # little, or "笔记本电脑" would lift "笔记本/记事本" (笔记, 记本) like the laptops.
+        {"match": {"category.name_zh.phrase": {"query": text, "boost": b(1)}}},
+        *[{"match_phrase": {"category.name_zh.phrase": {"query": word, "boost": b(6)}}}
+          for word in text.split() if len(_HAS_HAN.findall(word)) >= 2],
         {"match": {"category.name_en": {"query": text, "boost": b(3)}}},
         # Title words, then attribute words, then the description.
         {"match": {"title": {"query": text, "boost": b(1.5)}}},
