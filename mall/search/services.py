@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from mall.catalog.models import Category, CategoryAttribute
 from mall.errors import BadRequest, ServiceUnavailable
+from mall.i18n import current_language
+from mall.labels import label as code_label
 from mall.search.client import UNAVAILABLE_ERRORS, NotFoundError, SearchEngine, TransportError
 from mall.search.documents import number_keyword
 from mall.search.query import AttributeInfo, build_search_body, build_suggest_body, compact
@@ -176,7 +178,7 @@ def _attribute_buckets(info: AttributeInfo,
             label = f"{value} {info.unit}" if info.unit else value
         elif info.type == "bool":
             value = "true" if b["key"] in (1, True, "true") else "false"
-            label = "是 Yes" if value == "true" else "否 No"
+            label = code_label(value, "bool")
         else:
             value = label = str(b["key"])
         out.append({"value": value, "label": label, "count": b["doc_count"]})
@@ -188,23 +190,30 @@ def _facets(aggs: dict[str, Any], facet_attributes: list[AttributeInfo]) -> dict
         inner = bucket.get(name, {}).get("buckets", [])
         return inner[0]["key"] if inner else None
 
+    # Labels in the reader's language (?lang=, the cookie, Accept-Language), one at a time.
+    english = current_language() == "en"
+
+    def category_name(bucket: dict[str, Any]) -> str | None:
+        zh, en = first(bucket, "zh"), first(bucket, "en")
+        return (en or zh) if english else (zh or en)
+
     stats = aggs["price"]["v"]
     facets: dict[str, Any] = {
-        "category": [{"value": b["key"], "label": first(b, "zh") or b["key"],
+        "category": [{"value": b["key"], "label": category_name(b) or b["key"],
                       "label_en": first(b, "en"), "count": b["doc_count"]}
                      for b in _buckets(aggs["category"])],
         "brand": [{"value": b["key"], "label": b["key"], "count": b["doc_count"]}
                   for b in _buckets(aggs["brand"])],
         "supplier": [{"value": str(b["key"]), "label": first(b, "name") or str(b["key"]),
                       "count": b["doc_count"]} for b in _buckets(aggs["supplier"])],
-        "supplier_size": [{"value": b["key"], "label": b["key"], "count": b["doc_count"]}
-                          for b in _buckets(aggs["supplier_size"])],
+        "supplier_size": [{"value": b["key"], "label": code_label(b["key"], "size"),
+                           "count": b["doc_count"]} for b in _buckets(aggs["supplier_size"])],
         "agreement": [{"value": b["key"], "label": b["key"], "count": b["doc_count"]}
                       for b in _buckets(aggs["agreement"])],
         "sme": [{"value": "true" if b["key"] else "false",
-                 "label": "中小企业 SME" if b["key"] else "大型企业 Large",
+                 "label": code_label("true" if b["key"] else "false", "sme"),
                  "count": b["doc_count"]} for b in _buckets(aggs["sme"])],
-        "region": [{"value": b["key"], "label": "全国 Nationwide" if b["key"] == "*" else b["key"],
+        "region": [{"value": b["key"], "label": code_label(b["key"], "region"),
                     "count": b["doc_count"]} for b in _buckets(aggs["region"])],
         "in_stock": sum(b["doc_count"] for b in _buckets(aggs["in_stock"]) if b["key"]),
         "price": {"min": None if stats["min"] is None else f"{stats['min']:.2f}",

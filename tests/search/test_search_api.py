@@ -6,6 +6,7 @@ class, regional and nationwide delivery, out-of-stock offers) is indexed once fo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -263,3 +264,35 @@ def test_suggest(app: Flask, world: World) -> None:
     too_long = get(app, "/api/v1/search/suggest", q="x" * 201)
     assert too_long.status_code == 400
     assert too_long.get_json()["error"]["code"] == "query_too_long"
+
+
+@pytest.mark.parametrize("lang, how", [("zh", "query"), ("en", "query"), ("en", "header"),
+                                       ("zh", "header")])
+def test_facet_labels_are_in_one_language(app: Flask, world: World, lang: str,
+                                          how: str) -> None:
+    """Every facet label in the reader's language, never "中小企业 SME" both at once."""
+    params: dict[str, Any] = {"category": LAPTOP}
+    headers = {"Accept-Language": lang} if how == "header" else {}
+    if how == "query":
+        params["lang"] = lang
+    response = get(app, headers=headers, **params)
+    assert response.status_code == 200
+    facets = response.get_json()["facets"]
+    zh = lang == "zh"
+    categories = {b["value"]: b["label"] for b in facets["category"]}
+    assert categories[LAPTOP] == ("笔记本电脑" if zh else "Laptops")
+    assert categories[PAPER] == ("复印纸" if zh else "Copy paper")
+    assert {b["value"]: b["label"] for b in facets["sme"]} == (
+        {"true": "中小企业", "false": "大型企业"} if zh
+        else {"true": "SME", "false": "Large enterprise"})
+    sizes = {b["value"]: b["label"] for b in facets["supplier_size"]}
+    assert sizes["small"] == ("小型" if zh else "Small")
+    regions = {b["value"]: b["label"] for b in facets["region"]}
+    assert regions["*"] == ("全国" if zh else "Nationwide")
+    assert regions["CN-GD"] == ("广东" if zh else "Guangdong")
+    touch = {b["value"]: b["label"] for b in facets["attributes"]["touchscreen"]}
+    assert touch == ({"true": "是", "false": "否"} if zh else {"true": "Yes", "false": "No"})
+    han = re.compile(r"[\u3400-\u9fff]")
+    for name in ("category", "sme", "supplier_size", "region"):
+        for bucket in facets[name]:
+            assert bool(han.search(bucket["label"])) == zh, (name, bucket)
