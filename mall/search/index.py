@@ -9,6 +9,10 @@ and a small in-code domain dictionary (``SYNONYM_GROUPS``) both folds Chinese va
 one canonical word (a mapping char filter, at index and search time) and expands English
 synonyms at search time (``synonym_graph``). The query builder uses the same dictionary to
 cross languages ("laptop" also searches "笔记本电脑").
+
+Pinyin: documents carry the pinyin of their Chinese title, brand and category
+(``mall.search.pinyin``, built in Python with ``pypinyin``; no analysis plugin needed), and
+the query builder reads letter-only query words that split into syllables as pinyin.
 """
 
 from __future__ import annotations

@@ -8,6 +8,11 @@ query as a phrase in the title (Chinese bigram phrase, English phrase); the cate
 title words; attribute words; description. Whole words beat word prefixes (the ``partial``
 field only adds a little). Typos are tolerated for longer plain words (5+ letters: one edit,
 9+: two), never for words that look like model numbers ("E14", "CF276A", "80g").
+
+Pinyin: a letters-only word that splits wholly into syllables ("bijiben", "lianxiang") also
+matches the documents' pinyin fields, ranked brand over title over category; a word the
+dictionary knows ("lianxiang") is searched in Chinese too ("联想", and so "lenovo").
+A lone word of consonants ("bjb") matches the initials of Chinese words.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from indexer.locks import ENTITY_NS
 from indexer.offers import load_offers
+from indexer.rebuild import rebuild
 from indexer.sync import actions_for, apply_actions, drain, sync_batch
 from indexer.verify import verify
 from mall.catalog.models import Offer
@@ -341,3 +342,20 @@ def test_sync_watch_runs_expiry_on_schedule_and_drops_expired_offers(
     assert rounds == [0.5, 0.5]
     assert set(search_ids(opensearch, alias)) == {keep.id}
     assert db_session.get(Offer, old.id).status == "expired"
+
+
+def test_rebuild_and_sync_both_index_the_pinyin_so_bijiben_finds_the_offer(
+        db_session, opensearch, alias):
+    first = make_offer(db_session, brand="联想", title="联想 E14 笔记本电脑")
+    db_session.commit()
+    rebuild(opensearch, db_session, alias, TODAY)
+    later = make_offer(db_session, brand="得力", model="7656", title="得力 A5 笔记本 80页")
+    enqueue(db_session, "offer", [later.id], "created")
+    db_session.commit()
+    drain(opensearch, db_session, alias, TODAY)
+
+    docs = search_ids(opensearch, alias)
+    assert docs[first.id]["pinyin"]["joined"] == ["lianxiang", "bijibendiannao"]
+    assert docs[later.id]["pinyin"]["brand"] == "de li"
+    found = search_ids(opensearch, alias, match_phrase={"pinyin.title": "bi ji ben"})
+    assert set(found) == {first.id, later.id}
