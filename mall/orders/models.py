@@ -133,8 +133,9 @@ class Requisition(Base):
     # A participant's share of a joint purchase (mall.joint; no foreign key: orders sit
     # below that package), for reports.
     joint_purchase_id: Mapped[int | None] = mapped_column(Integer)
-    # Where its orders are delivered (ISO 3166-2), when not the purchaser's own region: a
-    # joint purchase participant's chosen delivery region.
+    # Where its orders are delivered (ISO 3166-2), when not simply the purchaser's own
+    # region: a joint purchase participant's chosen delivery region, or the region of the
+    # delivery address chosen (it then agrees with ``delivery_address``).
     delivery_region: Mapped[str | None] = mapped_column(String(16))
     # The delivery address chosen from the purchaser's address book, as it read then
     # (``DeliveryAddress.snapshot``); its orders copy it. None: no address was chosen.
