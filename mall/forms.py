@@ -22,6 +22,10 @@ FIELD_LABELS = {
     "quantity": _l("Quantity"), "reason": _l("Reason"), "unit_price": _l("Unit price"),
     "lead_time_days": _l("Lead time"), "valid_until": _l("Valid until"),
     "title": _l("Title"), "justification": _l("Justification"),
+    # the delivery address book (mall.accounts.addresses)
+    "label": _l("Label"), "recipient_name": _l("Recipient"), "phone": _l("Phone"),
+    "line1": _l("Address line 1"), "line2": _l("Address line 2"), "city": _l("City"),
+    "postal_code": _l("Postal code"), "region": _l("Region"),
 }
 
 # marshmallow's own messages, so the catalogs carry them (its wording, our translation).

@@ -114,6 +114,8 @@ FIELDS = [
     "unit_price", "method", "payment_method", "amount", "reason", "quote_id", "text",
     "requirements", "attribute", "op", "value", "reference_price", "guidance_zh",
     "guidance_en", "grade", "title_zh", "evaluation", "technical", "id", "data",
+    "label", "recipient_name", "phone", "line1", "line2", "city", "postal_code", "is_default",
+    "delivery_address_id",
 ]
 
 ODD_STRINGS = ["", " ", "0", "-1", "1e309", "NaN", "Infinity", "null", "true", "2027-02-30",
@@ -252,6 +254,11 @@ class FuzzWorld:
         return {}
 
 
+ADDRESS = {"label": "Head office", "recipient_name": "王伟", "phone": "+86 10 6500 0000",
+           "line1": "东城区某路 1 号", "city": "北京", "postal_code": "100010",
+           "region": "CN-BJ"}
+
+
 def well_formed_bodies(world: Any, offer: Any, line_id: int, buyer: User,
                        payment_method: str) -> dict[str, Any]:
     category, agreement = world.category.code, world.agreement.number
@@ -307,6 +314,8 @@ def well_formed_bodies(world: Any, offer: Any, line_id: int, buyer: User,
             "lines": [{"offer_id": offer.id, "quantity": 1}], "justification": "fuzz",
             "requirement_text": "台式计算机，内存不少于16GB"},
         "orders_api.requisition_reject": {"reason": "fuzz"},
+        "accounts_api.address_create": ADDRESS,
+        "accounts_api.address_update": {"label": "Stores", "is_default": True},
         "orders_api.requisition_cancel": {"reason": "fuzz"},
         "orders_api.order_action": {"reason": "fuzz"},
         "orders_api.supplier_order_action": {"reason": "fuzz"},
@@ -395,6 +404,8 @@ def build_fuzz_world(app: Flask, db_session: Session) -> FuzzWorld:
     call("POST", f"/api/v1/competitions/{closed.id}/quotes", 201, supplier,
          json={"lines": [{"line_id": closed.requisition.lines[0].id, "unit_price": "0.95"}]})
     closed.deadline = utcnow() - timedelta(minutes=1)
+    # A delivery address in the purchaser's book (after the requisitions: they took none).
+    address = call("POST", "/api/v1/addresses", 201, buyer, json=ADDRESS)
     db_session.commit()
 
     values = {
@@ -411,6 +422,7 @@ def build_fuzz_world(app: Flask, db_session: Session) -> FuzzWorld:
         "campaign_id": "1",  # no joint purchase in this world (tests/joint fuzz their own)
         "flag_id": "1",  # no flag in this world: resolving one answers 404
         "notification_id": "1",  # someone's or nobody's: reading it answers 404 or 200
+        "address_id": str(address["id"]),
     }
     special = {
         "payments_api.pay": {"order_id": str(unpaid.orders[0].id)},

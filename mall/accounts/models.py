@@ -1,4 +1,4 @@
-"""Organizations, users, roles, API tokens and login throttling."""
+"""Organizations, users, roles, API tokens, login throttling and delivery addresses."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -217,3 +219,46 @@ class LoginAttempt(Base):
     address: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean)
     attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DeliveryAddress(Base):
+    """One entry of a purchaser organization's delivery address book.
+
+    Orders never point here: the requisition and its purchase orders keep a copy
+    (``snapshot``), so a later edit or archiving changes no order. An address is archived,
+    never deleted, so the book still shows what was once chosen.
+    """
+
+    __tablename__ = "delivery_addresses"
+    __table_args__ = (
+        Index("ix_delivery_addresses_org", "organization_id", "archived_at"),
+        # At most one default per organization among the live addresses.
+        Index("uq_delivery_addresses_one_default", "organization_id", unique=True,
+              postgresql_where=text("is_default AND archived_at IS NULL"),
+              sqlite_where=text("is_default AND archived_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="RESTRICT"))
+    label: Mapped[str] = mapped_column(String(100))
+    recipient_name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(40))
+    line1: Mapped[str] = mapped_column(String(200))
+    line2: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    # ISO 3166-2 subdivision code (CN-BJ); the orders' delivery region.
+    region: Mapped[str] = mapped_column(String(16))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    def snapshot(self) -> dict[str, Any]:
+        """The copy an order keeps (also the API's ``delivery_address`` on orders)."""
+        return {"id": self.id, "label": self.label, "recipient_name": self.recipient_name,
+                "phone": self.phone, "line1": self.line1, "line2": self.line2,
+                "city": self.city, "postal_code": self.postal_code, "region": self.region}

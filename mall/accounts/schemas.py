@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from mall.accounts.models import OrganizationKind, OrganizationStatus, Role, SizeClass
 from mall.apidoc import AnswerSchema, timestamp
@@ -83,6 +83,50 @@ class OrganizationListQuerySchema(Schema):
     status = fields.String(validate=_choices(OrganizationStatus))
 
 
+SUBDIVISION = validate.Regexp(r"^[A-Z]{2}-[A-Z0-9]{1,3}$",
+                              error="Use an ISO 3166-2 subdivision code such as CN-BJ.")
+PHONE = validate.Regexp(r"^[0-9+()\- ]{3,40}$",
+                        error="Use digits, spaces and + ( ) - only (3 to 40).")
+
+
+class DeliveryAddressCreateSchema(Schema):
+    label = SingleLine(required=True, validate=validate.Length(min=1, max=100))
+    recipient_name = SingleLine(required=True, validate=validate.Length(min=1, max=200))
+    phone = SingleLine(required=True, validate=PHONE)
+    line1 = SingleLine(required=True, validate=validate.Length(min=1, max=200))
+    line2 = SingleLine(validate=validate.Length(max=200), allow_none=True)
+    city = SingleLine(required=True, validate=validate.Length(min=1, max=100))
+    postal_code = SingleLine(validate=validate.Length(max=20), allow_none=True)
+    region = fields.String(required=True, validate=SUBDIVISION)
+    is_default = fields.Boolean(load_default=False)
+
+
+class DeliveryAddressUpdateSchema(Schema):
+    """Any of the fields; ``is_default: true`` makes it the default (the previous one stops)."""
+
+    label = SingleLine(validate=validate.Length(min=1, max=100))
+    recipient_name = SingleLine(validate=validate.Length(min=1, max=200))
+    phone = SingleLine(validate=PHONE)
+    line1 = SingleLine(validate=validate.Length(min=1, max=200))
+    line2 = SingleLine(validate=validate.Length(max=200), allow_none=True)
+    city = SingleLine(validate=validate.Length(min=1, max=100))
+    postal_code = SingleLine(validate=validate.Length(max=20), allow_none=True)
+    region = fields.String(validate=SUBDIVISION)
+    is_default = fields.Boolean()
+
+    @validates_schema
+    def _something(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError("Send at least one field to change.", "_schema")
+
+
+class DeliveryAddressListQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # page and per_page
+
+    archived = fields.Boolean(metadata={"description": "true: the archived addresses"})
+
+
 # --- Answers -------------------------------------------------------------------------------
 
 class TokenSchema(AnswerSchema):
@@ -124,3 +168,25 @@ class UserSchema(AnswerSchema):
     organization = fields.Nested(OrganizationRefSchema)
     roles = fields.List(fields.String(validate=_choices(Role)))
     active = fields.Boolean()
+
+
+class DeliveryAddressSnapshotSchema(AnswerSchema):
+    """An address as an order keeps it: a copy made when the requisition was submitted."""
+
+    id = fields.Integer(metadata={"description": "the address book entry it was copied from"})
+    label = fields.String()
+    recipient_name = fields.String()
+    phone = fields.String()
+    line1 = fields.String()
+    line2 = fields.String(allow_none=True)
+    city = fields.String()
+    postal_code = fields.String(allow_none=True)
+    region = fields.String(metadata={"example": "CN-BJ"})
+
+
+class DeliveryAddressSchema(DeliveryAddressSnapshotSchema):
+    organization_id = fields.Integer()
+    is_default = fields.Boolean()
+    archived_at = timestamp(allow_none=True)
+    created_at = timestamp()
+    updated_at = timestamp()

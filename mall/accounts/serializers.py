@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mall.accounts.models import Organization, User
+from mall.accounts.models import DeliveryAddress, Organization, User
 
 
 def organization_json(org: Organization) -> dict[str, Any]:
@@ -38,4 +38,15 @@ def user_json(user: User) -> dict[str, Any]:
                          "kind": user.organization.kind},
         "roles": sorted(user.roles),
         "active": user.active,
+    }
+
+
+def address_json(address: DeliveryAddress) -> dict[str, Any]:
+    return {
+        **address.snapshot(),
+        "organization_id": address.organization_id,
+        "is_default": address.is_default,
+        "archived_at": address.archived_at.isoformat() if address.archived_at else None,
+        "created_at": address.created_at.isoformat(),
+        "updated_at": address.updated_at.isoformat(),
     }

@@ -7,10 +7,13 @@ from typing import Any
 from flask import Blueprint, current_app, request
 from sqlalchemy import select
 
-from mall.accounts import services
+from mall.accounts import addresses, services
 from mall.accounts.models import Organization, Role, User
 from mall.accounts.permissions import (
     CENTER,
+    PURCHASER,
+    PURCHASING_ROLES,
+    READER_ROLES,
     api_guard,
     bearer_token,
     client_address,
@@ -18,6 +21,10 @@ from mall.accounts.permissions import (
     token_required,
 )
 from mall.accounts.schemas import (
+    DeliveryAddressCreateSchema,
+    DeliveryAddressListQuerySchema,
+    DeliveryAddressSchema,
+    DeliveryAddressUpdateSchema,
     OrganizationCreateSchema,
     OrganizationListQuerySchema,
     OrganizationSchema,
@@ -28,7 +35,7 @@ from mall.accounts.schemas import (
     UserCreateSchema,
     UserSchema,
 )
-from mall.accounts.serializers import organization_json, user_json
+from mall.accounts.serializers import address_json, organization_json, user_json
 from mall.apidoc import documented, page_of
 from mall.db import db
 from mall.errors import NotFound, RuleViolation
@@ -152,3 +159,59 @@ def create_user(user: User) -> Any:
                                    organization=org, roles=data["roles"])
     session.commit()
     return user_json(created), 201
+
+
+# --- the purchaser's delivery address book ---------------------------------------------------
+
+@api.get("/addresses")
+@documented(query=DeliveryAddressListQuerySchema,
+            responses={200: page_of(DeliveryAddressSchema)}, paginated=True)
+@api_guard(*READER_ROLES, kinds=PURCHASER)
+def address_list(user: User) -> Any:
+    """The organization's delivery addresses, the default first (``archived=true``: the
+    archived ones)."""
+    args = load(DeliveryAddressListQuerySchema(), request.args.to_dict())
+    query = addresses.addresses_query(user.organization_id, args.get("archived", False))
+    return paginate(db.session(), query, address_json)
+
+
+@api.post("/addresses")
+@documented(body=DeliveryAddressCreateSchema, responses={201: DeliveryAddressSchema},
+            errors=[422],
+            examples={"request": {"label": "Head office", "recipient_name": "王伟",
+                                  "phone": "+86 10 6500 0000", "line1": "东城区某路 1 号",
+                                  "city": "北京", "postal_code": "100010", "region": "CN-BJ",
+                                  "is_default": True}})
+@api_guard(*PURCHASING_ROLES, kinds=PURCHASER)
+def address_create(user: User) -> Any:
+    """Add a delivery address; the first one (or one sent with ``is_default``) is the
+    default that requisitions use when they name none."""
+    data = load(DeliveryAddressCreateSchema(), json_body())
+    session = db.session()
+    address = addresses.create_address(session, user, data)
+    session.commit()
+    return address_json(address), 201
+
+
+@api.patch("/addresses/<int:address_id>")
+@documented(body=DeliveryAddressUpdateSchema, responses={200: DeliveryAddressSchema},
+            errors=[409, 422])
+@api_guard(*PURCHASING_ROLES, kinds=PURCHASER)
+def address_update(address_id: int, user: User) -> Any:
+    """Change an address or make it the default; orders already placed keep their copy."""
+    data = load(DeliveryAddressUpdateSchema(), json_body())
+    session = db.session()
+    address = addresses.update_address(session, user, address_id, data)
+    session.commit()
+    return address_json(address)
+
+
+@api.delete("/addresses/<int:address_id>")
+@documented(responses={200: DeliveryAddressSchema})
+@api_guard(*PURCHASING_ROLES, kinds=PURCHASER)
+def address_archive(address_id: int, user: User) -> Any:
+    """Archive an address (it is kept, never deleted; orders keep their copy)."""
+    session = db.session()
+    address = addresses.archive_address(session, user, address_id)
+    session.commit()
+    return address_json(address)

@@ -133,9 +133,13 @@ class Requisition(Base):
     # A participant's share of a joint purchase (mall.joint; no foreign key: orders sit
     # below that package), for reports.
     joint_purchase_id: Mapped[int | None] = mapped_column(Integer)
-    # Where its orders are delivered (ISO 3166-2), when not the purchaser's own region: a
-    # joint purchase participant's chosen delivery region.
+    # Where its orders are delivered (ISO 3166-2), when not simply the purchaser's own
+    # region: a joint purchase participant's chosen delivery region, or the region of the
+    # delivery address chosen (it then agrees with ``delivery_address``).
     delivery_region: Mapped[str | None] = mapped_column(String(16))
+    # The delivery address chosen from the purchaser's address book, as it read then
+    # (``DeliveryAddress.snapshot``); its orders copy it. None: no address was chosen.
+    delivery_address: Mapped[dict[str, Any] | None]
     required_approvals: Mapped[int] = mapped_column(Integer, default=0)
     # The snapshot prices are honoured until then; later approvals re-check eligibility.
     price_hold_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -398,6 +402,9 @@ class PurchaseOrder(Base):
     # Where the supplier delivers (ISO 3166-2): the requisition's delivery region, else the
     # purchaser's region at placement. Empty on orders placed before it was recorded.
     delivery_region: Mapped[str | None] = mapped_column(String(16))
+    # The requisition's delivery address snapshot (recipient, phone, lines, city, postal
+    # code, region): a copy, so editing or archiving the address book changes no order.
+    delivery_address: Mapped[dict[str, Any] | None]
     status_reason: Mapped[str | None] = mapped_column(Text)
     # The carrier's tracking number, given (optionally) by the supplier when it ships.
     tracking_number: Mapped[str | None] = mapped_column(String(64))

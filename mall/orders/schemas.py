@@ -11,6 +11,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from mall.accounts.schemas import DeliveryAddressSnapshotSchema
 from mall.apidoc import AnswerSchema, day, money_field, timestamp
 from mall.orders.models import (
     MAX_LINE_QUANTITY,
@@ -100,6 +101,10 @@ class RequisitionSchema(Schema):
     competition_deadline = fields.AwareDateTime(allow_none=True, load_default=None)
     # 预留份额: the competition invites SME suppliers only.
     sme_reserved = fields.Boolean(load_default=False)
+    # One of the organization's delivery addresses (GET /api/v1/addresses); without it the
+    # default one, if any. The requisition and its orders keep a copy.
+    delivery_address_id = fields.Integer(strict=True, allow_none=True, load_default=None,
+                                         validate=validate.Range(min=1))
     # Used if the purchase goes to competition: rank on best value by an expert panel.
     evaluation = fields.Nested(EvaluationPlanSchema, allow_none=True, load_default=None)
 
@@ -230,6 +235,11 @@ class OrderSchema(AnswerSchema):
     total = money_field()
     delivery_region = fields.String(allow_none=True, required=True,
                                     metadata={"description": "ISO 3166-2 code delivered to"})
+    delivery_address = fields.Nested(
+        DeliveryAddressSnapshotSchema, allow_none=True,
+        metadata={"description": "the delivery address as it read when the requisition was "
+                                 "submitted (a copy: later edits of the address book do not "
+                                 "change it); null when none was chosen"})
     lines = fields.List(fields.Nested(OrderLineSchema))
     created_at = timestamp()
     updated_at = timestamp()
@@ -285,6 +295,8 @@ class RequisitionAnswerSchema(AnswerSchema):
     justification = fields.String(allow_none=True)
     requirement_text = fields.String(allow_none=True)
     sme_reserved = fields.Boolean()
+    delivery_region = fields.String(allow_none=True)
+    delivery_address = fields.Nested(DeliveryAddressSnapshotSchema, allow_none=True)
     joint_purchase_id = fields.Integer(allow_none=True)
     jurisdiction = fields.String(allow_none=True)
     price_hold_until = timestamp()

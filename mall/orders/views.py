@@ -159,7 +159,8 @@ def requisition_create(user: User) -> Any:
         options = {"requirement_text": data.get("requirement_text"),
                    "sme_reserved": data["sme_reserved"],
                    "competition_deadline": data["competition_deadline"],
-                   "evaluation": data["evaluation"]}
+                   "evaluation": data["evaluation"],
+                   "delivery_address_id": data["delivery_address_id"]}
         if data.get("from_cart"):
             requisition = carts.requisition_from_cart(session, settings, user,
                                                       data.get("justification"), **options)

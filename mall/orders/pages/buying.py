@@ -11,6 +11,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from sqlalchemy import select
 
 from mall import idempotency
+from mall.accounts.addresses import addresses_query
 from mall.accounts.models import Organization, Role, User
 from mall.accounts.permissions import (
     PURCHASER,
@@ -101,9 +102,11 @@ def cart(user: User) -> Any:
         totals[offer.currency] = totals.get(offer.currency, Decimal("0")) + \
             offer.price * line.quantity
     # A fresh key per rendering: submitting the form twice creates one requisition.
+    # The delivery address book, the default first (and preselected).
+    book = session.scalars(addresses_query(user.organization_id)).all()
     return render_template("orders/cart.html", lines=lines, totals=totals,
                            unavailable=unavailable, submit_key=uuid.uuid4().hex,
-                           zone=reader_zone().key)
+                           zone=reader_zone().key, addresses=book)
 
 
 @pages.post("/cart/lines/<int:offer_id>")
@@ -137,6 +140,10 @@ def cart_submit(user: User) -> Any:
     if deadline is False:
         flash(_("Enter the deadline as a date and time."), "error")
         return redirect(url_for("orders_pages.cart"))
+    address_id = _quantity(request.form.get("delivery_address_id"))
+    if request.form.get("delivery_address_id") and not address_id:
+        flash(_("Choose a delivery address from the list."), "error")
+        return redirect(url_for("orders_pages.cart"))
 
     def create() -> tuple[int, dict[str, Any]]:
         from mall.standards.services import refuse_blocked_requirement
@@ -144,7 +151,7 @@ def cart_submit(user: User) -> Any:
         requisition = carts.requisition_from_cart(
             session, Settings.from_app_config(current_app.config), user, justification,
             requirement_text=requirement, sme_reserved=bool(request.form.get("sme_reserved")),
-            competition_deadline=deadline or None)
+            competition_deadline=deadline or None, delivery_address_id=address_id or None)
         return 201, {"id": requisition.id}
 
     try:

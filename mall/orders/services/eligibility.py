@@ -39,7 +39,8 @@ def ineligible(session: Session, requisition: Requisition, lines: Sequence[LineF
     """The eligibility results that block, one per failing line (empty: all eligible)."""
     org = session.get_one(Organization, requisition.purchaser_organization_id)
     facts = Facts(profile=profile_for(requisition.jurisdiction, requisition.jurisdiction),
-                  on=now.date(), currency=requisition.currency, purchaser_region=org.region,
+                  on=now.date(), currency=requisition.currency,
+                  purchaser_region=requisition.delivery_region or org.region,
                   own_total=requisition.total, lines=tuple(lines), categories=())
     return [r for r in eligibility_rule(facts) if r.outcome == Route.blocked]
 

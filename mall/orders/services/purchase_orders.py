@@ -111,7 +111,7 @@ def create_orders(session: Session, requisition: Requisition,
             requisition_id=requisition.id, competition_id=competition_id,
             purchaser_organization_id=requisition.purchaser_organization_id,
             supplier_id=supplier_id, status=OrderStatus.placed, lines=lines,
-            delivery_region=region,
+            delivery_region=region, delivery_address=requisition.delivery_address,
             total=sum((li.line_total for li in lines), Decimal("0")),
             currency=lines[0].currency)
         session.add(order)
@@ -145,6 +145,7 @@ def order_snapshot(order: PurchaseOrder) -> dict[str, Any]:
     return {"status": order.status, "supplier_id": order.supplier_id,
             "total": str(order.total), "currency": order.currency,
             "delivery_region": order.delivery_region,
+            "delivery_address": order.delivery_address,
             "lines": [{"sku": li.sku, "title": li.title, "quantity": li.quantity,
                        "unit_price": str(li.unit_price)} for li in order.lines]}
 

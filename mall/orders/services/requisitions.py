@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from mall.accounts.models import Organization, OrganizationKind, User
+from mall.accounts.addresses import chosen_address, default_address
+from mall.accounts.models import DeliveryAddress, Organization, OrganizationKind, User
 from mall.audit.services import record
 from mall.catalog.models import Offer
 from mall.catalog.services.offers import without_templates
@@ -105,6 +106,7 @@ def create_requisition(
     now: datetime | None = None, *,
     requirement_text: str | None = None, sme_reserved: bool = False,
     competition_deadline: datetime | None = None, evaluation: dict[str, Any] | None = None,
+    delivery_address_id: int | None = None,
 ) -> Requisition:
     """Evaluate the rules under the (organization, category) locks and store the outcome.
 
@@ -114,8 +116,13 @@ def create_requisition(
     used), as does ``evaluation`` (a best-value plan, ``EvaluationPlanSchema``);
     ``sme_reserved`` restricts that competition to SME suppliers, and a direct or approved
     purchase so reserved may not go to a large supplier.
+    ``delivery_address_id``: one of the organization's live delivery addresses (else its
+    default one, if it keeps any); the requisition and its orders keep a copy, and its
+    region is where the offers must deliver.
     """
     org = user.organization
+    address = delivery_address_for(session, user, delivery_address_id)
+    region = address.region if address is not None else org.region
     # rotation (顺序轮候): product lines are resolved, locked and assigned by services.rotation.
     offer_lines, product_lines = rotation.split_lines(lines)
     merged = merge_lines(offer_lines)
@@ -140,7 +147,7 @@ def create_requisition(
     now = now or utcnow()
     # rotation: the turns are locked next (mall.locks level 2) and held until commit.
     picks = rotation.take_turns(session, org, profile, wanted, now.date(),
-                                sme_only=sme_reserved)
+                                sme_only=sme_reserved, region=region)
     offers.update({p.offer.id: p.offer for p in picks})
     planned = [(oid, qty, LineAssignment.chosen) for oid, qty in merged] \
         + rotation.planned_lines(picks)
@@ -158,7 +165,7 @@ def create_requisition(
     own_total = sum((li.line_total for li in facts_lines), Decimal("0"))
     facts = Facts(
         profile=profile, on=now.date(), currency=profile.currency,
-        purchaser_region=org.region, own_total=own_total, lines=facts_lines,
+        purchaser_region=region, own_total=own_total, lines=facts_lines,
         categories=spends, one_approver_above=org.approval_one_approver_above,
         collective_above=org.approval_collective_above,
         collective_approvers=org.approval_collective_approvers,
@@ -197,6 +204,8 @@ def create_requisition(
         jurisdiction=profile.name, total=to_cents(own_total),
         currency=facts_lines[0].currency, justification=justification,
         requirement_text=requirement_text, sme_reserved=sme_reserved,
+        delivery_region=address.region if address is not None else None,
+        delivery_address=address.snapshot() if address is not None else None,
         required_approvals=decision.required_approvals if decision.route == Route.approval else 0,
         price_hold_until=now + timedelta(days=profile.price_hold_days), created_at=now,
         decided_at=now if decision.route in (Route.direct, Route.blocked) else None,
@@ -234,6 +243,14 @@ def create_requisition(
     rotation.record_assignments(session, picks, requisition, user)
     session.refresh(requisition)
     return requisition
+
+
+def delivery_address_for(session: Session, user: User,
+                         address_id: int | None) -> DeliveryAddress | None:
+    """The address named (a live one of the user's organization), else the default one."""
+    if address_id is not None:
+        return chosen_address(session, user, address_id)
+    return default_address(session, user.organization_id)
 
 
 def supplier_sizes(session: Session, supplier_ids: list[int]) -> list[tuple[int, str | None]]:

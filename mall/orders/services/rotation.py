@@ -235,7 +235,7 @@ def _reserved_for_smes(offer: Offer) -> Skip:
 
 
 def _pick(session: Session, organization: Organization, profile: Profile, on: date,
-          wanted: Wanted, sme_only: bool) -> Pick:
+          wanted: Wanted, sme_only: bool, region: str) -> Pick:
     turn = lock_turn(session, wanted.agreement.id, wanted.product_id)
     # Read after the lock: what the previous holder committed is what counts.
     rows = session.execute(
@@ -264,7 +264,7 @@ def _pick(session: Session, organization: Organization, profile: Profile, on: da
         mine = sorted(offers[supplier_id],
                       key=lambda o: (o.status != OfferStatus.active, o.price, o.id))
         judged = [(o, line_facts(session, o, wanted.quantity)) for o in mine]
-        results = [(o, f, _eligibility(f, profile, on, organization.region)) for o, f in judged]
+        results = [(o, f, _eligibility(f, profile, on, region)) for o, f in judged]
         chosen = next(((o, f) for o, f, r in results if r.outcome == PASS), None)
         if chosen is not None:
             return Pick(turn, wanted.agreement, wanted.product_id, wanted.quantity,
@@ -284,14 +284,17 @@ def _pick(session: Session, organization: Organization, profile: Profile, on: da
 
 
 def take_turns(session: Session, organization: Organization, profile: Profile,
-               wanted: Sequence[Wanted], on: date, sme_only: bool = False) -> list[Pick]:
+               wanted: Sequence[Wanted], on: date, sme_only: bool = False,
+               region: str | None = None) -> list[Pick]:
     """Lock each (agreement, product) turn in key order and find whose turn it is.
 
     Call after the purchaser-category locks; nothing is advanced yet (``advance_turns``).
     ``sme_only`` (an SME-reserved purchase, 预留份额): large suppliers are skipped too.
+    ``region``: where the order is delivered (a chosen delivery address), else the
+    organization's own region.
     422 ``rotation_no_eligible_supplier`` when nobody in the queue can supply the line.
     """
-    return [_pick(session, organization, profile, on, w, sme_only)
+    return [_pick(session, organization, profile, on, w, sme_only, region or organization.region)
             for w in sorted(wanted, key=lambda w: (w.agreement.id, w.product_id))]
 
 
