@@ -18,7 +18,9 @@ from mall.catalog.models import (
 )
 
 
-def is_visible(offer: Offer, today: date) -> bool:
+def is_visible(offer: Offer, today: date, award_active: bool | None = None) -> bool:
+    """``award_active``: whether the supplier's award under the offer's agreement is active,
+    when the caller read it with the offer; None loads the agreement's awards to see."""
     agreement = offer.agreement
     return (
         offer.status == OfferStatus.active
@@ -26,8 +28,9 @@ def is_visible(offer: Offer, today: date) -> bool:
         and offer.supplier.status == OrganizationStatus.active
         and agreement.status == AgreementStatus.active
         and agreement.starts_on <= today <= agreement.ends_on
-        and any(award.supplier_id == offer.supplier_id and award.status == AwardStatus.active
-                for award in agreement.awards)
+        and (award_active if award_active is not None else any(
+            award.supplier_id == offer.supplier_id and award.status == AwardStatus.active
+            for award in agreement.awards))
     )
 
 

@@ -7,18 +7,27 @@ same category within the profile's window.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import Session, joinedload
 
 from mall.accounts.models import Organization, OrganizationStatus
-from mall.catalog.models import Agreement, AgreementSupplier, AwardStatus, Offer
+from mall.catalog.models import (
+    Agreement,
+    AgreementSupplier,
+    AwardStatus,
+    ItemCeiling,
+    Lot,
+    Offer,
+)
+from mall.catalog.services.offers import without_templates
 from mall.catalog.services.prices import offer_ceiling
+from mall.catalog.validation import effective_ceiling
 from mall.money import to_cents
 from mall.orders.compliance.profiles import Profile, profile_for
 from mall.orders.compliance.rules import EarlierRequisition, LineFacts
@@ -78,9 +87,54 @@ def earlier_spend(
             for rid, amount, at in session.execute(query)]
 
 
+@dataclass(frozen=True)
+class OfferEligibility:
+    """What one read says about an offer beyond its row: its supplier's award under its
+    agreement (status, None: not awarded) and its item ceiling (None: none)."""
+
+    award_status: str | None
+    item_ceiling: Decimal | None
+
+    @property
+    def award_active(self) -> bool:
+        return self.award_status == AwardStatus.active
+
+
+def offers_with_eligibility(session: Session, offer_ids: Iterable[int]
+                            ) -> dict[int, tuple[Offer, OfferEligibility]]:
+    """The offers with their supplier, agreement, category and lot, and each one's award
+    and item ceiling, in one statement (instead of a load of the agreement's awards, the lot
+    and the item ceiling per offer)."""
+    ids = sorted(set(offer_ids))
+    if not ids:
+        return {}
+    query = (
+        select(Offer, AgreementSupplier.status, ItemCeiling.ceiling_price)
+        .outerjoin(AgreementSupplier, and_(AgreementSupplier.agreement_id == Offer.agreement_id,
+                                           AgreementSupplier.supplier_id == Offer.supplier_id))
+        .outerjoin(ItemCeiling, and_(ItemCeiling.agreement_id == Offer.agreement_id,
+                                     ItemCeiling.supplier_id == Offer.supplier_id,
+                                     ItemCeiling.sku == Offer.sku))
+        .where(Offer.id.in_(ids))
+        # The lot for its ceiling; its category is the offer's, already joined.
+        .options(*without_templates(), joinedload(Offer.lot).lazyload(Lot.category))
+    )
+    return {offer.id: (offer, OfferEligibility(status, ceiling))
+            for offer, status, ceiling in session.execute(query)}
+
+
 def line_facts(session: Session, offer: Offer, quantity: int,
-               unit_price: Decimal | None = None) -> LineFacts:
-    awarded = session.get(AgreementSupplier, (offer.agreement_id, offer.supplier_id)) is not None
+               unit_price: Decimal | None = None,
+               eligibility: OfferEligibility | None = None) -> LineFacts:
+    """``eligibility``: the award and item ceiling read with the offer
+    (``offers_with_eligibility``); without it they are read here."""
+    if eligibility is None:
+        awarded = session.get(AgreementSupplier,
+                              (offer.agreement_id, offer.supplier_id)) is not None
+        ceiling = offer_ceiling(session, offer)
+    else:
+        awarded = eligibility.award_status is not None
+        ceiling = effective_ceiling(offer.lot.ceiling_price, eligibility.item_ceiling)
     agreement = offer.agreement
     return LineFacts(
         offer_id=offer.id, sku=offer.sku, category_id=offer.category_id, quantity=quantity,
@@ -89,7 +143,7 @@ def line_facts(session: Session, offer: Offer, quantity: int,
         supplier_status=offer.supplier.status, supplier_awarded=awarded,
         agreement_number=agreement.number, agreement_status=agreement.status,
         agreement_starts_on=agreement.starts_on, agreement_ends_on=agreement.ends_on,
-        ceiling=offer_ceiling(session, offer), regions=tuple(offer.regions or ()),
+        ceiling=ceiling, regions=tuple(offer.regions or ()),
         stock=offer.stock,
     )
 

@@ -88,11 +88,14 @@ def release_stock(session: Session, quantities: dict[int, int], reason: str) -> 
 def create_orders(session: Session, requisition: Requisition,
                   by_supplier: dict[int, list[PlannedLine]], actor: User,
                   eligibility: Sequence[LineFacts], now: datetime,
-                  competition_id: int | None = None) -> list[PurchaseOrder]:
+                  competition_id: int | None = None,
+                  audit_entries: list[dict[str, Any]] | None = None) -> list[PurchaseOrder]:
     """One order per supplier with line snapshots; stock reserved in the same transaction.
 
     ``eligibility`` is every planned line as the catalog has it now (``line_facts`` at the
     price to be paid); any failing line refuses the whole placement (``no_longer_eligible``).
+    ``audit_entries``: where to append the ``order.place`` events for the caller to record
+    with its own (``audit.record_many``, one statement); without it they are recorded here.
     """
     ensure_eligible(session, requisition, eligibility, now)
     reserve_stock(session, offer_quantities(pl for planned in by_supplier.values()
@@ -117,19 +120,25 @@ def create_orders(session: Session, requisition: Requisition,
         session.add(order)
         orders.append(order)
     session.flush()
-    for order in orders:
-        record(session, action="order.place", target_type="order", target_id=order.id,
-               actor=actor, after=order_snapshot(order))
+    entries = [{"action": "order.place", "target_type": "order", "target_id": order.id,
+                "actor": actor, "after": order_snapshot(order)} for order in orders]
+    if audit_entries is not None:
+        audit_entries.extend(entries)
+    else:
+        for entry in entries:
+            record(session, **entry)
     return orders
 
 
 def place_orders(session: Session, requisition: Requisition, actor: User,
                  now: datetime | None = None,
-                 eligibility: Sequence[LineFacts] | None = None) -> list[PurchaseOrder]:
+                 eligibility: Sequence[LineFacts] | None = None,
+                 audit_entries: list[dict[str, Any]] | None = None) -> list[PurchaseOrder]:
     """Orders at the requisition's snapshot prices, one per supplier.
 
     ``eligibility``: the lines' facts when the caller has just read them in this transaction;
     otherwise they are read here. Either way the rule is applied at placement.
+    ``audit_entries`` as for ``create_orders``.
     """
     if eligibility is None:
         eligibility = held_line_facts(session, requisition)
@@ -138,7 +147,8 @@ def place_orders(session: Session, requisition: Requisition, actor: User,
         by_supplier[line.supplier_id].append(PlannedLine(
             line.id, line.offer_id, line.category_id, line.title, line.sku, line.quantity,
             line.unit_price, line.currency))
-    return create_orders(session, requisition, by_supplier, actor, eligibility, now or utcnow())
+    return create_orders(session, requisition, by_supplier, actor, eligibility, now or utcnow(),
+                         audit_entries=audit_entries)
 
 
 def order_snapshot(order: PurchaseOrder) -> dict[str, Any]:

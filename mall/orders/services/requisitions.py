@@ -18,9 +18,8 @@ from sqlalchemy.orm import Session
 
 from mall.accounts.addresses import chosen_address, default_address
 from mall.accounts.models import DeliveryAddress, Organization, OrganizationKind, User
-from mall.audit.services import record
+from mall.audit.services import record, record_many
 from mall.catalog.models import Offer
-from mall.catalog.services.offers import without_templates
 from mall.catalog.visibility import is_visible
 from mall.db import utcnow
 from mall.errors import Conflict, NotFound, RuleViolation
@@ -51,11 +50,13 @@ from mall.orders.services.competitions import (
     stored_plan,
 )
 from mall.orders.services.facts import (
+    OfferEligibility,
     Settings,
     earlier_spend,
     eligible_competitors,
     line_facts,
     offers_category_code,
+    offers_with_eligibility,
     profile_of,
 )
 from mall.orders.services.purchase_orders import place_orders
@@ -64,27 +65,35 @@ from mall.orders.services.purchase_orders import place_orders
 INITIAL_STATUS = {Route.direct: RequisitionStatus.ordered, Route.blocked: RequisitionStatus.blocked}
 
 
-def visible_to(offer: Offer, organization: Organization, today: date) -> bool:
+def visible_to(offer: Offer, organization: Organization, today: date,
+               award_active: bool | None = None) -> bool:
     """Whether the organization may see, and so buy, the offer.
 
     The catalog's visibility (offer, supplier, agreement and award active and in date) and,
     for a purchaser, delivery to its region or its country, as its searches are limited
-    (``mall.accounts.permissions.purchaser_regions``).
+    (``mall.accounts.permissions.purchaser_regions``). ``award_active`` as for ``is_visible``.
     """
-    if not is_visible(offer, today):
+    if not is_visible(offer, today, award_active):
         return False
     return (organization.kind != OrganizationKind.purchaser
             or region_covers(tuple(offer.regions or ()), organization.region))
 
 
+def purchasable_offers(session: Session, organization: Organization,
+                       offer_ids: Iterable[int], today: date
+                       ) -> dict[int, tuple[Offer, OfferEligibility]]:
+    """The offers among ``offer_ids`` the organization may see, by id, with the eligibility
+    facts read with them (one statement)."""
+    return {oid: (offer, known)
+            for oid, (offer, known) in offers_with_eligibility(session, offer_ids).items()
+            if visible_to(offer, organization, today, known.award_active)}
+
+
 def visible_offers(session: Session, organization: Organization, offer_ids: Iterable[int],
                    today: date) -> dict[int, Offer]:
     """The offers among ``offer_ids`` the organization may see, by id."""
-    ids = sorted(set(offer_ids))
-    if not ids:
-        return {}
-    query = select(Offer).where(Offer.id.in_(ids)).options(*without_templates())
-    return {o.id: o for o in session.scalars(query) if visible_to(o, organization, today)}
+    return {oid: offer for oid, (offer, _) in
+            purchasable_offers(session, organization, offer_ids, today).items()}
 
 
 def offers_not_found(offer_ids: list[int]) -> NotFound:
@@ -133,7 +142,8 @@ def create_requisition(
                             code="quantity_above_limit", details={"lines": too_many})
     # Only what this purchaser may see can be requested; anything else is "not found".
     today = (now or utcnow()).date()
-    offers = visible_offers(session, org, (oid for oid, _ in merged), today)
+    found = purchasable_offers(session, org, (oid for oid, _ in merged), today)
+    offers = {oid: offer for oid, (offer, _) in found.items()}
     missing = [oid for oid, _ in merged if oid not in offers]
     if missing:
         raise offers_not_found(missing)
@@ -152,7 +162,8 @@ def create_requisition(
     planned = [(oid, qty, LineAssignment.chosen) for oid, qty in merged] \
         + rotation.planned_lines(picks)
 
-    facts_lines = tuple(line_facts(session, offers[oid], qty) for oid, qty in merged) \
+    facts_lines = tuple(line_facts(session, offers[oid], qty, eligibility=found[oid][1])
+                        for oid, qty in merged) \
         + tuple(p.facts for p in picks)
     own_by_category: dict[int, Decimal] = defaultdict(lambda: Decimal("0"))
     for line in facts_lines:
@@ -218,30 +229,33 @@ def create_requisition(
             line_total=line_total(offers[oid].price, qty), created_at=now,
             assignment=assignment)
             for oid, qty, assignment in planned],
+        decisions=[ComplianceDecision(profile=profile.name, route=decision.route,
+                                      rules=decision.rules_json(), evaluated_at=now)],
     )
     session.add(requisition)
-    session.flush()
-    session.add(ComplianceDecision(requisition_id=requisition.id, profile=profile.name,
-                                   route=decision.route, rules=decision.rules_json(),
-                                   evaluated_at=now))
-    session.flush()
+    session.flush()  # the requisition, its lines and its decision
     rotation.advance_turns(session, picks, requisition, now)
     competition_id = None
+    # The order, requisition and rotation events go into the chain in one statement.
+    audit_entries: list[dict[str, Any]] = []
     if deadline is not None:
         competition_id = open_competition(session, requisition, profile, invitees, now,
                                           deadline, sme_only=sme_only,
                                           plan=stored_plan(evaluation)).id
     elif decision.route == Route.direct:
-        place_orders(session, requisition, user, now, facts_lines)
-    record(session, action="requisition.create", target_type="requisition",
-           target_id=requisition.id, actor=user,
-           after={"route": decision.route, "status": requisition.status,
-                  "total": str(requisition.total), "currency": requisition.currency,
-                  "competition_id": competition_id, "sme_reserved": sme_reserved,
-                  "rules": [{"rule": r.rule, "outcome": r.outcome, "inputs": r.inputs}
-                            for r in decision.results]})
-    rotation.record_assignments(session, picks, requisition, user)
-    session.refresh(requisition)
+        place_orders(session, requisition, user, now, facts_lines, audit_entries=audit_entries)
+    audit_entries.append(dict(
+        action="requisition.create", target_type="requisition", target_id=requisition.id,
+        actor=user,
+        after={"route": decision.route, "status": requisition.status,
+               "total": str(requisition.total), "currency": requisition.currency,
+               "competition_id": competition_id, "sme_reserved": sme_reserved,
+               "rules": [{"rule": r.rule, "outcome": r.outcome, "inputs": r.inputs}
+                         for r in decision.results]}))
+    audit_entries.extend(rotation.assignment_events(picks, requisition, user))
+    record_many(session, audit_entries)
+    # What was written around the requisition (orders, competition) loads when first read.
+    session.expire(requisition, ["orders", "approvals", "competition"])
     return requisition
 
 

@@ -37,7 +37,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from mall.accounts.models import Organization, User
-from mall.audit.services import record
 from mall.catalog.models import Agreement, AgreementSupplier, Offer, OfferStatus, SecondStage
 from mall.errors import NotFound, RuleViolation
 from mall.locks import for_update, is_postgres
@@ -406,16 +405,16 @@ def advance_turns(session: Session, picks: Sequence[Pick], requisition: Requisit
     session.flush()
 
 
-def record_assignments(session: Session, picks: Sequence[Pick], requisition: Requisition,
-                       actor: User) -> None:
-    """One ``rotation.assign`` audit event per turn used."""
+def assignment_events(picks: Sequence[Pick], requisition: Requisition,
+                      actor: User) -> list[dict[str, Any]]:
+    """One ``rotation.assign`` audit event per turn used (``audit.record``'s keywords)."""
     if requisition.route not in TURN_USED_ON:
-        return
+        return []
     lines = [li for li in requisition.lines if li.assignment == LineAssignment.rotation]
-    for pick, line in zip(picks, lines, strict=True):
-        record(session, action="rotation.assign", target_type="requisition",
-               target_id=requisition.id, actor=actor,
-               after={"requisition_line_id": line.id, "agreement": pick.agreement.number,
-                      "product_id": pick.product_id, "supplier_id": pick.offer.supplier_id,
-                      "offer_id": pick.offer.id, "turn": pick.turn.seq,
-                      "skipped": [s.as_dict() for s in pick.skipped]})
+    return [{"action": "rotation.assign", "target_type": "requisition",
+             "target_id": requisition.id, "actor": actor,
+             "after": {"requisition_line_id": line.id, "agreement": pick.agreement.number,
+                       "product_id": pick.product_id, "supplier_id": pick.offer.supplier_id,
+                       "offer_id": pick.offer.id, "turn": pick.turn.seq,
+                       "skipped": [s.as_dict() for s in pick.skipped]}}
+            for pick, line in zip(picks, lines, strict=True)]
