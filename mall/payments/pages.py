@@ -35,7 +35,7 @@ from mall.accounts.models import User
 from mall.accounts.permissions import PURCHASER, page_guard
 from mall.config import Config
 from mall.db import db
-from mall.errors import ApiError, BadRequest
+from mall.errors import ApiError, BadRequest, NotFound
 from mall.forms import refusal
 from mall.http import CONTENT_SECURITY_POLICY, load, no_store
 from mall.i18n import gettext as _
@@ -72,7 +72,6 @@ REFUSALS = {
                                "Start again from the payment page."),
     "idempotency_in_progress": _l("This payment is still being processed; look at the "
                                   "order in a moment."),
-    "order_not_found": _l("This order does not exist or is not yours to see."),
 }
 
 
@@ -181,16 +180,19 @@ def pay(order_id: int, user: User) -> Any:
         loaded = load(PaymentRequestSchema(), data)
         status, body = services.pay_order(session, current_gateway(), user, order_id, loaded,
                                           key, request.path)
+    except NotFound:
+        session.rollback()
+        raise  # another organization's order, or none: the same 404 page as its GET
     except ApiError as exc:
         session.rollback()
         if exc.code == "card_details_missing":
             flash(_("Enter the card details, then pay."), "error")
+        elif exc.code == "validation_failed" and data["method"] == "card":
+            flash(_refusal_text("invalid_payment_method", refusal(exc)), "error")
         elif exc.code == "validation_failed":
             flash(_("Choose how to pay: by card or by invoice."), "error")
         else:
             flash(_refusal_text(exc.code, refusal(exc)), "error")
-        if exc.code == "order_not_found":
-            return redirect(url_for("orders_pages.purchaser_orders"))
         return redirect(here)
     if "error" in body:  # the card was refused: the failed attempt is kept, nothing charged
         error = body["error"]
