@@ -178,8 +178,8 @@ def pay(order_id: int, user: User) -> Any:
             raise BadRequest("A card payment needs a payment_method (e.g. pm_…).",
                              code="card_details_missing")
         loaded = load(PaymentRequestSchema(), data)
-        status, body = services.pay_order(session, current_gateway(), user, order_id, loaded,
-                                          key, request.path)
+        _status, body = services.pay_order(session, current_gateway(), user, order_id, loaded,
+                                           key, request.path)
     except NotFound:
         session.rollback()
         raise  # another organization's order, or none: the same 404 page as its GET
@@ -198,11 +198,11 @@ def pay(order_id: int, user: User) -> Any:
         error = body["error"]
         flash(_refusal_text(error.get("code"), refusal_text_of(error)), "error")
         return redirect(here)
-    done = {PaymentStatus.succeeded: _("Order #%(id)s is paid.", id=order_id),
+    done: dict[str, str] = {PaymentStatus.succeeded: _("Order #%(id)s is paid.", id=order_id),
             PaymentStatus.invoiced: _("Order #%(id)s will be paid by invoice %(reference)s.",
                                       id=order_id, reference=body.get("reference") or ""),
             PaymentStatus.settled: _("Order #%(id)s is paid.", id=order_id)}
-    message = done.get(body.get("status"), _(
+    message = done.get(str(body.get("status")), _(
         "The payment of order #%(id)s is being processed; the order shows when it is "
         "complete.", id=order_id))
     flash(str(message), "ok")
