@@ -77,7 +77,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
 API_AREAS = ("accounts", "audit", "catalog", "evaluation", "health", "joint",
              "notifications", "ocds", "openapi", "orders", "payments", "search", "standards")
 PAGE_AREAS = ("accounts", "catalog", "center", "evaluation", "home", "images", "joint",
-              "notifications", "orders", "punchout", "search", "standards")
+              "notifications", "orders", "payments", "punchout", "search", "standards")
 
 
 def _register_blueprints(app: Flask) -> None:

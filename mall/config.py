@@ -84,6 +84,9 @@ class Config:
     stripe_secret_key: str = ""
     stripe_api_base: str | None = None
     stripe_webhook_secret: str = ""
+    # The key Stripe.js takes in the browser (the payment page); empty with the emulator's
+    # secret key: localstripe's own (any pk_ works there); empty otherwise: invoices only.
+    stripe_publishable_key: str = ""
     token_ttl_hours: int = 24
     price_rise_review_share: Decimal = Decimal("0.30")
     # Login throttling: one (account, address) pair and one address are refused for the
@@ -146,6 +149,7 @@ class Config:
                 stripe_secret_key=get("STRIPE_SECRET_KEY", ""),
                 stripe_api_base=get("STRIPE_API_BASE"),
                 stripe_webhook_secret=get("STRIPE_WEBHOOK_SECRET", ""),
+                stripe_publishable_key=get("STRIPE_PUBLISHABLE_KEY", "").strip(),
                 token_ttl_hours=int(get("TOKEN_TTL_HOURS", cls.token_ttl_hours)),
                 price_rise_review_share=Decimal(
                     get("PRICE_RISE_REVIEW_SHARE", str(cls.price_rise_review_share))
