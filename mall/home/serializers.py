@@ -83,7 +83,7 @@ def page_url(task: Task) -> str:
 ENTRY_PAGES = {
     "center_audit": "center_pages.audit_trail",
     "center_flags": "center_pages.flag_list",
-    "center_reports": "center_pages.reports",
+    "center_reports": "center_pages.report_list",
     "center_accountability": "center_pages.accountability_dashboard",
     "org_requisitions": "orders_pages.requisitions",
     "org_orders": "orders_pages.purchaser_orders",
