@@ -15,7 +15,7 @@ from mall.catalog.models import FeedImport, PriceChange
 from mall.orders.models import Competition, Flag
 from mall.orders.services import approvals, competitions, purchase_orders
 from tests.factories.accounts import PASSWORD, approval_limits, make_org, make_user
-from tests.orders.conftest import World, build_world, world  # noqa: F401  (fixture)
+from tests.orders.conftest import World, build_world
 
 
 class _Browser(FlaskClient):
