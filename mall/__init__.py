@@ -74,7 +74,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
 
 # Every area that serves HTTP: its ``views`` module holds the JSON blueprint ``api``, its
 # ``pages`` module the HTML blueprint ``pages``.
-API_AREAS = ("accounts", "audit", "catalog", "evaluation", "health", "joint",
+API_AREAS = ("accounts", "audit", "catalog", "evaluation", "health", "home", "joint",
              "notifications", "ocds", "openapi", "orders", "payments", "search", "standards")
 PAGE_AREAS = ("accounts", "catalog", "center", "evaluation", "home", "images", "joint",
               "notifications", "orders", "payments", "punchout", "search", "standards")

@@ -40,12 +40,14 @@ pages = Blueprint("accounts_pages", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site relative paths, so the login form cannot be used as an open redirect.
+    """Where the login form goes: the asked-for page when it is a same-site relative path
+    (so the form cannot be used as an open redirect), else the user's to-do list."""
     if not target:
-        return url_for("home.index")
+        return url_for("home.tasks")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/"):
-        return url_for("home.index")
+    # A backslash counts as a slash to browsers: "/\\evil.example" would leave the site.
+    if parts.scheme or parts.netloc or not target.startswith("/") or "\\" in target:
+        return url_for("home.tasks")
     return target
 
 

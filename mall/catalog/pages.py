@@ -46,6 +46,10 @@ def offers(user: User) -> Any:
     query = select(Offer).where(Offer.supplier_id == user.organization_id)
     if status:
         query = query.where(Offer.status == status)
+    # One offer by its SKU: where the to-do list links a refused price change.
+    sku = (request.args.get("sku") or "").strip()[:64] or None
+    if sku:
+        query = query.where(Offer.sku == sku)
     session = db.session()
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Offer.sku).limit(PER_PAGE)
@@ -54,7 +58,7 @@ def offers(user: User) -> Any:
     refused = prices.refused_rises(session, [o.id for o in rows])
     return render_template("catalog/offers.html", offers=rows, total=total, page=page,
                            refused=refused,
-                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), status=status,
+                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), status=status, sku=sku,
                            statuses=[s.value for s in OfferStatus])
 
 

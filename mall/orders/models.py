@@ -77,6 +77,8 @@ class LineAssignment(enum.StrEnum):
 # The most of one offer a cart line or a requisition line may ask for (the API's schemas, and
 # the services for quantities that add up).
 MAX_LINE_QUANTITY = 10_000_000
+# The longest carrier tracking number an order keeps (shipping form and API alike).
+TRACKING_NUMBER_MAX = 64
 
 
 class Cart(Base):
@@ -407,7 +409,7 @@ class PurchaseOrder(Base):
     delivery_address: Mapped[dict[str, Any] | None]
     status_reason: Mapped[str | None] = mapped_column(Text)
     # The carrier's tracking number, given (optionally) by the supplier when it ships.
-    tracking_number: Mapped[str | None] = mapped_column(String(64))
+    tracking_number: Mapped[str | None] = mapped_column(String(TRACKING_NUMBER_MAX))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                  onupdate=utcnow)

@@ -15,12 +15,14 @@ from mall.accounts.schemas import DeliveryAddressSnapshotSchema
 from mall.apidoc import AnswerSchema, day, money_field, timestamp
 from mall.orders.models import (
     MAX_LINE_QUANTITY,
+    TRACKING_NUMBER_MAX,
     CompetitionStatus,
     FlagKind,
     FlagStatus,
     OrderStatus,
     RequisitionStatus,
 )
+from mall.text import SingleLine
 
 
 class CartLineSchema(Schema):
@@ -120,6 +122,17 @@ class RejectSchema(Schema):
 
 class ReasonSchema(Schema):
     reason = fields.String(validate=validate.Length(max=2000), allow_none=True)
+
+
+class ShipSchema(ReasonSchema):
+    """Shipping an order: the reason as for any action, and the carrier's tracking number."""
+
+    tracking_number = SingleLine(
+        allow_none=True, load_default=None,
+        validate=validate.Length(max=TRACKING_NUMBER_MAX),
+        metadata={"description": "The carrier's tracking number, trimmed; empty means none. "
+                                 "Shown on the order and in its timeline.",
+                  "example": "SF1234567890"})
 
 
 class FlagResolveSchema(Schema):

@@ -56,6 +56,7 @@ from mall.orders.schemas import (
     RequisitionAnswerSchema,
     RequisitionListQuerySchema,
     RequisitionSchema,
+    ShipSchema,
     SmeReservationQuerySchema,
     SmeReservationReportSchema,
     SpendQuerySchema,
@@ -383,11 +384,26 @@ def supplier_order_show(order_id: int, user: User) -> Any:
     return jsonify(order_json(order))
 
 
-@api.post("/supplier/orders/<int:order_id>/<any(confirm, ship, deliver, reject):action>")
+@api.post("/supplier/orders/<int:order_id>/<any(confirm, deliver, reject):action>")
 @documented(body=ReasonSchema, responses={200: OrderSchema}, errors=[409, 422])
 @api_guard(Role.supplier_admin, kinds=SUPPLIER)
 def supplier_order_action(order_id: int, action: str, user: User) -> Any:
     return _order_action(user, order_id, action, OrderParty.supplier)
+
+
+@api.post("/supplier/orders/<int:order_id>/ship")
+@documented(body=ShipSchema, responses={200: OrderSchema}, errors=[409, 422],
+            examples={"request": {"tracking_number": "SF1234567890"}})
+@api_guard(Role.supplier_admin, kinds=SUPPLIER)
+def supplier_order_ship(order_id: int, user: User) -> Any:
+    """Ship a confirmed order, optionally with the carrier's tracking number (kept on the
+    order and in its timeline). The body may be empty; a body that is sent must be valid."""
+    data = load(ShipSchema(), json_body() if request.get_data() else {})
+    order = purchase_orders.transition(db.session(), user, order_id, "ship",
+                                       OrderParty.supplier, data.get("reason"),
+                                       data.get("tracking_number") or None)
+    db.session.commit()
+    return jsonify(order_json(order))
 
 
 # --- center: flags and reports ------------------------------------------------------------

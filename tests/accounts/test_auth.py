@@ -197,8 +197,9 @@ def test_login_page_sets_a_session_and_refuses_open_redirects(
     response = client.post("/login", data={"email": user.email, "password": PASSWORD,
                                             "next": "https://evil.example/"})
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
-    home = client.get("/")
+    # an unsafe next is ignored: the user lands on their to-do list
+    assert response.headers["Location"] == "/home"
+    home = client.get("/home")
     assert user.name in home.get_data(as_text=True)
 
 

@@ -33,9 +33,9 @@ def test_buyer_and_supplier_pages_pass_axe_and_fit_a_phone(live_server: str, bro
     create_requisition(session, Settings(jurisdiction="cn-central"), buyer, [(offer.id, 2)])
     session.commit()
 
-    pages = {buyer: ["/", "/cart", "/requisitions", "/orders", "/competitions", "/inbox",
+    pages = {buyer: ["/", "/home", "/cart", "/requisitions", "/orders", "/competitions", "/inbox",
                      f"/offers/{offer.id}"],
-             seller: ["/supplier/offers", "/supplier/orders", "/supplier/feeds",
+             seller: ["/home", "/supplier/offers", "/supplier/orders", "/supplier/feeds",
                       "/supplier/competitions"]}
     for user, paths in pages.items():
         browser.set_window_size(1280, 900)

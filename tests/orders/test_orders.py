@@ -104,3 +104,55 @@ def test_stock_released_on_cancel_or_reject(client: FlaskClient, order_world: Wo
     from mall.orders.models import Requisition
 
     assert world.session.get(Requisition, order.requisition_id).status == "cancelled"
+
+
+def test_ship_through_the_api_keeps_a_trimmed_tracking_number(client: FlaskClient,
+                                                               order_world: World) -> None:
+    from mall.audit.models import AuditEvent
+
+    world = order_world
+    order = _order(world)
+    assert _act(client, world, order.id, "confirm").status_code == 200  # type: ignore[attr-defined]
+    ship = f"/api/v1/supplier/orders/{order.id}/ship"
+    headers = world.headers(world._supplier)  # type: ignore[attr-defined]
+    # bad input is a 400 in the documented shape and changes nothing
+    for body in ({"tracking_number": "X" * 65}, {"tracking_number": 12345},
+                 {"tracking_number": "SF1", "carrier": "SF"}, ["SF1"]):
+        refused = client.post(ship, json=body, headers=headers)
+        assert refused.status_code == 400, body
+        assert refused.json["error"]["code"] == "validation_failed"
+        assert isinstance(refused.json["error"]["details"]["problems"], list)
+    broken = client.post(ship, data="{not json", headers={**headers,
+                                                         "Content-Type": "application/json"})
+    assert broken.status_code == 400 and broken.json["error"]["code"] == "invalid_json"
+    world.session.refresh(order)
+    assert order.status == OrderStatus.confirmed and order.tracking_number is None
+    # the other supplier actions take no tracking number
+    confirm_again = client.post(f"/api/v1/supplier/orders/{order.id}/deliver",
+                                json={"tracking_number": "SF1"}, headers=headers)
+    assert confirm_again.status_code == 400
+
+    shipped = client.post(ship, json={"tracking_number": "  SF1234567890 \t",
+                                      "reason": "via SF Express"}, headers=headers)
+    assert shipped.status_code == 200, shipped.json
+    assert shipped.json["status"] == "shipped"
+    assert shipped.json["tracking_number"] == "SF1234567890"
+    seen = client.get(f"/api/v1/orders/{order.id}", headers=world.headers(world.buyer))
+    assert seen.json["tracking_number"] == "SF1234567890"
+    event = world.session.query(AuditEvent).filter_by(
+        action="order.ship", target_type="order", target_id=str(order.id)).one()
+    assert event.after["tracking_number"] == "SF1234567890"
+
+
+def test_ship_through_the_api_without_a_body_or_with_a_blank_number(
+        client: FlaskClient, order_world: World) -> None:
+    world = order_world
+    headers = world.headers(world._supplier)  # type: ignore[attr-defined]
+    first, second = _order(world), _order(world)
+    for order in (first, second):
+        assert _act(client, world, order.id, "confirm").status_code == 200  # type: ignore[attr-defined]
+    bare = client.post(f"/api/v1/supplier/orders/{first.id}/ship", headers=headers)
+    assert bare.status_code == 200 and bare.json["tracking_number"] is None
+    blank = client.post(f"/api/v1/supplier/orders/{second.id}/ship",
+                        json={"tracking_number": "   "}, headers=headers)
+    assert blank.status_code == 200 and blank.json["tracking_number"] is None

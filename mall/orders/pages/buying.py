@@ -28,6 +28,7 @@ from mall.i18n import gettext as _
 from mall.labels import label
 from mall.orders.compliance.outcomes import Route
 from mall.orders.models import (
+    TRACKING_NUMBER_MAX,
     ApprovalDecision,
     OrderParty,
     Requisition,
@@ -43,6 +44,7 @@ from mall.orders.services.requisitions import (
     requisitions_query,
     visible_offers,
 )
+from mall.text import single_line
 from mall.timezones import reader_zone
 
 
@@ -291,7 +293,7 @@ def _transition(user: User, order_id: int, action: str, party: str) -> Any:
         flash(_("Tick the box to confirm the cancellation."), "error")
         return redirect(url_for("orders_pages.confirm_cancel", order_id=order_id))
     reason = (request.form.get("reason") or "").strip()[:2000] or None
-    tracking = (request.form.get("tracking_number") or "").strip()[:64] or None
+    tracking = single_line(request.form.get("tracking_number") or "")[:TRACKING_NUMBER_MAX] or None
     run_action(session, lambda: purchase_orders.transition(session, user, order_id, action,
                                                            party, reason, tracking),
                _("Order #%(id)s: %(action)s done.", id=order_id,
