@@ -116,6 +116,7 @@ def build_document(offer: Offer) -> dict[str, Any]:
         "updated_at": offer.updated_at.isoformat(),
         "created_at": offer.created_at.isoformat(),
         "version": offer.version,
+        "image_hash": offer.image_hash,
         "attrs": attrs,
         "attrs_text": " ".join(attr_words),
         "pinyin": pinyin_fields(offer.title, offer.brand, offer.category.name_zh),

@@ -232,6 +232,8 @@ MAPPINGS: dict[str, Any] = {
         "brand_model": {"type": "keyword", "normalizer": "compact"},
         "gtin": _KEYWORD,
         "unit": {"type": "keyword", "index": False},
+        # The picture's content hash: thumbnails at /images/<hash>/<size>.webp; never searched.
+        "image_hash": {"type": "keyword", "index": False},
         "supplier": {
             "properties": {
                 "id": {"type": "long"},

@@ -161,6 +161,9 @@ class SearchHitSchema(AnswerSchema):
     agreement = fields.Nested(_AgreementRefSchema)
     category = fields.Nested(_CategoryRefSchema)
     regions = fields.List(fields.String())
+    image_hash = fields.String(allow_none=True, metadata={
+        "description": "The offer's picture, if any: thumbnails at /images/{image_hash}/96.webp "
+                       "and /images/{image_hash}/320.webp"})
     valid_until = day()
     highlight = fields.Dict(keys=fields.String(), values=fields.String(),
                             metadata={"description": "only when the text matched"})

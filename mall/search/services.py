@@ -158,6 +158,7 @@ def _hit_json(hit: dict[str, Any]) -> dict[str, Any]:
                      "name_en": src["category"]["name_en"]},
         "regions": src["regions"],
         "valid_until": src["valid_until"],
+        "image_hash": src.get("image_hash"),
     }
     if "highlight" in hit:
         item["highlight"] = {k: v[0] for k, v in hit["highlight"].items()}
