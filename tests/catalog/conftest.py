@@ -28,16 +28,21 @@ class Catalog:
     agreement: Agreement
 
 
-@pytest.fixture
-def catalog(app: Flask, db_session: Session) -> Catalog:
-    center = center_admin(db_session)
-    supplier = supplier_admin(db_session)
-    category = make_category(db_session, attributes=LAPTOP_TEMPLATE)
-    agreement = make_agreement(db_session, category=category,
+def make_catalog(app: Flask, session: Session) -> Catalog:
+    """A center admin, a supplier awarded a laptop agreement (CN-BJ, CN-SH), their tokens."""
+    center = center_admin(session)
+    supplier = supplier_admin(session)
+    category = make_category(session, attributes=LAPTOP_TEMPLATE)
+    agreement = make_agreement(session, category=category,
                                suppliers=[supplier.organization], ceiling="10000.00",
                                regions=["CN-BJ", "CN-SH"])
-    return Catalog(center, auth_headers(app, db_session, center), supplier,
-                   auth_headers(app, db_session, supplier), category, agreement)
+    return Catalog(center, auth_headers(app, session, center), supplier,
+                   auth_headers(app, session, supplier), category, agreement)
+
+
+@pytest.fixture
+def catalog(app: Flask, db_session: Session) -> Catalog:
+    return make_catalog(app, db_session)
 
 
 def offer_body(catalog: Catalog, **overrides: Any) -> dict[str, Any]:

@@ -10,10 +10,8 @@ from mall.catalog.feeds import queued as catalog_feeds
 from mall.catalog.models import Offer
 from mall.db import db
 from mall.jobs.worker import Worker
-from tests.catalog.conftest import Catalog
+from tests.catalog.conftest import Catalog, make_catalog
 from tests.catalog.test_feeds import _csv, _row
-from tests.factories.accounts import auth_headers, center_admin, supplier_admin
-from tests.factories.catalog import LAPTOP_TEMPLATE, make_agreement, make_category
 
 
 @pytest.mark.postgres_only
@@ -23,12 +21,7 @@ def test_large_feed_answers_202_and_completes_in_the_background(
     # A small threshold keeps the test quick; the code path is the one 100,000 rows take.
     monkeypatch.setattr(catalog_feeds, "BACKGROUND_ROWS", 3)
     session = db.session()
-    center, supplier = center_admin(session), supplier_admin(session)
-    category = make_category(session, attributes=LAPTOP_TEMPLATE)
-    agreement = make_agreement(session, category=category, suppliers=[supplier.organization],
-                               regions=["CN-BJ", "CN-SH"])
-    catalog = Catalog(center, {}, supplier, auth_headers(app, session, supplier), category,
-                      agreement)
+    catalog = make_catalog(app, session)
     session.commit()
     rows = [_row(catalog, f"BG-{i}") for i in range(5)] + [_row(catalog, "BG-X", price="0")]
 

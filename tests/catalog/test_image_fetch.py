@@ -24,10 +24,8 @@ from mall.images.models import StoredImage
 from mall.images.services import FetchRefused, fetch_image
 from mall.jobs.models import Job
 from mall.jobs.worker import Worker
-from tests.catalog.conftest import Catalog
+from tests.catalog.conftest import make_catalog
 from tests.catalog.test_feeds import COLUMNS, _csv, _row
-from tests.factories.accounts import auth_headers, center_admin, supplier_admin
-from tests.factories.catalog import LAPTOP_TEMPLATE, make_agreement, make_category
 
 
 def _png() -> bytes:
@@ -126,12 +124,7 @@ def test_feed_image_urls_are_fetched_by_the_worker(
     monkeypatch.setitem(app.config, "MALL", dataclasses.replace(
         app.config["MALL"], image_fetch_allow_private=True))
     session = db.session()
-    center, supplier = center_admin(session), supplier_admin(session)
-    category = make_category(session, attributes=LAPTOP_TEMPLATE)
-    agreement = make_agreement(session, category=category, suppliers=[supplier.organization],
-                               regions=["CN-BJ", "CN-SH"])
-    catalog = Catalog(center, {}, supplier, auth_headers(app, session, supplier), category,
-                      agreement)
+    catalog = make_catalog(app, session)
     session.commit()
     rows = [_row(catalog, "IMG-OK", image_url=images.url("/a.png")),
             _row(catalog, "IMG-404", image_url=images.url("/missing")),
