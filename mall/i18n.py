@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, has_request_context, request
 from flask_babel import (
     Babel,
     format_currency,
@@ -40,7 +40,10 @@ class CatalogsNotCompiled(RuntimeError):
 
 
 def select_language() -> str:
-    """The reader's language: ``?lang=``, the cookie, ``Accept-Language``, then Chinese."""
+    """The reader's language: ``?lang=``, the cookie, ``Accept-Language``, then Chinese.
+    Outside a request (the worker, a command, a service called directly): Chinese."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         return asked
