@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import mall.images.models  # noqa: F401  (offers.image_hash → images.hash: in the metadata with offers)
 from mall.accounts.models import Organization
 from mall.db import Base, sql_values, utcnow
 
