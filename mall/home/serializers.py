@@ -56,28 +56,27 @@ def _section_empty(key: str) -> str:
     return str(_(SECTION_TEXT[key][1]))
 
 
+# Per kind of item: the page it is acted on and that page's arguments for the item.
+ITEM_PAGES: dict[str, tuple[str, Any]] = {
+    "requisition": ("orders_pages.requisition", lambda t: {"requisition_id": t.id}),
+    "purchaser_order": ("orders_pages.purchaser_order", lambda t: {"order_id": t.id}),
+    "supplier_order": ("orders_pages.supplier_order", lambda t: {"order_id": t.id}),
+    "supplier_competition": ("orders_pages.supplier_competition",
+                             lambda t: {"competition_id": t.id}),
+    "feed": ("catalog_pages.feed", lambda t: {"feed_id": t.id}),
+    "offer": ("catalog_pages.offers", lambda t: {"sku": t.ref}),
+    "price_review": ("center_pages.price_review", lambda t: {"change_id": t.id}),
+    "flag": ("center_pages.flag_list", lambda t: {"_anchor": f"flag-{t.id}"}),
+    "evaluation": ("evaluation_pages.score_form", lambda t: {"member_id": t.id}),
+}
+
+
 def page_url(task: Task) -> str:
     """The page where ``task`` is acted on (or, for the auditor, read)."""
-    kind = task.kind
-    if kind == "requisition":
-        return url_for("orders_pages.requisition", requisition_id=task.id)
-    if kind == "purchaser_order":
-        return url_for("orders_pages.purchaser_order", order_id=task.id)
-    if kind == "supplier_order":
-        return url_for("orders_pages.supplier_order", order_id=task.id)
-    if kind == "supplier_competition":
-        return url_for("orders_pages.supplier_competition", competition_id=task.id)
-    if kind == "feed":
-        return url_for("catalog_pages.feed", feed_id=task.id)
-    if kind == "offer":
-        return url_for("catalog_pages.offers", sku=task.ref)
-    if kind == "price_review":
-        return url_for("center_pages.price_review", change_id=task.id)
-    if kind == "flag":
-        return url_for("center_pages.flag_list", _anchor=f"flag-{task.id}")
-    if kind == "evaluation":
-        return url_for("evaluation_pages.score_form", member_id=task.id)
-    return url_for(ENTRY_PAGES[kind])
+    if task.kind in ITEM_PAGES:
+        endpoint, arguments = ITEM_PAGES[task.kind]
+        return url_for(endpoint, **arguments(task))
+    return url_for(ENTRY_PAGES[task.kind])
 
 
 ENTRY_PAGES = {

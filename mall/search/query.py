@@ -1,5 +1,8 @@
 """A pure function from a validated search request to an OpenSearch request body.
 
+Past 400 lines because ranking, filters, facets and pinyin build one body together and are
+read together when tuning relevance; the pinyin word splitting itself is in ``pinyin.py``.
+
 Nothing here talks to OpenSearch or the database, so the bodies can be tested as data and
 against the real engine alike.
 
