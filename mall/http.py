@@ -199,18 +199,33 @@ def _limit_body() -> None:
         _parsed_json()
 
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+# The base policy, directive by directive; one page may widen it (``widened_policy``).
+POLICY_DIRECTIVES: dict[str, str] = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def widened_policy(**extra: str) -> str:
+    """The mall's CSP with more sources for some directives (``form_action="https://…"``;
+    underscores for dashes); a directive the base lacks is added after ``'self'``."""
+    directives = dict(POLICY_DIRECTIVES)
+    for name, sources in extra.items():
+        key = name.replace("_", "-")
+        base = directives.get(key, "'self'")
+        directives[key] = f"{base} {sources}"
+    return "; ".join(f"{key} {value}" for key, value in directives.items())
+
+
+CONTENT_SECURITY_POLICY = widened_policy()
 HSTS = "max-age=63072000; includeSubDomains"  # two years
 _NO_STORE = "mall.no_store"
 
