@@ -18,7 +18,6 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -165,6 +164,12 @@ def opensearch() -> OpenSearch:
 @pytest.fixture(scope="module")
 def search_index(app: Flask, opensearch: OpenSearch) -> Iterator[str]:
     """A fresh index for this test module, behind the app's alias; deleted afterwards."""
+    yield from fresh_index(app, opensearch)
+
+
+def fresh_index(app: Flask, opensearch: OpenSearch) -> Iterator[str]:
+    """Create an empty index behind the app's alias (dropping the old one), yield the alias,
+    delete the index afterwards."""
     alias = app.config["MALL"].search_alias
     name = f"{alias}-{uuid.uuid4().hex[:8]}"
     try:
@@ -202,36 +207,6 @@ def live_server(app: Flask, committed_db: Engine) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    """Debian's headless Chromium through Debian's chromedriver (``make test`` installs both)."""
-    import shutil
-
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    if not chromium or not driver_path:
-        pytest.fail("chromium and chromedriver are missing: `make test` installs them "
-                    "(apt-get install chromium chromium-driver)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                 "--window-size=1280,900", "--lang=zh-CN"):
-        options.add_argument(flag)
-    # Headless Chromium ignores --lang for Accept-Language; the pages pick their language
-    # from it, so the browser asks for Chinese (the default reader) explicitly.
-    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    driver.implicitly_wait(5)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 @pytest.fixture(scope="session")

@@ -7,13 +7,13 @@ from decimal import Decimal
 from selenium.webdriver.common.by import By
 
 from mall.db import db
-from tests.browser.conftest import click_and_wait, log_in
+from tests.browser.conftest import absent, click_and_wait, log_in, visit
 from tests.factories.accounts import make_org, make_user
 from tests.factories.catalog import make_offer
 
 
 def add_to_cart_and_submit(browser, live_server: str, offer_id: int, quantity: int) -> None:
-    browser.get(f"{live_server}/offers/{offer_id}")
+    visit(browser, f"{live_server}/offers/{offer_id}")
     box = browser.find_element(By.CSS_SELECTOR, ".add-to-cart input[name=quantity]")
     box.clear()
     box.send_keys(str(quantity))
@@ -43,7 +43,7 @@ def test_small_purchase_goes_straight_to_an_order(live_server: str, browser, csr
     browser.find_element(By.CSS_SELECTOR, ".submit-requisition button").click()
     assert browser.find_element(By.CSS_SELECTOR, "section.requisition").get_attribute(
         "data-route") == "direct"
-    browser.get(f"{live_server}/requisitions")
+    visit(browser, f"{live_server}/requisitions")
     assert len(browser.find_elements(By.CSS_SELECTOR, "table.requisitions tbody tr")) == 1
 
 
@@ -64,11 +64,11 @@ def test_purchase_above_the_limit_waits_for_an_approver(
     assert panel.get_attribute("data-route") == "approval"
     assert panel.get_attribute("data-status") == "pending"
     # not the buyer's call
-    assert panel.find_elements(By.CSS_SELECTOR, "button[data-action=approve]") == []
+    assert absent(browser, "button[data-action=approve]", within=panel)
     url = browser.current_url
 
     log_in(browser, live_server, approver.email, approver.name)
-    browser.get(url)
+    visit(browser, url)
     click_and_wait(browser,
                    browser.find_element(By.CSS_SELECTOR, ".decide button[data-action=approve]"))
     panel = browser.find_element(By.CSS_SELECTOR, "section.requisition")
@@ -96,7 +96,7 @@ def test_order_moves_from_supplier_confirmation_to_purchaser_acceptance(
                                     f"table.orders-table tr[data-status='{status}']")
 
     log_in(browser, live_server, seller.email, seller.name)
-    browser.get(f"{live_server}/supplier/orders")
+    visit(browser, f"{live_server}/supplier/orders")
     current = "placed"
     for action, status in (("confirm", "confirmed"), ("ship", "shipped"),
                            ("deliver", "delivered")):
@@ -104,9 +104,9 @@ def test_order_moves_from_supplier_confirmation_to_purchaser_acceptance(
                                         f"button[data-action={action}]").click()
         current = status
     # only the purchaser accepts; the supplier is offered nothing more
-    assert order_row("delivered").find_elements(By.CSS_SELECTOR, "button") == []
+    assert absent(browser, "button", within=order_row("delivered"))
 
     log_in(browser, live_server, buyer.email, buyer.name)
-    browser.get(f"{live_server}/orders")
+    visit(browser, f"{live_server}/orders")
     order_row("delivered").find_element(By.CSS_SELECTOR, "button[data-action=accept]").click()
     assert order_row("accepted").text

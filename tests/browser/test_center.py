@@ -12,15 +12,14 @@ from urllib.request import Request, urlopen
 from flask import Flask
 from opensearchpy import OpenSearch
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 from sqlalchemy import select
 
 from indexer.sync import drain
 from mall.catalog.models import Agreement, ItemCeiling
 from mall.db import db
 from mall.orders.models import Flag
-from tests.browser.conftest import click_and_wait, log_in
+from tests.browser.conftest import click_and_wait, log_in, visit
 from tests.factories.accounts import center_admin, make_org, make_user
 from tests.factories.catalog import LAPTOP_TEMPLATE, make_agreement, make_category, make_offer
 from tests.orders.conftest import build_world
@@ -29,6 +28,10 @@ from tests.support import index_offers
 SCREENS = ("/center/agreements", "/center/organizations", "/center/flags",
            "/center/accountability", "/center/reports", "/center/price-reviews",
            "/center/audit")
+
+# What the console's flash messages say, per language.
+TEXT = {"zh": {"reindexing": "搜索将在数秒内反映变化", "referred": "移交审计机关"},
+        "en": {"reindexing": "within seconds", "referred": "Refer to the audit authority"}}
 
 
 def _fill(browser: Any, form: Any, values: dict[str, str]) -> None:
@@ -45,9 +48,7 @@ def _fill(browser: Any, form: Any, values: dict[str, str]) -> None:
 
 def _submit(browser: Any, button: Any) -> None:
     """Click a submit button and wait for the page after it, never reading the old one."""
-    old = browser.find_element(By.TAG_NAME, "html")
-    button.click()
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(old))
+    click_and_wait(browser, button, timeout=10)
 
 
 def _rendered(browser: Any, selector: str) -> bool:
@@ -58,7 +59,7 @@ def _rendered(browser: Any, selector: str) -> bool:
 
 
 def _search_titles(browser: Any, live_server: str, q: str) -> list[str]:
-    browser.get(f"{live_server}/search?q={q}")
+    visit(browser, f"{live_server}/search?q={q}")
     return [e.text for e in browser.find_elements(By.CSS_SELECTOR, "ol.offers li h3")]
 
 
@@ -72,9 +73,10 @@ def _csv_rows(browser: Any, href: str) -> list[list[str]]:
 
 def test_center_admin_walk_then_auditor_reads_everything_and_writes_nothing(
         live_server: str, browser: Any, csrf_on: None, tmp_path: Path,
-        opensearch: OpenSearch, search_index: str, app: Flask) -> None:
+        opensearch: OpenSearch, search_index: str, app: Flask, browser_lang: str) -> None:
     session = db.session()
     world = build_world(session, app)
+    text = TEXT[browser_lang]
     requisitions = [world.requisition((world.offers[0], 5)) for _ in range(2)]
     admin = center_admin(session)
     auditor = make_user(session, admin.organization, roles=("auditor",))
@@ -89,7 +91,7 @@ def test_center_admin_walk_then_auditor_reads_everything_and_writes_nothing(
     index_offers(opensearch, search_index, [offer])
 
     log_in(browser, live_server, admin.email, admin.name)
-    browser.get(f"{live_server}/center/agreements?lang=en")
+    visit(browser, f"{live_server}/center/agreements")
     form = browser.find_element(By.ID, "agreement-create")
     _fill(browser, form, {"number": "GC-WALK-1", "title": "Walk laptops",
                           "starts_on": "2026-01-01", "ends_on": "2030-12-31",
@@ -115,11 +117,11 @@ def test_center_admin_walk_then_auditor_reads_everything_and_writes_nothing(
     assert "agreement.award_add" in browser.find_element(By.ID, "history").text
 
     assert len(_search_titles(browser, live_server, "WLK-77")) == 1
-    browser.get(f"{live_server}/center/organizations/{suppliers[2].id}")
+    visit(browser, f"{live_server}/center/organizations/{suppliers[2].id}")
     form = browser.find_element(By.ID, "organization-status")
     _fill(browser, form, {"status": "suspended", "reason": "audit finding"})
     _submit(browser, form.find_element(By.CSS_SELECTOR, "button"))
-    assert "within seconds" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    assert text["reindexing"] in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
     # The worker is not running in browser tests: drain the outbox here, as it would, then
     # refresh the index instead of waiting for its refresh interval.
     session.expire_all()
@@ -128,19 +130,18 @@ def test_center_admin_walk_then_auditor_reads_everything_and_writes_nothing(
     opensearch.indices.refresh(index=search_index)
     assert _search_titles(browser, live_server, "WLK-77") == []
 
-    browser.get(f"{live_server}/center/flags")
+    visit(browser, f"{live_server}/center/flags")
     row = browser.find_element(By.CSS_SELECTOR, f"tr[data-flag-id='{flag.id}']")
     _fill(browser, row, {"resolution": "refer", "reason": "to the audit office"})
     _submit(browser, row.find_element(By.CSS_SELECTOR, "button[data-action=resolve]"))
-    assert "Refer to the audit authority" in browser.find_element(By.CSS_SELECTOR,
-                                                                  ".flash.ok").text
+    assert text["referred"] in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
 
-    browser.get(f"{live_server}/center/reports")
+    visit(browser, f"{live_server}/center/reports")
     assert _rendered(browser, "#offers-changed img.chart")
     link = browser.find_element(By.CSS_SELECTOR, "#offers-changed a[data-csv]")
     rows = _csv_rows(browser, link.get_attribute("href"))
     assert rows[0] == ["day", "offers_changed"] and len(rows) == 31
-    browser.get(f"{live_server}/center/accountability")
+    visit(browser, f"{live_server}/center/accountability")
     row = browser.find_element(By.CSS_SELECTOR, f"tr[data-purchaser='{world.purchaser.id}']")
     cell = row.find_element(By.CSS_SELECTOR, "td[data-figure=requisitions] a")
     assert cell.text == "2"
@@ -151,15 +152,15 @@ def test_center_admin_walk_then_auditor_reads_everything_and_writes_nothing(
 
     log_in(browser, live_server, auditor.email, auditor.name)
     for path in SCREENS:
-        browser.get(f"{live_server}{path}")
+        visit(browser, f"{live_server}{path}")
         posts = [f.get_attribute("action") for f in
                  browser.find_elements(By.CSS_SELECTOR, "form[method=post]")
                  if "/logout" not in (f.get_attribute("action") or "")]
         # the auditor's only button runs the read-only chain verification
         assert all(a.endswith("/center/audit/verify") for a in posts), (path, posts)
-    browser.get(f"{live_server}/center/agreements/GC-WALK-1")
+    visit(browser, f"{live_server}/center/agreements/GC-WALK-1")
     assert "Walk laptops" in browser.page_source
-    browser.get(f"{live_server}/center/audit")
+    visit(browser, f"{live_server}/center/audit")
     _submit(browser, browser.find_element(By.CSS_SELECTOR, "button[data-action=verify]"))
     assert browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
 

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from mall.db import db, utcnow
 from mall.joint.models import JointPurchase
 from mall.orders.models import Competition
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, visit
 from tests.factories.accounts import approval_limits
 from tests.joint.conftest import build_joint_world
 
@@ -59,7 +59,7 @@ def test_one_joint_purchase_from_creation_to_the_orders(app: Flask, live_server:
     lead = jw.buyers[0]
 
     log_in(browser, live_server, lead.email, lead.name)
-    browser.get(f"{live_server}/joint-purchases")
+    visit(browser, f"{live_server}/joint-purchases")
     closes = utcnow() + timedelta(days=2)
     browser.find_element(By.NAME, "title").send_keys("Laptops together")
     browser.find_element(By.NAME, "agreement_number").send_keys(jw.agreement.number)
@@ -75,7 +75,7 @@ def test_one_joint_purchase_from_creation_to_the_orders(app: Flask, live_server:
     for buyer, quantity in zip(jw.buyers, (20, 30, 50), strict=True):
         if buyer is not lead:
             log_in(browser, live_server, buyer.email, buyer.name)
-        browser.get(url)
+        visit(browser, url)
         browser.find_element(By.NAME, "quantity").send_keys(str(quantity))
         _submit(browser, "button[data-action=commit]", "p.flash.ok")
         mine = browser.find_element(By.CSS_SELECTOR, ".my-commitment")
@@ -89,7 +89,7 @@ def test_one_joint_purchase_from_creation_to_the_orders(app: Flask, live_server:
         By.CSS_SELECTOR, "table.commitments").text
 
     log_in(browser, live_server, lead.email, lead.name)
-    browser.get(url)
+    visit(browser, url)
     _submit(browser, "button[data-action=close]", "section.joint-purchase[data-status=competing]")
     competition_id = db.session.scalar(select(JointPurchase.competition_id).where(
         JointPurchase.id == campaign_id))
@@ -100,13 +100,13 @@ def test_one_joint_purchase_from_creation_to_the_orders(app: Flask, live_server:
     with db.engine.begin() as connection:
         connection.execute(update(Competition).where(Competition.id == competition_id)
                            .values(deadline=utcnow() - timedelta(minutes=1)))
-    browser.get(url)
+    visit(browser, url)
     _submit(browser, "button[data-action=award]", "section.joint-purchase[data-status=awarded]")
     assert browser.find_element(By.CSS_SELECTOR, ".award-price").text.startswith("92.00")
 
     for buyer, total in zip(jw.buyers, ("1,840.00", "2,760.00", None), strict=True):
         log_in(browser, live_server, buyer.email, buyer.name)
-        browser.get(url)
+        visit(browser, url)
         status = browser.find_element(By.CSS_SELECTOR, ".my-requisition-status")
         orders = browser.find_elements(By.CSS_SELECTOR, "a.my-order")
         if total is None:  # waiting for its own approvers: no order yet

@@ -5,23 +5,27 @@ from __future__ import annotations
 from selenium.webdriver.common.by import By
 
 from mall.db import db
-from tests.browser.conftest import click_and_wait
+from tests.browser.conftest import LANGUAGES, absent, click_and_wait, expect_language, visit
 from tests.factories.accounts import PASSWORD, buyer
+
+# What the pages say, per language.
+TEXT = {"zh": {"wrong": "邮箱或密码错误", "log_in": "登录"},
+        "en": {"wrong": "Email or password is wrong.", "log_in": "Log in"}}
 
 
 def test_buyer_logs_in_through_the_form_and_out_again(
-    live_server: str, browser, csrf_on
+    live_server: str, browser, csrf_on, browser_lang: str
 ) -> None:
     session = db.session()
     user = buyer(session, name="王采购")
     session.commit()
+    text = TEXT[browser_lang]
 
-    browser.get(f"{live_server}/login")
+    visit(browser, f"{live_server}/login")
     browser.find_element(By.NAME, "email").send_keys(user.email)
     browser.find_element(By.NAME, "password").send_keys("wrong-password")
     browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
-    assert "邮箱或密码错误" in browser.find_element(By.CSS_SELECTOR,
-                                                                 ".flash").text
+    assert text["wrong"] in browser.find_element(By.CSS_SELECTOR, ".flash").text
 
     browser.find_element(By.NAME, "email").clear()
     browser.find_element(By.NAME, "email").send_keys(user.email)
@@ -32,17 +36,18 @@ def test_buyer_logs_in_through_the_form_and_out_again(
 
     browser.find_element(By.CSS_SELECTOR, "nav.user button").click()
     # the login link exists only once logged out
-    assert browser.find_element(By.PARTIAL_LINK_TEXT, "登录").is_displayed()
-    assert browser.find_elements(By.CSS_SELECTOR, "nav.user span.who") == []
-    # the header's language switch: the same page in English, then remembered
-    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, 'nav.languages a[lang="en"]'))
-    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
-    assert browser.find_element(By.PARTIAL_LINK_TEXT, "Log in").is_displayed()
-    browser.get(f"{live_server}/login")
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Log in"
-    click_and_wait(browser,
-                   browser.find_element(By.CSS_SELECTOR, 'nav.languages a[lang="zh-CN"]'))
-    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN"
+    assert browser.find_element(By.PARTIAL_LINK_TEXT, text["log_in"]).is_displayed()
+    assert absent(browser, "nav.user span.who")
+    # the header's language switch: the same page in the other language, then remembered
+    # over the browser's Accept-Language, then switched back
+    other = "en" if browser_lang == "zh" else "zh"
+    for lang in (other, browser_lang):
+        expect_language(browser, lang)
+        click_and_wait(browser, browser.find_element(
+            By.CSS_SELECTOR, f'nav.languages a[lang="{LANGUAGES[lang][1]}"]'))
+        assert browser.find_element(By.PARTIAL_LINK_TEXT, TEXT[lang]["log_in"]).is_displayed()
+        visit(browser, f"{live_server}/login")  # no ?lang= here: the cookie remembers
+        assert browser.find_element(By.TAG_NAME, "h1").text == TEXT[lang]["log_in"]
 
 
 def test_purchaser_searches_filters_and_compares_offers(
@@ -69,7 +74,7 @@ def test_purchaser_searches_filters_and_compares_offers(
     session.commit()
     index_offers(opensearch, search_index, offers)
 
-    browser.get(live_server + "/")
+    visit(browser, live_server + "/")
     box = browser.find_element(By.NAME, "q")
     box.send_keys("笔记本电脑")
     box.submit()
@@ -86,7 +91,7 @@ def test_purchaser_searches_filters_and_compares_offers(
     assert len(browser.find_elements(By.CSS_SELECTOR, "ol.offers li h3")) == 3
 
     # the offer page compares the same product across suppliers, cheapest first
-    browser.get(f"{live_server}/offers/{offers[0].id}")
+    visit(browser, f"{live_server}/offers/{offers[0].id}")
     assert "ThinkPad E14" in browser.find_element(By.CSS_SELECTOR, ".offer-detail").text
     rows = browser.find_elements(By.CSS_SELECTOR, "table.offers-compare tbody tr")
     assert [r.get_attribute("data-offer-id") for r in rows] == [str(offers[1].id),

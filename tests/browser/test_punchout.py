@@ -10,7 +10,7 @@ import threading
 import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -21,6 +21,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from mall.db import db
 from mall.punchout import services
+from tests.browser.conftest import visit
 from tests.factories.accounts import make_org, make_user
 from tests.factories.catalog import make_offer
 from tests.punchout.test_punchout import setup_request
@@ -49,7 +50,10 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        # Threaded with daemon handlers: a connection Chromium opens and leaves idle must not
+        # hold up shutdown() at teardown (a single-threaded server waits for it to time out).
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}/receive"
 
 
@@ -83,9 +87,9 @@ def test_punchout_round_trip(live_server: str, browser: Any, csrf_on: None,
             "Response/PunchOutSetupResponse/StartPage/URL")
 
     browser.delete_all_cookies()
-    browser.get(start_url)
+    visit(browser, start_url)
     assert buyer.name in browser.find_element(By.CSS_SELECTOR, "nav.user span.who").text
-    browser.get(f"{live_server}/offers/{offer.id}")
+    visit(browser, f"{live_server}/offers/{offer.id}")
     box = browser.find_element(By.CSS_SELECTOR, ".add-to-cart input[name=quantity]")
     box.clear()
     box.send_keys("2")

@@ -14,7 +14,7 @@ from mall.orders.models import Competition
 from mall.orders.services.competitions import submit_quote
 from mall.orders.services.facts import Settings
 from mall.orders.services.requisitions import create_requisition
-from tests.browser.conftest import click_and_wait, log_in
+from tests.browser.conftest import click_and_wait, log_in, visit
 from tests.factories.accounts import make_org, make_user
 from tests.factories.catalog import make_agreement, make_category, make_offer
 from tests.factories.evaluation import make_expert
@@ -26,7 +26,7 @@ PLAN = {"method": "best_value", "price_weight": Decimal("0.6"), "panel_size": 2,
 
 def _score(browser, live_server: str, expert, marks: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     log_in(browser, live_server, expert.email, expert.name)
-    browser.get(f"{live_server}/expert")
+    visit(browser, f"{live_server}/expert")
     browser.find_element(By.CSS_SELECTOR, "tr[data-status=to_score] a").click()
     page = browser.find_element(By.CSS_SELECTOR, "section.scoring")
     assert "950" not in page.text and "1000" not in page.text  # no prices shown
@@ -41,7 +41,8 @@ def _score(browser, live_server: str, expert, marks: dict[str, str]) -> None:  #
     assert browser.find_element(By.CSS_SELECTOR, "section.scoring[data-status=submitted]")
 
 
-def test_two_experts_score_from_their_pages(live_server: str, browser, csrf_on) -> None:
+def test_two_experts_score_from_their_pages(live_server: str, browser, csrf_on,
+                                            browser_lang: str) -> None:
     session = db.session()
     purchaser = make_org(session, kind="purchaser", region="CN-BJ")
     buyer = make_user(session, purchaser, roles=("buyer",))
@@ -71,26 +72,27 @@ def test_two_experts_score_from_their_pages(live_server: str, browser, csrf_on) 
     session.commit()
 
     log_in(browser, live_server, buyer.email, buyer.name)
-    browser.get(f"{live_server}/competitions/{competition_id}")
+    visit(browser, f"{live_server}/competitions/{competition_id}")
     browser.find_element(By.CSS_SELECTOR, "a.evaluation-link").click()
     click_and_wait(browser, browser.find_element(By.CSS_SELECTOR,
                                                  "button[data-action=draw-panel]"))
     members = browser.find_elements(By.CSS_SELECTOR, "ul.panel-members li")
     assert len(members) == 2
-    assert {m.text.split(" · ")[1] for m in members} == {"上海", "广东"}  # region codes as names
+    regions = {"zh": {"上海", "广东"}, "en": {"Shanghai", "Guangdong"}}  # codes shown as names
+    assert {m.text.split(" · ")[1] for m in members} == regions[browser_lang]
 
     _score(browser, live_server, experts[0], {"A": "4", "B": "9"})
     _score(browser, live_server, experts[1], {"A": "5", "B": "8"})
 
     log_in(browser, live_server, buyer.email, buyer.name)
-    browser.get(f"{live_server}/competitions/{competition_id}/evaluation")
+    visit(browser, f"{live_server}/competitions/{competition_id}/evaluation")
     report = browser.find_element(By.CSS_SELECTOR, "section.evaluation-report")
     assert report.get_attribute("data-status") == "complete"
     rows = browser.find_elements(By.CSS_SELECTOR, "table.evaluation-result tbody tr")
     # B: 285,000 / 300,000 × 60 = 57.00 + 0.4 × 85 = 34.00 → 91.00; A: 60 + 18 = 78.00
     assert [r.find_element(By.CSS_SELECTOR, "td.total").text for r in rows] == ["91.00",
                                                                                "78.00"]
-    browser.get(f"{live_server}/competitions/{competition_id}")
+    visit(browser, f"{live_server}/competitions/{competition_id}")
     first = browser.find_element(By.CSS_SELECTOR, "table.evaluation tr[data-rank='1']")
     assert first.find_element(By.CSS_SELECTOR, "td.score").text == "91.00"
     click_and_wait(browser, first.find_element(By.CSS_SELECTOR, "button[data-action=award]"))

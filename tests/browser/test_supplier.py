@@ -9,15 +9,17 @@ from sqlalchemy import select
 
 from mall.catalog.models import Offer
 from mall.db import db
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, visit
 from tests.catalog.conftest import Catalog
 from tests.catalog.test_feeds import _csv, _row
 from tests.factories.accounts import supplier_admin
 from tests.factories.catalog import LAPTOP_TEMPLATE, make_agreement, make_category
 
+SAVED = {"zh": "UP-1：已保存", "en": "UP-1: saved."}  # the flash after a hand edit
+
 
 def test_supplier_feed_report_and_hand_edits(
-    live_server: str, browser, csrf_on, tmp_path: Path
+    live_server: str, browser, csrf_on, tmp_path: Path, browser_lang: str
 ) -> None:
     session = db.session()
     supplier = supplier_admin(session, name="上海供货有限公司")
@@ -31,7 +33,7 @@ def test_supplier_feed_report_and_hand_edits(
                     encoding="gb18030")
 
     log_in(browser, live_server, supplier.email, supplier.name)
-    browser.get(f"{live_server}/supplier/feeds")
+    visit(browser, f"{live_server}/supplier/feeds")
     browser.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(feed))
     browser.find_element(By.CSS_SELECTOR, ".feed-upload button").click()
 
@@ -42,7 +44,7 @@ def test_supplier_feed_report_and_hand_edits(
     problem = report.find_element(By.CSS_SELECTOR, "table.feed-errors tbody tr").text
     assert "UP-2" in problem and "price_above_ceiling" in problem
 
-    browser.get(f"{live_server}/supplier/offers")
+    visit(browser, f"{live_server}/supplier/offers")
     row = browser.find_element(By.CSS_SELECTOR, "tr[data-sku='UP-1']")
     price = row.find_element(By.NAME, "price")
     price.clear()
@@ -55,7 +57,7 @@ def test_supplier_feed_report_and_hand_edits(
     stock.clear()
     stock.send_keys("42")
     row.find_element(By.CSS_SELECTOR, "button").click()
-    assert "已保存" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    assert SAVED[browser_lang] in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
     session.expire_all()
     offer = session.scalar(select(Offer).where(Offer.sku == "UP-1"))
     assert (offer.stock, f"{offer.price:.2f}") == (42, "4999.00")
