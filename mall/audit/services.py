@@ -180,7 +180,9 @@ def record_many(session: Session, entries: list[dict[str, Any]]) -> int:
         prev = event.hash
         rows.append({column: getattr(event, column) for column in _AUDIT_COLUMNS})
         events.append(event)
-    session.execute(insert(AuditEvent), rows)
+    # On the session's connection: the ORM would only pass the rows through (nothing is
+    # loaded back), and _chain_head has just flushed.
+    session.connection().execute(insert(AuditEvent), rows)
     _remember_head(session, events[-1])
     for event in events:  # as chained, not loaded back: listeners see no id
         _dispatch(session, event)
