@@ -54,6 +54,9 @@ INDEXER_ENTITY_NS = 7305
 
 RETRY_ATTEMPTS = 3
 
+# Every decision takes these; built once (parsing a text() costs more than the lock).
+_ADVISORY_XACT_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
@@ -75,7 +78,7 @@ def lock_purchaser_categories(session: Session, organization_id: int,
     if not is_postgres(session):
         return
     for key in sorted({purchaser_category_key(organization_id, c) for c in category_ids}):
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        session.execute(_ADVISORY_XACT_LOCK, {"key": key})
 
 
 def locked_in_id_order(session: Session, query: Select[Any], entity: Any,
@@ -98,7 +101,7 @@ def for_update(query: Select[Any]) -> Select[Any]:
 def lock_audit_chain(session: Session) -> None:
     """Level 5: serialise audit appends for this transaction (always the last lock taken)."""
     if is_postgres(session):
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN})
+        session.execute(_ADVISORY_XACT_LOCK, {"key": AUDIT_CHAIN})
 
 
 def run_with_retry(work: Callable[[], T], rollback: Callable[[], None],

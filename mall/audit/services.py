@@ -20,6 +20,8 @@ from mall.db import utcnow
 from mall.locks import lock_audit_chain
 
 GENESIS_HASH = "0" * 64
+# The last event's hash (every append reads it); built once.
+_CHAIN_HEAD = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
 
 # Called with each event right after it is appended, in the caller's transaction: other
 # areas derive things from the trail (the inbox) without this module importing them.
@@ -81,7 +83,7 @@ def _chain_head(session: Session) -> str:
     if held is not None and held[0] is session.get_transaction():
         return str(held[1])  # locked already in this transaction; its last event is the head
     lock_audit_chain(session)
-    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    prev = session.scalar(_CHAIN_HEAD)
     return prev or GENESIS_HASH
 
 
@@ -180,7 +182,9 @@ def record_many(session: Session, entries: list[dict[str, Any]]) -> int:
         prev = event.hash
         rows.append({column: getattr(event, column) for column in _AUDIT_COLUMNS})
         events.append(event)
-    session.execute(insert(AuditEvent), rows)
+    # On the session's connection: the ORM would only pass the rows through (nothing is
+    # loaded back), and _chain_head has just flushed.
+    session.connection().execute(insert(AuditEvent), rows)
     _remember_head(session, events[-1])
     for event in events:  # as chained, not loaded back: listeners see no id
         _dispatch(session, event)

@@ -102,14 +102,17 @@ def _requisition(session: Session, event: AuditEvent) -> Requisition | None:
 
 @handles("requisition.create")
 def _requisition_created(session: Session, event: AuditEvent) -> None:
-    requisition = _requisition(session, event)
     after = _after(event)
+    waiting = after.get("route") == "approval" and after.get("status") == "pending"
+    if not waiting and after.get("route") != "blocked":
+        return  # placed at once or gone to competition: nobody to tell
+    requisition = _requisition(session, event)
     if requisition is None:
         return
     params = {"requisition_id": requisition.id, "total": after.get("total"),
               "currency": after.get("currency"), "requester": _actor_name(session, event)}
     link = f"/requisitions/{requisition.id}"
-    if after.get("route") == "approval" and after.get("status") == "pending":
+    if waiting:
         approvers = org_users(session, requisition.purchaser_organization_id, Role.approver)
         notify(session, event, approvers, "requisition.needs_approval", params, link)
     elif after.get("route") == "blocked":

@@ -11,9 +11,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from mall.accounts.models import Organization, OrganizationStatus
@@ -51,6 +52,36 @@ class Settings:
                    sme_reservation_fallback=config["MALL"].sme_reservation_fallback or None)
 
 
+@cache
+def _earlier_spend_statement(excluding: bool) -> Select[int, Decimal, datetime]:
+    """``earlier_spend_query`` with its values as parameters (``organization_id``,
+    ``category_id``, ``since``, ``exclude_requisition`` if ``excluding``): built once, as
+    every decision runs it and building it costs more than executing it."""
+    query = (
+        select(RequisitionLine.requisition_id, func.sum(RequisitionLine.line_total),
+               func.min(RequisitionLine.created_at))
+        .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
+        .where(RequisitionLine.purchaser_organization_id == bindparam("organization_id"),
+               RequisitionLine.category_id == bindparam("category_id"),
+               RequisitionLine.created_at >= bindparam("since"),
+               Requisition.status.in_([s.value for s in COUNTED_STATUSES]))
+        .group_by(RequisitionLine.requisition_id)
+        .order_by(RequisitionLine.requisition_id)
+    )
+    if excluding:
+        query = query.where(RequisitionLine.requisition_id != bindparam("exclude_requisition"))
+    return query
+
+
+def _earlier_spend_params(organization_id: int, category_id: int, since: datetime,
+                          exclude_requisition: int | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"organization_id": organization_id, "category_id": category_id,
+                              "since": since}
+    if exclude_requisition is not None:
+        params["exclude_requisition"] = exclude_requisition
+    return params
+
+
 def earlier_spend_query(
     organization_id: int, category_id: int, since: datetime,
     exclude_requisition: int | None = None,
@@ -61,30 +92,21 @@ def earlier_spend_query(
     lock may carry a timestamp a moment later than this transaction's start. Served by the
     index (purchaser organization, category, created_at) on requisition_lines.
     """
-    query = (
-        select(RequisitionLine.requisition_id, func.sum(RequisitionLine.line_total),
-               func.min(RequisitionLine.created_at))
-        .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
-        .where(RequisitionLine.purchaser_organization_id == organization_id,
-               RequisitionLine.category_id == category_id,
-               RequisitionLine.created_at >= since,
-               Requisition.status.in_([s.value for s in COUNTED_STATUSES]))
-        .group_by(RequisitionLine.requisition_id)
-        .order_by(RequisitionLine.requisition_id)
-    )
-    if exclude_requisition is not None:
-        query = query.where(RequisitionLine.requisition_id != exclude_requisition)
-    return query
+    return _earlier_spend_statement(exclude_requisition is not None).params(
+        _earlier_spend_params(organization_id, category_id, since, exclude_requisition))
 
 
 def earlier_spend(
     session: Session, organization_id: int, category_id: int, since: datetime,
     exclude_requisition: int | None = None,
 ) -> list[EarlierRequisition]:
-    query = earlier_spend_query(organization_id, category_id, since, exclude_requisition)
+    """The rows of ``earlier_spend_query``, as the rules take them."""
+    rows = session.execute(
+        _earlier_spend_statement(exclude_requisition is not None),
+        _earlier_spend_params(organization_id, category_id, since, exclude_requisition))
     return [EarlierRequisition(rid, to_cents(Decimal(amount)),
                                at.isoformat() if hasattr(at, "isoformat") else str(at))
-            for rid, amount, at in session.execute(query)]
+            for rid, amount, at in rows]
 
 
 @dataclass(frozen=True)
@@ -108,19 +130,26 @@ def offers_with_eligibility(session: Session, offer_ids: Iterable[int]
     ids = sorted(set(offer_ids))
     if not ids:
         return {}
-    query = (
+    return {offer.id: (offer, OfferEligibility(status, ceiling))
+            for offer, status, ceiling in session.execute(_offers_with_eligibility_statement(),
+                                                          {"offer_ids": ids})}
+
+
+@cache
+def _offers_with_eligibility_statement() -> Select[Offer, str | None, Decimal | None]:
+    """The statement of ``offers_with_eligibility`` for the parameter ``offer_ids``: built
+    once (building it took longer than the database's answer)."""
+    return (
         select(Offer, AgreementSupplier.status, ItemCeiling.ceiling_price)
         .outerjoin(AgreementSupplier, and_(AgreementSupplier.agreement_id == Offer.agreement_id,
                                            AgreementSupplier.supplier_id == Offer.supplier_id))
         .outerjoin(ItemCeiling, and_(ItemCeiling.agreement_id == Offer.agreement_id,
                                      ItemCeiling.supplier_id == Offer.supplier_id,
                                      ItemCeiling.sku == Offer.sku))
-        .where(Offer.id.in_(ids))
+        .where(Offer.id.in_(bindparam("offer_ids", expanding=True)))
         # The lot for its ceiling; its category is the offer's, already joined.
         .options(*without_templates(), joinedload(Offer.lot).lazyload(Lot.category))
     )
-    return {offer.id: (offer, OfferEligibility(status, ceiling))
-            for offer, status, ceiling in session.execute(query)}
 
 
 def line_facts(session: Session, offer: Offer, quantity: int,

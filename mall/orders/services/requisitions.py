@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from mall.accounts.addresses import chosen_address, default_address
 from mall.accounts.models import DeliveryAddress, Organization, OrganizationKind, User
@@ -243,7 +244,13 @@ def create_requisition(
                                           deadline, sme_only=sme_only,
                                           plan=stored_plan(evaluation)).id
     elif decision.route == Route.direct:
-        place_orders(session, requisition, user, now, facts_lines, audit_entries=audit_entries)
+        orders = place_orders(session, requisition, user, now, facts_lines,
+                              audit_entries=audit_entries)
+        # A new requisition's orders are these: the requisition holds them, loaded, so the
+        # audit listeners (the inbox's "order placed") find them in the session instead of
+        # reading them back (the identity map keeps no object alive on its own), and so does
+        # the caller.
+        set_committed_value(requisition, "orders", orders)
     audit_entries.append(dict(
         action="requisition.create", target_type="requisition", target_id=requisition.id,
         actor=user,
@@ -254,8 +261,10 @@ def create_requisition(
                          for r in decision.results]}))
     audit_entries.extend(rotation.assignment_events(picks, requisition, user))
     record_many(session, audit_entries)
-    # What was written around the requisition (orders, competition) loads when first read.
-    session.expire(requisition, ["orders", "approvals", "competition"])
+    # What was written around the requisition (competition, approvals, and orders unless
+    # placed above) loads when first read.
+    session.expire(requisition, ["approvals", "competition"]
+                   + ([] if decision.route == Route.direct else ["orders"]))
     return requisition
 
 
