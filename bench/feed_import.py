@@ -18,6 +18,11 @@ row-by-row path), and the same run then measures the machine's limit for the sam
 raw ``COPY`` of the CSV into a staging table plus one set-based ``INSERT … ON CONFLICT`` into
 ``offers`` for a second supplier, with no rules and no bookkeeping; it prints the ratio.
 ``--profile FILE`` writes a cProfile of the import (slower; for finding the hot spots).
+
+On a shared machine wall time swings with the load, so the run also reports CPU seconds:
+the bench process's own (user + system) and, when the server runs on this machine and its
+processes are readable, the PostgreSQL backend's (``/proc/<pid>/stat``), for the import and
+for the raw baseline.
 """
 
 from __future__ import annotations
@@ -139,8 +144,32 @@ ON CONFLICT (supplier_id, sku) DO UPDATE SET price = EXCLUDED.price, stock = EXC
 """
 
 
-def raw_copy_upsert(engine: Engine, feed_path: Path, run: str) -> tuple[float, int]:
-    """Seconds for COPY of the file plus one set-based upsert (no rules), and rows written."""
+def process_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def backend_cpu(pid: int | None) -> float | None:
+    """CPU seconds (user + system) of a local server process, or None when not readable."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backend_pid(session: Session) -> int | None:
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return int(session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+
+
+def raw_copy_upsert(engine: Engine, feed_path: Path,
+                    run: str) -> tuple[float, int, float | None]:
+    """Seconds for COPY of the file plus one set-based upsert (no rules), rows written, and
+    the backend's CPU seconds for them (None when not readable)."""
     with Session(engine) as session:
         supplier = Organization(name=f"Bench raw supplier {run}", kind="supplier",
                                 region="CN-BJ", size="small", status="active")
@@ -159,6 +188,11 @@ def raw_copy_upsert(engine: Engine, feed_path: Path, run: str) -> tuple[float, i
     try:
         connection = raw.driver_connection
         assert connection is not None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            row = cursor.fetchone()
+            pid = int(row[0]) if row else None
+        cpu_before = backend_cpu(pid)
         started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(RAW_STAGE)
@@ -169,7 +203,10 @@ def raw_copy_upsert(engine: Engine, feed_path: Path, run: str) -> tuple[float, i
             cursor.execute(RAW_UPSERT, ids)
             written = cursor.rowcount
         connection.commit()
-        return time.perf_counter() - started, written
+        elapsed = time.perf_counter() - started
+        cpu_after = backend_cpu(pid)
+        cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+        return elapsed, written, cpu
     finally:
         raw.close()
 
@@ -201,6 +238,10 @@ def main() -> None:
         if args.tracemalloc:
             tracemalloc.start()
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        pid = backend_pid(session)
+        session.commit()
+        server_before = backend_cpu(pid)
+        python_before = process_cpu()
         profiler = cProfile.Profile() if args.profile else None
         started = time.perf_counter()
         if profiler:
@@ -208,6 +249,14 @@ def main() -> None:
         with feed_path.open("rb") as stream:
             report = import_feed(session, supplier, None, stream, "text/csv")
         elapsed = time.perf_counter() - started
+        python_cpu = process_cpu() - python_before
+        server_after = backend_cpu(pid)
+        # Only when the import kept the same connection (the session's pool hands it back).
+        same = pid is not None and backend_pid(session) == pid
+        session.commit()
+        server_cpu = (server_after - server_before
+                      if same and server_before is not None and server_after is not None
+                      else None)
         if profiler:
             profiler.disable()
             profiler.dump_stats(args.profile)
@@ -231,6 +280,10 @@ def main() -> None:
               f"{raw_rate:,.0f} rows/s ({raw[1]:,} rows written)")
         print(f"ratio         import / raw = {rate / raw_rate:.2f} "
               f"(raw is {raw_rate / rate:.1f}x faster)")
+    server = "not readable" if server_cpu is None else f"{server_cpu:.1f} s"
+    print(f"cpu           import: python {python_cpu:.1f} s, server backend {server}"
+          + ("" if raw is None or raw[2] is None else
+             f"; raw: server backend {raw[2]:.1f} s"))
     print(f"peak RSS      {rss_after / 1024:.1f} MiB (grew {(rss_after - rss_before) / 1024:.1f}"
           f" MiB during the import)")
     if traced is not None:
