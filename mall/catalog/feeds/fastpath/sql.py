@@ -147,9 +147,11 @@ WITH src AS (
     WHERE offers.version + 1 = EXCLUDED.version
   RETURNING *
 ), closed AS (
+  -- By offer id through its index: written as a join with chg, the plan scanned all of
+  -- price_changes for its pending rows once per batch (a table that only grows).
   UPDATE price_changes pc SET status = 'superseded', reviewed_by_id = %(actor)s,
          reviewed_at = %(now)s
-  FROM chg WHERE chg.close_pending AND pc.offer_id = chg.old_id
+  WHERE pc.offer_id = ANY (ARRAY(SELECT old_id FROM chg WHERE close_pending))
     AND pc.status = 'pending_review'
 ), done AS (  -- each written offer beside its batch row, joined once
   SELECT up.*, chg.row AS stage_row, chg.kind, chg.old_id AS was_id,
@@ -176,7 +178,7 @@ WITH src AS (
   -- The offer as it was: every part of one statement reads the same snapshot, so this join
   -- sees the row before ``up`` wrote it. Built only for the rows written, not for every
   -- row of the batch (a re-sent feed is mostly unchanged rows).
-  FROM done d LEFT JOIN offers o ON o.id = d.was_id ORDER BY d.stage_row
+  FROM done d LEFT JOIN offers o ON o.id = d.was_id
 )
 SELECT (SELECT count(*) FROM up), (SELECT count(*) FROM chg)
 """
