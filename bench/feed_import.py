@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python bench/feed_import.py [--rows 100000] [--database-url URL] [--tracemalloc]
-        [--simple] [--no-raw] [--profile FILE]
+        [--simple] [--no-raw] [--profile FILE] [--reimport]
 
 The database defaults to ``MALL_BENCH_DATABASE_URL``, else a fresh SQLite file in a temp dir;
 it is migrated to head and given a minimal seeded setup (a center, one supplier, one category
@@ -18,6 +18,13 @@ row-by-row path), and the same run then measures the machine's limit for the sam
 raw ``COPY`` of the CSV into a staging table plus one set-based ``INSERT … ON CONFLICT`` into
 ``offers`` for a second supplier, with no rules and no bookkeeping; it prints the ratio.
 ``--profile FILE`` writes a cProfile of the import (slower; for finding the hot spots).
+``--reimport`` then imports the same file again for the same supplier (every row unchanged:
+a supplier re-sending its daily feed), and the raw baseline upserts its file a second time.
+
+On a shared machine wall time swings with the load, so the run also reports CPU seconds:
+the bench process's own (user + system) and, when the server runs on this machine and its
+processes are readable, the PostgreSQL backend's (``/proc/<pid>/stat``), for the import and
+for the raw baseline.
 """
 
 from __future__ import annotations
@@ -139,8 +146,32 @@ ON CONFLICT (supplier_id, sku) DO UPDATE SET price = EXCLUDED.price, stock = EXC
 """
 
 
-def raw_copy_upsert(engine: Engine, feed_path: Path, run: str) -> tuple[float, int]:
-    """Seconds for COPY of the file plus one set-based upsert (no rules), and rows written."""
+def process_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def backend_cpu(pid: int | None) -> float | None:
+    """CPU seconds (user + system) of a local server process, or None when not readable."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backend_pid(session: Session) -> int | None:
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return int(session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+
+
+def raw_copy_upsert(engine: Engine, feed_path: Path, run: str,
+                    passes: int = 1) -> list[tuple[float, int, float | None]]:
+    """Per pass: seconds for COPY of the file plus one set-based upsert (no rules), rows
+    written, and the backend's CPU seconds for them (None when not readable)."""
     with Session(engine) as session:
         supplier = Organization(name=f"Bench raw supplier {run}", kind="supplier",
                                 region="CN-BJ", size="small", status="active")
@@ -159,17 +190,29 @@ def raw_copy_upsert(engine: Engine, feed_path: Path, run: str) -> tuple[float, i
     try:
         connection = raw.driver_connection
         assert connection is not None
-        started = time.perf_counter()
         with connection.cursor() as cursor:
-            cursor.execute(RAW_STAGE)
-            with feed_path.open("rb") as handle, cursor.copy(
-                    "COPY raw_stage FROM STDIN (FORMAT csv, HEADER true)") as copy:
-                while chunk := handle.read(1 << 20):
-                    copy.write(chunk)
-            cursor.execute(RAW_UPSERT, ids)
-            written = cursor.rowcount
-        connection.commit()
-        return time.perf_counter() - started, written
+            cursor.execute("SELECT pg_backend_pid()")
+            row = cursor.fetchone()
+            pid = int(row[0]) if row else None
+        results = []
+        for _ in range(passes):
+            cpu_before = backend_cpu(pid)
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute(RAW_STAGE)
+                with feed_path.open("rb") as handle, cursor.copy(
+                        "COPY raw_stage FROM STDIN (FORMAT csv, HEADER true)") as copy:
+                    while chunk := handle.read(1 << 20):
+                        copy.write(chunk)
+                cursor.execute(RAW_UPSERT, ids)
+                written = cursor.rowcount
+                cursor.execute("DROP TABLE raw_stage")
+            connection.commit()
+            elapsed = time.perf_counter() - started
+            cpu_after = backend_cpu(pid)
+            cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+            results.append((elapsed, written, cpu))
+        return results
     finally:
         raw.close()
 
@@ -185,6 +228,8 @@ def main() -> None:
     parser.add_argument("--no-raw", action="store_true",
                         help="skip the raw COPY + upsert baseline")
     parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the import")
+    parser.add_argument("--reimport", action="store_true",
+                        help="then import the same file again (every row unchanged)")
     args = parser.parse_args()
     if args.simple:
         applying.FAST_PATH = False
@@ -201,6 +246,10 @@ def main() -> None:
         if args.tracemalloc:
             tracemalloc.start()
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        pid = backend_pid(session)
+        session.commit()
+        server_before = backend_cpu(pid)
+        python_before = process_cpu()
         profiler = cProfile.Profile() if args.profile else None
         started = time.perf_counter()
         if profiler:
@@ -208,13 +257,38 @@ def main() -> None:
         with feed_path.open("rb") as stream:
             report = import_feed(session, supplier, None, stream, "text/csv")
         elapsed = time.perf_counter() - started
+        python_cpu = process_cpu() - python_before
+        server_after = backend_cpu(pid)
+        # Only when the import kept the same connection (the session's pool hands it back).
+        same = pid is not None and backend_pid(session) == pid
+        session.commit()
+        server_cpu = (server_after - server_before
+                      if same and server_before is not None and server_after is not None
+                      else None)
         if profiler:
             profiler.disable()
             profiler.dump_stats(args.profile)
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         traced = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
+        again = None
+        if args.reimport:
+            python_before, server_before = process_cpu(), backend_cpu(pid)
+            started = time.perf_counter()
+            with feed_path.open("rb") as stream:
+                second = import_feed(session, supplier, None, stream, "text/csv")
+            again_elapsed = time.perf_counter() - started
+            again_python = process_cpu() - python_before
+            server_after = backend_cpu(pid)
+            same = pid is not None and backend_pid(session) == pid
+            session.commit()
+            again_server = (server_after - server_before
+                            if same and server_before is not None and server_after is not None
+                            else None)
+            again = (second, again_elapsed, again_python, again_server)
     postgres = engine.dialect.name == "postgresql"
-    raw = None if args.no_raw or not postgres else raw_copy_upsert(engine, feed_path, run)
+    raws = ([] if args.no_raw or not postgres else
+            raw_copy_upsert(engine, feed_path, run, 2 if args.reimport else 1))
+    raw = raws[0] if raws else None
     path = "fast" if postgres and applying.FAST_PATH else "simple"
     print(f"database      {engine.dialect.name} ({engine.url.render_as_string(True)})")
     print(f"machine       {platform.machine()}, {os.cpu_count()} CPUs, "
@@ -231,10 +305,26 @@ def main() -> None:
               f"{raw_rate:,.0f} rows/s ({raw[1]:,} rows written)")
         print(f"ratio         import / raw = {rate / raw_rate:.2f} "
               f"(raw is {raw_rate / rate:.1f}x faster)")
+    server = "not readable" if server_cpu is None else f"{server_cpu:.1f} s"
+    print(f"cpu           import: python {python_cpu:.1f} s, server backend {server}"
+          + ("" if raw is None or raw[2] is None else
+             f"; raw: server backend {raw[2]:.1f} s"))
     print(f"peak RSS      {rss_after / 1024:.1f} MiB (grew {(rss_after - rss_before) / 1024:.1f}"
           f" MiB during the import)")
     if traced is not None:
         print(f"tracemalloc   peak {traced / 2**20:.1f} MiB of Python allocations")
+    if again is not None:
+        second, again_elapsed, again_python, again_server = again
+        again_rate = second.rows_total / again_elapsed
+        print(f"re-import     the same file again: ok={second.rows_ok:,} in {again_elapsed:.1f} s, "
+              f"{again_rate:,.0f} rows/s; cpu: python {again_python:.1f} s, server backend "
+              + ("not readable" if again_server is None else f"{again_server:.1f} s"))
+        if len(raws) > 1:
+            raw_again = raws[1]
+            print(f"raw again     the same COPY + upsert again: {raw_again[0]:.1f} s, "
+                  f"{args.rows / raw_again[0]:,.0f} rows/s ({raw_again[1]:,} rows written"
+                  + ("" if raw_again[2] is None else f", server backend {raw_again[2]:.1f} s")
+                  + f"); ratio {again_rate / (args.rows / raw_again[0]):.2f}")
     print_figures("feed_import", [
         {"figure": f"feed import rows/s ({args.rows:,} rows, {engine.dialect.name})",
          "value": round(rate), "unit": "rows/s",

@@ -19,10 +19,14 @@ CREATE TEMP TABLE IF NOT EXISTS feed_product_keys (
 TRUNCATE feed_product_keys;
 """
 COPY_KEYS = "COPY feed_product_keys (category_id, model_key, gtin, brand, model) FROM STDIN"
+# One probe per key through the two unique indexes (gtin; category_id + model_key). The
+# same condition written as an OR of two IN lists over ``products`` is planned as a scan of
+# the whole table per batch, which grows with the catalog (0.24 s a batch at 1.3M products).
 FIND = """
-SELECT p.id, p.category_id, p.model_key, p.gtin FROM products p
-WHERE p.gtin IN (SELECT gtin FROM feed_product_keys WHERE gtin IS NOT NULL)
-   OR (p.category_id, p.model_key) IN (SELECT category_id, model_key FROM feed_product_keys)
+SELECT DISTINCT p.id, p.category_id, p.model_key, p.gtin FROM feed_product_keys k
+CROSS JOIN LATERAL (SELECT id, category_id, model_key, gtin FROM products
+                    WHERE gtin = k.gtin
+                       OR (category_id = k.category_id AND model_key = k.model_key)) p
 """
 INSERT = """
 INSERT INTO products (category_id, brand, model, model_key, gtin, created_at)

@@ -101,8 +101,7 @@ UPSERT = f"""
 WITH src AS (
   SELECT s.*, o.price AS old_price, o.pending_price AS old_pending,
          o.version AS old_version, o.status AS old_status, o.product_id AS old_product,
-         sp.product_id AS new_product, {_OLD},
-         CASE WHEN o.id IS NOT NULL THEN {_SNAPSHOT.format(p='o.')} END AS before
+         sp.product_id AS new_product, {_OLD}
   FROM feed_stage s
   LEFT JOIN offers o ON o.id = s.old_id
   LEFT JOIN feed_stage_products sp ON sp.row = s.row
@@ -148,13 +147,15 @@ WITH src AS (
     WHERE offers.version + 1 = EXCLUDED.version
   RETURNING *
 ), closed AS (
+  -- By offer id through its index: written as a join with chg, the plan scanned all of
+  -- price_changes for its pending rows once per batch (a table that only grows).
   UPDATE price_changes pc SET status = 'superseded', reviewed_by_id = %(actor)s,
          reviewed_at = %(now)s
-  FROM chg WHERE chg.close_pending AND pc.offer_id = chg.old_id
+  WHERE pc.offer_id = ANY (ARRAY(SELECT old_id FROM chg WHERE close_pending))
     AND pc.status = 'pending_review'
 ), done AS (  -- each written offer beside its batch row, joined once
   SELECT up.*, chg.row AS stage_row, chg.kind, chg.old_id AS was_id,
-         chg.old_price AS was_price, chg.price AS new_price, chg.before
+         chg.old_price AS was_price, chg.price AS new_price
   FROM up JOIN chg ON chg.sku = up.sku
 ), prices AS (
   INSERT INTO price_changes (offer_id, old_price, new_price, source, status, changed_by_id,
@@ -169,11 +170,15 @@ WITH src AS (
   FROM done ORDER BY was_id IS NOT NULL, stage_row
 ), audited AS (
   INSERT INTO audit_batch_rows (batch_key, row, offer_id, action, reason, before, after)
-  SELECT %(key)s, stage_row, id,
-         CASE WHEN was_id IS NULL THEN 'offer.create' ELSE 'offer.update' END,
-         CASE WHEN kind = 'review' THEN 'price rise held for review' END,
-         before, {_SNAPSHOT.format(p='')}
-  FROM done
+  SELECT %(key)s, d.stage_row, d.id,
+         CASE WHEN d.was_id IS NULL THEN 'offer.create' ELSE 'offer.update' END,
+         CASE WHEN d.kind = 'review' THEN 'price rise held for review' END,
+         CASE WHEN o.id IS NOT NULL THEN {_SNAPSHOT.format(p='o.')} END,
+         {_SNAPSHOT.format(p='d.')}
+  -- The offer as it was: every part of one statement reads the same snapshot, so this join
+  -- sees the row before ``up`` wrote it. Built only for the rows written, not for every
+  -- row of the batch (a re-sent feed is mostly unchanged rows).
+  FROM done d LEFT JOIN offers o ON o.id = d.was_id
 )
 SELECT (SELECT count(*) FROM up), (SELECT count(*) FROM chg)
 """
