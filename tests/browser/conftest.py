@@ -24,25 +24,26 @@ IMPLICIT_WAIT = 5  # seconds find_element waits for an element to appear
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every journey runs twice, once per language (test ids end in ``[zh]`` / ``[en]``)."""
+    """Every journey runs twice, once per language (test ids end in ``[zh]`` / ``[en]``).
+    Session-scoped, so pytest runs all of one language first and starts Chromium once per
+    language instead of once per test."""
     if "browser" in metafunc.fixturenames:
-        metafunc.parametrize("browser_lang", list(LANGUAGES))
+        metafunc.parametrize("browser_lang", list(LANGUAGES), scope="session")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def browser_lang() -> str:
     return "zh"  # overridden by pytest_generate_tests for every test that drives a browser
 
 
-@pytest.fixture
-def browser(browser_lang: str) -> Iterator[Any]:
+def start_chromium(lang: str) -> Any:
     """Debian's headless Chromium through Debian's chromedriver (``make test`` installs both),
-    asking for ``browser_lang`` the way a reader's browser does."""
+    asking for ``lang`` the way a reader's browser does."""
     chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
     if not chromium or not driver_path:
         pytest.fail("chromium and chromedriver are missing: `make test` installs them "
                     "(apt-get install chromium chromium-driver)")
-    accept, html_lang = LANGUAGES[browser_lang]
+    accept, html_lang = LANGUAGES[lang]
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -52,13 +53,36 @@ def browser(browser_lang: str) -> Iterator[Any]:
         options.add_argument(flag)
     # Headless Chromium ignores --lang for Accept-Language, so the preference says it.
     options.add_experimental_option("prefs", {"intl.accept_languages": accept})
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    driver.implicitly_wait(IMPLICIT_WAIT)
-    expect_language(driver, browser_lang)
+    return webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+
+
+@pytest.fixture(scope="session")
+def chromium(browser_lang: str) -> Iterator[list[Any]]:
+    """One Chromium per language for the session, in a box so a crashed one is replaced."""
+    box = [start_chromium(browser_lang)]
+    yield box
+    box[0].quit()
+
+
+@pytest.fixture
+def browser(chromium: list[Any], browser_lang: str) -> Any:
+    """The language's Chromium as a new reader: no cookies or site data, desktop size, the
+    default waits, nothing left in its console log, a blank page."""
+    from selenium.common.exceptions import WebDriverException
+
     try:
-        yield driver
-    finally:
-        driver.quit()
+        chromium[0].get("about:blank")
+    except WebDriverException:  # it died in an earlier test: start another
+        chromium[0] = start_chromium(browser_lang)
+    driver = chromium[0]
+    driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    driver.execute_cdp_cmd("Storage.clearDataForOrigin",
+                           {"origin": "*", "storageTypes": "all"})
+    driver.set_window_size(1280, 900)
+    driver.implicitly_wait(IMPLICIT_WAIT)
+    driver.get_log("browser")  # read and dropped: a test sees only its own console messages
+    expect_language(driver, browser_lang)
+    return driver
 
 
 def expect_language(browser: Any, lang: str) -> None:
