@@ -44,6 +44,7 @@ import tracemalloc
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -217,6 +218,26 @@ def raw_copy_upsert(engine: Engine, feed_path: Path, run: str,
         raw.close()
 
 
+def measured_import(session: Session, supplier: Any, feed_path: Path,
+                    pid: int | None) -> tuple[Any, float, float, float | None]:
+    """Import the feed once and commit: the report, wall seconds, this process's CPU seconds
+    and the PostgreSQL backend's (None unless the import kept the same connection)."""
+    server_before, python_before = backend_cpu(pid), process_cpu()
+    started = time.perf_counter()
+    with feed_path.open("rb") as stream:
+        report = import_feed(session, supplier, None, stream, "text/csv")
+    elapsed = time.perf_counter() - started
+    python_cpu = process_cpu() - python_before
+    server_after = backend_cpu(pid)
+    # Only when the import kept the same connection (the session's pool hands it back).
+    same = pid is not None and backend_pid(session) == pid
+    session.commit()
+    server_cpu = (server_after - server_before
+                  if same and server_before is not None and server_after is not None
+                  else None)
+    return report, elapsed, python_cpu, server_cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -248,43 +269,17 @@ def main() -> None:
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         pid = backend_pid(session)
         session.commit()
-        server_before = backend_cpu(pid)
-        python_before = process_cpu()
         profiler = cProfile.Profile() if args.profile else None
-        started = time.perf_counter()
         if profiler:
             profiler.enable()
-        with feed_path.open("rb") as stream:
-            report = import_feed(session, supplier, None, stream, "text/csv")
-        elapsed = time.perf_counter() - started
-        python_cpu = process_cpu() - python_before
-        server_after = backend_cpu(pid)
-        # Only when the import kept the same connection (the session's pool hands it back).
-        same = pid is not None and backend_pid(session) == pid
-        session.commit()
-        server_cpu = (server_after - server_before
-                      if same and server_before is not None and server_after is not None
-                      else None)
+        report, elapsed, python_cpu, server_cpu = measured_import(session, supplier,
+                                                                  feed_path, pid)
         if profiler:
             profiler.disable()
             profiler.dump_stats(args.profile)
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         traced = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
-        again = None
-        if args.reimport:
-            python_before, server_before = process_cpu(), backend_cpu(pid)
-            started = time.perf_counter()
-            with feed_path.open("rb") as stream:
-                second = import_feed(session, supplier, None, stream, "text/csv")
-            again_elapsed = time.perf_counter() - started
-            again_python = process_cpu() - python_before
-            server_after = backend_cpu(pid)
-            same = pid is not None and backend_pid(session) == pid
-            session.commit()
-            again_server = (server_after - server_before
-                            if same and server_before is not None and server_after is not None
-                            else None)
-            again = (second, again_elapsed, again_python, again_server)
+        again = measured_import(session, supplier, feed_path, pid) if args.reimport else None
     postgres = engine.dialect.name == "postgresql"
     raws = ([] if args.no_raw or not postgres else
             raw_copy_upsert(engine, feed_path, run, 2 if args.reimport else 1))
