@@ -1,4 +1,4 @@
-"""Words for the codes pages show: statuses, sizes, regions, roles, booleans.
+"""Words for the codes pages show: statuses, sizes, regions, roles, booleans, units.
 
 One ``label(code, kind)`` (the template filter ``label``) backed by gettext, so a page never
 shows ``pending``, ``small``, ``CN-GD`` or ``True`` raw. The English words are the msgids;
@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import LazyString
 
+from mall.i18n import current_language
 from mall.i18n import lazy_gettext as _l
 
 _STATUS = {
@@ -143,6 +144,29 @@ LABELS: dict[str, dict[str, LazyString]] = {
 }
 
 
+# Units of sale and measure as suppliers and category templates write them: Chinese counting
+# words, or symbols (GB, mm, kVA) that read the same in both languages. A Chinese page shows
+# the unit as written (the supplier's own word: 个, 把 and 支 all read "pc" in English, so
+# the way back is not unique); an English page shows the word here.
+UNITS_IN_ENGLISH: dict[str, LazyString] = {
+    "台": _l("unit"), "个": _l("pc"), "把": _l("pc"), "支": _l("pc"), "颗": _l("pc"),
+    "件": _l("pc"), "张": _l("sheet"), "套": _l("set"), "箱": _l("carton"), "盒": _l("box"),
+    "本": _l("copy"), "包": _l("pack"), "页": _l("pages"), "匹": _l("HP"),
+    "人": _l("people"), "年": _l("years"), "口": _l("ports"),
+}
+
+
+def unit_label(unit: str | None) -> str:
+    """The reader's word for a unit (the template filter ``unit``); unknown units and
+    symbols come back unchanged."""
+    if not unit:
+        return ""
+    if current_language() == "zh":
+        return unit
+    found = UNITS_IN_ENGLISH.get(unit)
+    return str(found) if found is not None else unit
+
+
 def label(code: Any, kind: str = "bool") -> str:
     """The reader's word for ``code`` of ``kind`` (``label(o.status, 'order_status')``).
 
@@ -160,3 +184,4 @@ def label(code: Any, kind: str = "bool") -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(label, "label")
     app.add_template_global(label, "label")
+    app.add_template_filter(unit_label, "unit")

@@ -14,6 +14,7 @@ from mall.catalog.models import Category, CategoryAttribute
 from mall.errors import BadRequest, ServiceUnavailable
 from mall.i18n import current_language
 from mall.labels import label as code_label
+from mall.labels import unit_label
 from mall.search.client import UNAVAILABLE_ERRORS, NotFoundError, SearchEngine, TransportError
 from mall.search.documents import number_keyword
 from mall.search.query import AttributeInfo, build_search_body, build_suggest_body, compact
@@ -176,7 +177,7 @@ def _attribute_buckets(info: AttributeInfo,
     for b in buckets:
         if info.type == "number":
             value = number_keyword(b["key"])
-            label = f"{value} {info.unit}" if info.unit else value
+            label = f"{value} {unit_label(info.unit)}" if info.unit else value
         elif info.type == "bool":
             value = "true" if b["key"] in (1, True, "true") else "false"
             label = code_label(value, "bool")

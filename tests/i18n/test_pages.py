@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from mall.i18n import LANGUAGE_COOKIE, money
-from mall.labels import label
+from mall.labels import label, unit_label
 from mall.timezones import local_time
 from tests.factories.accounts import PASSWORD, buyer
 
@@ -124,11 +124,14 @@ def test_labels_money_and_times_follow_the_language(app: Flask) -> None:
         assert label(True) == "是" and label("no-such-code", "region") == "no-such-code"
         assert money(Decimal("1234.5"), "CNY") == "¥1,234.50"
         assert local_time(moment) == "2026年12月7日 09:00 (UTC)"
+        # units as the supplier wrote them (several Chinese words share one English one)
+        assert [unit_label(u) for u in ("台", "把", "GB", None)] == ["台", "把", "GB", ""]
     with app.test_request_context("/?lang=en"):
         assert label("CN-GD", "region") == "Guangdong" and label(False) == "No"
         assert label("small", "size") == "Small" and label("shipped", "order_status") == "Shipped"
         assert money({"amount": "1234.50", "currency": "CNY"}) == "CN¥1,234.50"
         assert local_time(moment).startswith("Dec 7, 2026") and "(UTC)" in local_time(moment)
+        assert [unit_label(u) for u in ("台", "把", "页", "GB")] == ["unit", "pc", "pages", "GB"]
 
 
 def test_a_users_own_time_zone_wins_over_the_regions(db_session: Session) -> None:

@@ -122,5 +122,7 @@ def test_results_page_in_english_labels_codes_and_money(app: Flask, catalog: Cat
     assert re.search(r"<span>(Micro|Small|Medium|Large)</span>", html)
     assert not re.search(r"<span>(micro|small|medium|large)</span>", html)
     assert "CN¥" in html  # money in the English locale
+    assert "<small>/ unit ·" in html and "/ 台" not in html  # the unit of sale as a word
     _, zh = page(app, "/search", q="复印纸")
     assert re.search(r"<span>(微型|小型|中型|大型)</span>", zh) and "¥" in zh
+    assert "<small>/ 台 ·" in zh
