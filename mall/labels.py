@@ -3,16 +3,22 @@
 One ``label(code, kind)`` (the template filter ``label``) backed by gettext, so a page never
 shows ``pending``, ``small``, ``CN-GD`` or ``True`` raw. The English words are the msgids;
 the catalogs carry the Chinese. An unknown code is shown as it is, never an error.
+``labeller()`` labels many codes at once (a search answer's facets) with one catalog look-up.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
-from flask_babel import LazyString
+from flask_babel import get_translations
 
-from mall.i18n import lazy_gettext as _l
+
+def _l(message: str) -> str:
+    """Mark a word for the catalogs (extracted as ``_l``); ``label`` translates it when shown."""
+    return message
+
 
 _STATUS = {
     "draft": _l("Draft"), "pending_review": _l("Awaiting review"), "active": _l("Active"),
@@ -20,7 +26,7 @@ _STATUS = {
     "debarred": _l("Debarred"),
 }
 
-LABELS: dict[str, dict[str, LazyString]] = {
+LABELS: dict[str, dict[str, str]] = {
     "offer_status": _STATUS,
     "organization_status": _STATUS,
     "agreement_status": _STATUS,
@@ -143,6 +149,14 @@ LABELS: dict[str, dict[str, LazyString]] = {
 }
 
 
+def _message(code: Any, kind: str) -> tuple[str, str | None]:
+    """The code as text, and the English word for it (None for an unknown code)."""
+    if isinstance(code, bool):
+        code, kind = ("true" if code else "false"), ("sme" if kind == "sme" else "bool")
+    key = str(getattr(code, "value", code))
+    return key, LABELS.get(kind, {}).get(key)
+
+
 def label(code: Any, kind: str = "bool") -> str:
     """The reader's word for ``code`` of ``kind`` (``label(o.status, 'order_status')``).
 
@@ -150,11 +164,22 @@ def label(code: Any, kind: str = "bool") -> str:
     """
     if code is None:
         return ""
-    if isinstance(code, bool):
-        code, kind = ("true" if code else "false"), ("sme" if kind == "sme" else "bool")
-    key = str(getattr(code, "value", code))
-    found = LABELS.get(kind, {}).get(key)
-    return str(found) if found is not None else key
+    key, message = _message(code, kind)
+    return key if message is None else str(get_translations().ugettext(message))
+
+
+def labeller() -> Callable[[Any, str], str]:
+    """``label`` bound to the reader's catalog, looked up once here rather than once per code
+    (the reader's language does not change within a request)."""
+    translate = get_translations().ugettext
+
+    def label_in_language(code: Any, kind: str = "bool") -> str:
+        if code is None:
+            return ""
+        key, message = _message(code, kind)
+        return key if message is None else str(translate(message))
+
+    return label_in_language
 
 
 def init_app(app: Flask) -> None:
