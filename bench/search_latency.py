@@ -1,6 +1,7 @@
 """Search API latency over the judged queries on the demo catalog.
 
     .venv/bin/python bench/search_latency.py [--offers 5000] [--rounds 20] [--warmup 2]
+        [--interleave]
 
 Method:
 1. Its own PostgreSQL database (``MALL_BENCH_SEARCH_DATABASE_URL``, default
@@ -15,7 +16,12 @@ Method:
    queries (``tests/search/relevance_data.JUDGED``) runs ``--warmup`` rounds unmeasured,
    then ``--rounds`` rounds measured with ``time.perf_counter``, one request at a time
    (sequential, a single client: this is per-request latency, not throughput).
-4. It prints p50/p95/p99/max over all measured requests, the slowest queries by p95, and the
+4. The baseline: the raw OpenSearch client sends the same bodies (built by the app's own
+   schema and query builder), as many rounds. By default all the app's rounds run first,
+   then all the raw client's; with ``--interleave`` each query goes through the app and the
+   raw client back to back (which goes first alternates by round), so on a machine whose
+   load changes during the run both sides see the same load.
+5. It prints p50/p95/p99/max over all measured requests, the slowest queries by p95, and the
    OpenSearch-reported ``took`` p50/p95 for comparison (the engine's own share).
 """
 
@@ -44,6 +50,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--interleave", action="store_true",
+                        help="alternate app and raw requests query by query (see Method 4)")
     args = parser.parse_args()
 
     load_services_env()
@@ -73,19 +81,7 @@ def main() -> None:
     per_query: dict[str, list[float]] = {q: [] for q in queries}
     totals: dict[str, int] = {}
     engine = make_client(os_url, timeout=10)
-    for round_no in range(args.warmup + args.rounds):
-        for q in queries:
-            started = time.perf_counter()
-            response = client.get("/api/v1/search", query_string={"q": q, "per_page": 20})
-            elapsed = (time.perf_counter() - started) * 1000
-            if response.status_code != 200:
-                raise SystemExit(f"{q!r}: HTTP {response.status_code} {response.get_data()!r}")
-            if round_no >= args.warmup:
-                latencies.append(elapsed)
-                per_query[q].append(elapsed)
-            totals[q] = response.get_json()["total"]
-    # The raw client with the same bodies, as many rounds (the baseline), and the engine's
-    # own time for them.
+    # The raw client's bodies: what the app builds for the same arguments (the baseline).
     from mall.search.query import build_search_body
     from mall.search.schemas import parse_search_args
 
@@ -93,18 +89,51 @@ def main() -> None:
     with app.test_request_context():
         bodies = [build_search_body(parse_search_args({"q": q, "per_page": "20"}))
                   for q in queries]
-    for round_no in range(args.warmup + args.rounds):
-        for body in bodies:
-            started = time.perf_counter()
-            answer = engine.search(index=ALIAS, body=body)
-            if round_no >= args.warmup:
-                raw.append((time.perf_counter() - started) * 1000)
-                took.append(float(answer["took"]))
+
+    def through_app(q: str, measured: bool) -> None:
+        started = time.perf_counter()
+        response = client.get("/api/v1/search", query_string={"q": q, "per_page": 20})
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise SystemExit(f"{q!r}: HTTP {response.status_code} {response.get_data()!r}")
+        if measured:
+            latencies.append(elapsed)
+            per_query[q].append(elapsed)
+        totals[q] = response.get_json()["total"]
+
+    def through_raw_client(body: dict[str, object], measured: bool) -> None:
+        started = time.perf_counter()
+        answer = engine.search(index=ALIAS, body=body)
+        if measured:
+            raw.append((time.perf_counter() - started) * 1000)
+            took.append(float(answer["took"]))
+
+    rounds = range(args.warmup + args.rounds)
+    if args.interleave:
+        # Each query through the app and through the raw client back to back, the first of
+        # the two alternating by round: both see the same load, and neither always follows.
+        for round_no in rounds:
+            for q, body in zip(queries, bodies, strict=True):
+                measured = round_no >= args.warmup
+                if round_no % 2:
+                    through_raw_client(body, measured)
+                    through_app(q, measured)
+                else:
+                    through_app(q, measured)
+                    through_raw_client(body, measured)
+    else:
+        for round_no in rounds:
+            for q in queries:
+                through_app(q, round_no >= args.warmup)
+        for round_no in rounds:
+            for body in bodies:
+                through_raw_client(body, round_no >= args.warmup)
 
     summary = {
         "offers_indexed": built.documents,
         "seed": seeded,
         "queries": len(queries),
+        "interleaved": args.interleave,
         "requests": len(latencies),
         "p50_ms": round(percentile(latencies, 50), 1),
         "p95_ms": round(percentile(latencies, 95), 1),
@@ -134,7 +163,8 @@ def main() -> None:
           f"p99 {summary['p99_ms']} ms  max {summary['max_ms']} ms  "
           f"mean {summary['mean_ms']} ms")
     print(f"raw client          p50 {summary['raw_client_p50_ms']} ms  "
-          f"p95 {summary['raw_client_p95_ms']} ms (same bodies, same rounds)")
+          f"p95 {summary['raw_client_p95_ms']} ms (same bodies, same rounds, "
+          f"{'interleaved' if args.interleave else 'after the app'})")
     print(f"OpenSearch took     p50 {summary['engine_took_p50_ms']} ms  "
           f"p95 {summary['engine_took_p95_ms']} ms")
     slowest = sorted(per_query.items(), key=lambda kv: percentile(kv[1], 95), reverse=True)[:5]

@@ -3,17 +3,24 @@
 One ``label(code, kind)`` (the template filter ``label``) backed by gettext, so a page never
 shows ``pending``, ``small``, ``CN-GD`` or ``True`` raw. The English words are the msgids;
 the catalogs carry the Chinese. An unknown code is shown as it is, never an error.
+``labeller()`` labels many codes at once (a search answer's facets) with one catalog look-up.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
-from flask_babel import LazyString
+from flask_babel import get_translations
 
 from mall.i18n import current_language
-from mall.i18n import lazy_gettext as _l
+
+
+def _l(message: str) -> str:
+    """Mark a word for the catalogs (extracted as ``_l``); ``label`` translates it when shown."""
+    return message
+
 
 _STATUS = {
     "draft": _l("Draft"), "pending_review": _l("Awaiting review"), "active": _l("Active"),
@@ -21,7 +28,7 @@ _STATUS = {
     "debarred": _l("Debarred"),
 }
 
-LABELS: dict[str, dict[str, LazyString]] = {
+LABELS: dict[str, dict[str, str]] = {
     "offer_status": _STATUS,
     "organization_status": _STATUS,
     "agreement_status": _STATUS,
@@ -147,8 +154,8 @@ LABELS: dict[str, dict[str, LazyString]] = {
 # Units of sale and measure as suppliers and category templates write them: Chinese counting
 # words, or symbols (GB, mm, kVA) that read the same in both languages. A Chinese page shows
 # the unit as written (the supplier's own word: 个, 把 and 支 all read "pc" in English, so
-# the way back is not unique); an English page shows the word here.
-UNITS_IN_ENGLISH: dict[str, LazyString] = {
+# the way back is not unique); other languages show the word here, translated.
+UNITS_IN_ENGLISH: dict[str, str] = {
     "台": _l("unit"), "个": _l("pc"), "把": _l("pc"), "支": _l("pc"), "颗": _l("pc"),
     "件": _l("pc"), "张": _l("sheet"), "套": _l("set"), "箱": _l("carton"), "盒": _l("box"),
     "本": _l("copy"), "包": _l("pack"), "页": _l("pages"), "匹": _l("HP"),
@@ -163,8 +170,16 @@ def unit_label(unit: str | None) -> str:
         return ""
     if current_language() == "zh":
         return unit
-    found = UNITS_IN_ENGLISH.get(unit)
-    return str(found) if found is not None else unit
+    message = UNITS_IN_ENGLISH.get(unit)
+    return unit if message is None else str(get_translations().ugettext(message))
+
+
+def _message(code: Any, kind: str) -> tuple[str, str | None]:
+    """The code as text, and the English word for it (None for an unknown code)."""
+    if isinstance(code, bool):
+        code, kind = ("true" if code else "false"), ("sme" if kind == "sme" else "bool")
+    key = str(getattr(code, "value", code))
+    return key, LABELS.get(kind, {}).get(key)
 
 
 def label(code: Any, kind: str = "bool") -> str:
@@ -174,11 +189,22 @@ def label(code: Any, kind: str = "bool") -> str:
     """
     if code is None:
         return ""
-    if isinstance(code, bool):
-        code, kind = ("true" if code else "false"), ("sme" if kind == "sme" else "bool")
-    key = str(getattr(code, "value", code))
-    found = LABELS.get(kind, {}).get(key)
-    return str(found) if found is not None else key
+    key, message = _message(code, kind)
+    return key if message is None else str(get_translations().ugettext(message))
+
+
+def labeller() -> Callable[[Any, str], str]:
+    """``label`` bound to the reader's catalog, looked up once here rather than once per code
+    (the reader's language does not change within a request)."""
+    translate = get_translations().ugettext
+
+    def label_in_language(code: Any, kind: str = "bool") -> str:
+        if code is None:
+            return ""
+        key, message = _message(code, kind)
+        return key if message is None else str(translate(message))
+
+    return label_in_language
 
 
 def init_app(app: Flask) -> None:

@@ -21,11 +21,12 @@ A lone word of consonants ("bjb") matches the initials of Chinese words.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from mall.search import pinyin
-from mall.search.index import SYNONYM_GROUPS
+from mall.search.index import SYNONYM_GROUPS, SynonymGroup
 
 FACET_SIZE = 30
 MAX_VARIANTS = 2
@@ -55,10 +56,22 @@ def is_model_like(word: str) -> bool:
     return bool(_MODEL_LIKE.match(word))
 
 
-def _contains(text: str, term: str) -> bool:
+def _term_test(term: str) -> Callable[[str], bool]:
+    """Whether a text holds ``term``: a Chinese term anywhere, any other as a whole word."""
     if _HAS_HAN.search(term):
-        return term in text
-    return re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", text) is not None
+        return lambda text: term in text
+    pattern = re.compile(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])")
+    return lambda text: pattern.search(text) is not None
+
+
+# Each group's terms lowered, longest first, each with its test: the dictionary is constant,
+# so this is worked out once, not for every query.
+_SYNONYM_TERMS: tuple[tuple[SynonymGroup, tuple[tuple[str, Callable[[str], bool]], ...]], ...] = (
+    tuple((group, tuple((term.lower(), _term_test(term.lower()))
+                        for term in sorted((group.zh, *group.zh_variants, *group.en),
+                                           key=len, reverse=True)))
+          for group in SYNONYM_GROUPS)
+)
 
 
 def synonym_variants(q: str) -> list[str]:
@@ -69,12 +82,12 @@ def synonym_variants(q: str) -> list[str]:
     """
     lowered = q.lower()
     to_zh, to_en = lowered, lowered
-    for group in SYNONYM_GROUPS:
-        for term in sorted((group.zh, *group.zh_variants, *group.en), key=len, reverse=True):
-            if _contains(lowered, term.lower()):
-                to_zh = to_zh.replace(term.lower(), f" {group.zh} ")
+    for group, terms in _SYNONYM_TERMS:
+        for term, found_in in terms:
+            if found_in(lowered):
+                to_zh = to_zh.replace(term, f" {group.zh} ")
                 if group.en:
-                    to_en = to_en.replace(term.lower(), f" {group.en[0]} ")
+                    to_en = to_en.replace(term, f" {group.en[0]} ")
                 break
     variants: list[str] = []
     for variant in (to_zh, to_en):

@@ -113,7 +113,7 @@ def parse_search_args(args: Any) -> dict[str, Any]:
             code="query_too_long",
             details={"max_length": MAX_QUERY_LENGTH, "length": len(q)},
         )
-    data: dict[str, Any] = load(SearchRequestSchema(), args)  # one object: a dict
+    data: dict[str, Any] = load(_SEARCH_REQUEST, args)  # one object: a dict
     if data["page"] * data["per_page"] > MAX_RESULT_WINDOW:
         raise BadRequest(
             f"Only the first {MAX_RESULT_WINDOW} results can be paged through; narrow the "
@@ -123,6 +123,11 @@ def parse_search_args(args: Any) -> dict[str, Any]:
                      "max_page": MAX_RESULT_WINDOW // data["per_page"]},
         )
     return data
+
+
+# Built once: a schema instance holds no state between loads, and building one (binding and
+# deep-copying its fields) cost more than validating a request.
+_SEARCH_REQUEST = SearchRequestSchema()
 
 
 # --- Answers (documenting ``services.search_offers`` and ``services.suggest``) -----------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -13,8 +14,7 @@ from sqlalchemy.orm import Session
 from mall.catalog.models import Category, CategoryAttribute
 from mall.errors import BadRequest, ServiceUnavailable
 from mall.i18n import current_language
-from mall.labels import label as code_label
-from mall.labels import unit_label
+from mall.labels import labeller, unit_label
 from mall.search.client import UNAVAILABLE_ERRORS, NotFoundError, SearchEngine, TransportError
 from mall.search.documents import number_keyword
 from mall.search.query import AttributeInfo, build_search_body, build_suggest_body, compact
@@ -171,13 +171,14 @@ def _buckets(agg: dict[str, Any]) -> list[dict[str, Any]]:
     return buckets
 
 
-def _attribute_buckets(info: AttributeInfo,
-                       buckets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _attribute_buckets(info: AttributeInfo, buckets: list[dict[str, Any]],
+                       code_label: Callable[[Any, str], str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
+    unit = unit_label(info.unit) if info.type == "number" else ""
     for b in buckets:
         if info.type == "number":
             value = number_keyword(b["key"])
-            label = f"{value} {unit_label(info.unit)}" if info.unit else value
+            label = f"{value} {unit}" if unit else value
         elif info.type == "bool":
             value = "true" if b["key"] in (1, True, "true") else "false"
             label = code_label(value, "bool")
@@ -194,6 +195,7 @@ def _facets(aggs: dict[str, Any], facet_attributes: list[AttributeInfo]) -> dict
 
     # Labels in the reader's language (?lang=, the cookie, Accept-Language), one at a time.
     english = current_language() == "en"
+    code_label = labeller()
 
     def category_name(bucket: dict[str, Any]) -> str | None:
         zh, en = first(bucket, "zh"), first(bucket, "en")
@@ -225,7 +227,7 @@ def _facets(aggs: dict[str, Any], facet_attributes: list[AttributeInfo]) -> dict
     }
     for info in facet_attributes:
         buckets = aggs[f"attr.{info.key}"]["v"]["k"]["values"]["buckets"]
-        facets["attributes"][info.key] = _attribute_buckets(info, buckets)
+        facets["attributes"][info.key] = _attribute_buckets(info, buckets, code_label)
         facets["attribute_names"][info.key] = {
             "name_zh": info.name_zh, "name_en": info.name_en, "unit": info.unit,
             "type": info.type}
