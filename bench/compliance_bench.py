@@ -251,17 +251,19 @@ def main() -> None:
             session.rollback()
 
     print(f"cumulative query over the window: p50 {percentile(query_ms, 50):.2f} ms, "
-          f"p95 {percentile(query_ms, 95):.2f} ms "
+          f"p95 {percentile(query_ms, 95):.2f} ms, p99 {percentile(query_ms, 99):.2f} ms "
           f"(earlier requisitions counted per decision: median "
           f"{statistics.median(counted_rows):.0f})")
     taken = ", ".join(f"{route} {n}" for route, n in sorted(routes.items()))
     print(f"full compliance decision ({args.decisions} runs): "
           f"p50 {percentile(decision_ms, 50):.2f} ms, p95 {percentile(decision_ms, 95):.2f} ms"
-          f"; routes: {taken}; SQL statements per decision: median "
+          f", p99 {percentile(decision_ms, 99):.2f} ms; routes: {taken}; "
+          f"SQL statements per decision: median "
           f"{statistics.median(statements):.0f}, max {max(statements)}")
     python_ms = [total - sql for total, sql in zip(decision_ms, sql_ms, strict=True)]
-    print(f"  of which inside the driver's execute: p50 {percentile(sql_ms, 50):.2f} ms; "
-          f"the rest (Python): p50 {percentile(python_ms, 50):.2f} ms")
+    print(f"  of which inside the driver's execute: p50 {percentile(sql_ms, 50):.2f} ms, "
+          f"p95 {percentile(sql_ms, 95):.2f} ms; the rest (Python): "
+          f"p50 {percentile(python_ms, 50):.2f} ms, p95 {percentile(python_ms, 95):.2f} ms")
     print_figures("compliance_bench", [
         {"figure": f"compliance decision p95 ({counted:,} past lines)",
          "value": round(percentile(decision_ms, 95), 2), "unit": "ms",
