@@ -250,7 +250,8 @@ class Offer(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    supplier_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    # No index of its own: ``uq_offers_supplier_id_sku`` starts with it.
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     sku: Mapped[str] = mapped_column(String(64))
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
