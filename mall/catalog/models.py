@@ -224,7 +224,9 @@ class Product(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    # No index of its own: ``uq_products_category_id_model_key`` starts with it (a second
+    # one tempted the planner, on stale statistics, to read a whole category per feed key).
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
     brand: Mapped[str] = mapped_column(String(120))
     model: Mapped[str] = mapped_column(String(120))
     # Normalized "brand|model" used to group offers without a GTIN.
