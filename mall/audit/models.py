@@ -40,7 +40,7 @@ class AuditBatchRow(Base):
     """
 
     __tablename__ = "audit_batch_rows"
-    __table_args__ = (Index("ix_audit_batch_rows_offer", "offer_id"),)
+    # Read only by ``batch_key`` (the digest), so that is the one index besides the key.
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True

@@ -224,7 +224,9 @@ class Product(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    # No index of its own: ``uq_products_category_id_model_key`` starts with it (a second
+    # one tempted the planner, on stale statistics, to read a whole category per feed key).
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
     brand: Mapped[str] = mapped_column(String(120))
     model: Mapped[str] = mapped_column(String(120))
     # Normalized "brand|model" used to group offers without a GTIN.
@@ -250,7 +252,8 @@ class Offer(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    supplier_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    # No index of its own: ``uq_offers_supplier_id_sku`` starts with it.
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     sku: Mapped[str] = mapped_column(String(64))
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
