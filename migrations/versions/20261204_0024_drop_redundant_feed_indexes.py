@@ -8,7 +8,7 @@ Each was one more index entry per row a feed writes, and while a fresh catalog's
 were stale the planner took ``ix_products_category_id`` for the feed's product lookup
 (category_id = … AND model_key = …) and read every product of the category per key.
 
-Revision ID: 0025
+Revision ID: 0024
 Revises: 0023
 Create Date: 2026-12-04 02:10:00
 """
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0025'
+revision: str = '0024'
 down_revision: str | None = '0023'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
