@@ -11,8 +11,13 @@ The database named by MALL_BENCH_DATABASE_URL is EMPTIED and migrated. The scrip
    pending, 15% blocked/rejected/cancelled;
 3. times ``--decisions`` full compliance decisions through the real service
    (``create_requisition``: advisory lock, cumulative query, every rule, inserts, audit,
-   and for direct routes the order with its stock reservation), each rolled back so the
-   data set stays the same, plus the bare cumulative query; prints p50/p95 and EXPLAIN.
+   and for direct routes the order with its stock reservation), each committed as a
+   request commits (the data grows by ``--decisions`` requisitions, a rounding error next to
+   ``--rows``), plus the bare cumulative query; prints p50/p95 and EXPLAIN.
+   ``--rollback`` rolls each decision back instead (the method before 2026-12-04). That is
+   slower than the app: psycopg prepares a statement on its 5th run on a connection and
+   drops every prepared statement on a ROLLBACK of an open transaction (not on COMMIT), so
+   rolled-back runs re-plan every statement of every decision.
 
 The notifications listener is registered as the app registers it (``mall.notifications``'
 ``init_app``), so the statements counted per decision are those of a request. For each
@@ -177,6 +182,9 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--decisions", type=int, default=500)
+    parser.add_argument("--rollback", action="store_true",
+                        help="roll each decision back (re-plans every statement; the app "
+                             "commits)")
     parser.add_argument("--skip-load", action="store_true",
                         help="reuse the data of a previous run")
     args = parser.parse_args()
@@ -201,7 +209,8 @@ def main() -> None:
         buyer_of = dict(session.execute(text(
             "SELECT organization_id, id FROM users WHERE email LIKE 'bench-buyer-%'")).all())
         counted = session.scalar(text("SELECT count(*) FROM requisition_lines"))
-    print(f"requisition lines in the database: {counted:,}")
+    print(f"requisition lines in the database: {counted:,}; each decision is "
+          + ("rolled back" if args.rollback else "committed, as a request does"))
 
     rng = random.Random(11)
     settings = facts.Settings(jurisdiction="cn-central")
@@ -228,6 +237,12 @@ def main() -> None:
     add_listener(notifications.on_audit_event)  # as mall.notifications.init_app does
     event.listen(engine, "before_cursor_execute", count)
     event.listen(engine, "after_cursor_execute", executed)
+    def end(session: Session) -> None:
+        if args.rollback:
+            session.rollback()
+        else:
+            session.commit()
+
     for _ in range(args.decisions):
         org, category = rng.choice(purchasers), rng.choice(categories)
         with Session(engine) as session:
@@ -235,7 +250,7 @@ def main() -> None:
             earlier = facts.earlier_spend(session, org, category, since)
             query_ms.append((time.perf_counter() - started) * 1000)
             counted_rows.append(len(earlier))
-            session.rollback()
+            end(session)
             user = session.get(User, buyer_of[org])
             assert user is not None
             in_decision[:] = [True, 0, 0.0, 0.0]
@@ -248,7 +263,7 @@ def main() -> None:
             in_decision[0] = False
             route = str(requisition.route)  # the plain value ("direct"), not Route.direct
             routes[route] = routes.get(route, 0) + 1
-            session.rollback()
+            end(session)
 
     print(f"cumulative query over the window: p50 {percentile(query_ms, 50):.2f} ms, "
           f"p95 {percentile(query_ms, 95):.2f} ms, p99 {percentile(query_ms, 99):.2f} ms "
