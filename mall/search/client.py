@@ -29,6 +29,12 @@ class SearchEngine(Protocol):
     def health(self) -> dict[str, Any]: ...
 
 
+# Connections kept open per node: one per request thread (gunicorn runs 16 per worker by
+# default). urllib3's own default keeps one, so under concurrent searches every other request
+# opened a new TCP connection and logged "Connection pool is full, discarding connection".
+POOL_MAXSIZE = 32
+
+
 def make_client(url: str, timeout: float, **kwargs: Any) -> OpenSearch:
     """A client for ``url``: one node, or several separated by commas.
 
@@ -42,6 +48,7 @@ def make_client(url: str, timeout: float, **kwargs: Any) -> OpenSearch:
         max_retries=kwargs.pop("max_retries", len(hosts) - 1),
         retry_on_timeout=False,
         http_compress=kwargs.pop("http_compress", False),
+        pool_maxsize=kwargs.pop("pool_maxsize", POOL_MAXSIZE),
         **kwargs,
     )
 
