@@ -39,12 +39,16 @@ PORT = 5077
 def _locust(user: str, host: str, users: int, seconds: int, bodies: Path,
             workdir: Path) -> dict[str, float]:
     prefix = workdir / user
-    subprocess.run(
+    # Locust exits 1 when any request failed: that is a result (counted and reported below,
+    # and main() fails after printing it), not a broken run; no stats file is one.
+    done = subprocess.run(
         [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), user,
          "--headless", "-u", str(users), "-r", str(users), "-t", f"{seconds}s",
          "--host", host, "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
-        check=True, env={**os.environ, "MALL_LOAD_BODIES": str(bodies)}, cwd=ROOT,
+        check=False, env={**os.environ, "MALL_LOAD_BODIES": str(bodies)}, cwd=ROOT,
         capture_output=True)
+    if done.returncode not in (0, 1) or not Path(f"{prefix}_stats.csv").exists():
+        raise SystemExit(f"locust {user} failed ({done.returncode}): {done.stderr[-2000:]!r}")
     with open(f"{prefix}_stats.csv", newline="") as f:
         total = next(r for r in csv.DictReader(f) if r["Name"] == "Aggregated")
     return {"rps": float(total["Requests/s"]), "requests": float(total["Request Count"]),
