@@ -44,6 +44,18 @@ DEFAULT_DB = "postgresql+psycopg://mall:mall@127.0.0.1:54329/mall_bench_search"
 ALIAS = "bench-search"
 
 
+def _proc_status_mb(key: str) -> float | None:
+    """A ``/proc/self/status`` memory figure (kB there) in MB, or None where absent."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(f"{key}:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--offers", type=int, default=5000)
@@ -68,8 +80,13 @@ def main() -> None:
     from mall.search.client import make_client
     from tests.search.relevance_data import JUDGED
 
+    rss_before_rebuild = _proc_status_mb("VmRSS")
+    rebuild_started = time.perf_counter()
     with Session(make_engine(db_url)) as session:
         built = rebuild(make_client(os_url, timeout=120), session, ALIAS, date.today())
+    rebuild_seconds = time.perf_counter() - rebuild_started
+    # Peak RSS so far (VmHWM): the rebuild's, plus the seeding's when this process seeded.
+    rebuild_rss_peak = _proc_status_mb("VmHWM")
 
     config = Config.from_env().replace(database_url=db_url, opensearch_url=os_url,
                                        search_alias=ALIAS)
@@ -132,6 +149,9 @@ def main() -> None:
     summary = {
         "offers_indexed": built.documents,
         "seed": seeded,
+        "rebuild_seconds": round(rebuild_seconds, 1),
+        "rebuild_rss_before_mb": rss_before_rebuild,
+        "rebuild_rss_peak_mb": rebuild_rss_peak,
         "queries": len(queries),
         "interleaved": args.interleave,
         "requests": len(latencies),
@@ -156,7 +176,11 @@ def main() -> None:
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return
-    print(f"demo catalog: {built.documents} visible offers indexed in {ALIAS}")
+    if seeded.get("seeded"):
+        print(f"seeded {seeded['offers']:,} offers in {seeded['seed_seconds']:.1f} s")
+    print(f"demo catalog: {built.documents} visible offers indexed in {ALIAS} in "
+          f"{rebuild_seconds:.1f} s (peak RSS {rebuild_rss_peak} MB, "
+          f"{rss_before_rebuild} MB before the rebuild)")
     print(f"{len(queries)} judged queries x {args.rounds} rounds = {len(latencies)} requests "
           f"(after {args.warmup} warm-up rounds)")
     print(f"GET /api/v1/search  p50 {summary['p50_ms']} ms  p95 {summary['p95_ms']} ms  "
