@@ -174,12 +174,15 @@ def unit_label(unit: str | None) -> str:
     return unit if message is None else str(get_translations().ugettext(message))
 
 
-def _message(code: Any, kind: str) -> tuple[str, str | None]:
-    """The code as text, and the English word for it (None for an unknown code)."""
+def _label_with(translate: Callable[[str], str], code: Any, kind: str) -> str:
+    """``code`` of ``kind`` in the words of ``translate`` (a catalog's gettext)."""
+    if code is None:
+        return ""
     if isinstance(code, bool):
         code, kind = ("true" if code else "false"), ("sme" if kind == "sme" else "bool")
     key = str(getattr(code, "value", code))
-    return key, LABELS.get(kind, {}).get(key)
+    message = LABELS.get(kind, {}).get(key)
+    return key if message is None else str(translate(message))
 
 
 def label(code: Any, kind: str = "bool") -> str:
@@ -187,10 +190,7 @@ def label(code: Any, kind: str = "bool") -> str:
 
     Booleans need no kind; an unknown code comes back unchanged.
     """
-    if code is None:
-        return ""
-    key, message = _message(code, kind)
-    return key if message is None else str(get_translations().ugettext(message))
+    return _label_with(get_translations().ugettext, code, kind)
 
 
 def labeller() -> Callable[[Any, str], str]:
@@ -199,10 +199,7 @@ def labeller() -> Callable[[Any, str], str]:
     translate = get_translations().ugettext
 
     def label_in_language(code: Any, kind: str = "bool") -> str:
-        if code is None:
-            return ""
-        key, message = _message(code, kind)
-        return key if message is None else str(translate(message))
+        return _label_with(translate, code, kind)
 
     return label_in_language
 

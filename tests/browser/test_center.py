@@ -46,11 +46,6 @@ def _fill(browser: Any, form: Any, values: dict[str, str]) -> None:
             field.send_keys(value)
 
 
-def _submit(browser: Any, button: Any) -> None:
-    """Click a submit button and wait for the page after it, never reading the old one."""
-    click_and_wait(browser, button, timeout=10)
-
-
 def _rendered(browser: Any, selector: str) -> bool:
     """The image decoded: the SVG chart drew under the page's Content-Security-Policy."""
     image = browser.find_element(By.CSS_SELECTOR, selector)
@@ -97,22 +92,22 @@ def test_center_admin_walk_then_auditor_reads_everything_and_writes_nothing(
                           "starts_on": "2026-01-01", "ends_on": "2030-12-31",
                           "lot_code": "L1", "lot_category_code": category.code,
                           "lot_ceiling": "9000"})
-    _submit(browser, form.find_element(By.CSS_SELECTOR, "button"))
+    click_and_wait(browser, form.find_element(By.CSS_SELECTOR, "button"))
     assert "GC-WALK-1" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
     form = browser.find_element(By.ID, "lot-add")
     _fill(browser, form, {"code": "L2", "category_code": category.code,
                           "ceiling_price": "20000"})
-    _submit(browser, form.find_element(By.CSS_SELECTOR, "button"))
+    click_and_wait(browser, form.find_element(By.CSS_SELECTOR, "button"))
     for supplier in suppliers:
         form = browser.find_element(By.ID, "award-add")
         _fill(browser, form, {"supplier_id": str(supplier.id)})
-        _submit(browser, form.find_element(By.CSS_SELECTOR, "button"))
+        click_and_wait(browser, form.find_element(By.CSS_SELECTOR, "button"))
     assert len(browser.find_elements(By.CSS_SELECTOR, "#awards tr[data-award]")) == 3
     ceilings = tmp_path / "ceilings.csv"
     ceilings.write_text(f"supplier_id,sku,ceiling_price\n{suppliers[1].id},SKU-W,500.00\n")
     browser.find_element(By.CSS_SELECTOR, "#ceilings-upload input[type=file]").send_keys(
         str(ceilings))
-    _submit(browser, browser.find_element(By.CSS_SELECTOR, "#ceilings-upload button"))
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#ceilings-upload button"))
     assert browser.find_elements(By.CSS_SELECTOR, f"tr[data-ceiling='{suppliers[1].id}/SKU-W']")
     assert "agreement.award_add" in browser.find_element(By.ID, "history").text
 
@@ -120,7 +115,7 @@ def test_center_admin_walk_then_auditor_reads_everything_and_writes_nothing(
     visit(browser, f"{live_server}/center/organizations/{suppliers[2].id}")
     form = browser.find_element(By.ID, "organization-status")
     _fill(browser, form, {"status": "suspended", "reason": "audit finding"})
-    _submit(browser, form.find_element(By.CSS_SELECTOR, "button"))
+    click_and_wait(browser, form.find_element(By.CSS_SELECTOR, "button"))
     assert text["reindexing"] in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
     # The worker is not running in browser tests: drain the outbox here, as it would, then
     # refresh the index instead of waiting for its refresh interval.
@@ -133,7 +128,7 @@ def test_center_admin_walk_then_auditor_reads_everything_and_writes_nothing(
     visit(browser, f"{live_server}/center/flags")
     row = browser.find_element(By.CSS_SELECTOR, f"tr[data-flag-id='{flag.id}']")
     _fill(browser, row, {"resolution": "refer", "reason": "to the audit office"})
-    _submit(browser, row.find_element(By.CSS_SELECTOR, "button[data-action=resolve]"))
+    click_and_wait(browser, row.find_element(By.CSS_SELECTOR, "button[data-action=resolve]"))
     assert text["referred"] in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
 
     visit(browser, f"{live_server}/center/reports")
@@ -161,7 +156,7 @@ def test_center_admin_walk_then_auditor_reads_everything_and_writes_nothing(
     visit(browser, f"{live_server}/center/agreements/GC-WALK-1")
     assert "Walk laptops" in browser.page_source
     visit(browser, f"{live_server}/center/audit")
-    _submit(browser, browser.find_element(By.CSS_SELECTOR, "button[data-action=verify]"))
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "button[data-action=verify]"))
     assert browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
 
     session.expire_all()
