@@ -56,19 +56,34 @@ def make_client(url: str, timeout: float, **kwargs: Any) -> OpenSearch:
 class OpenSearchEngine:
     """SearchEngine over opensearch-py, plus the index administration the indexer uses."""
 
-    def __init__(self, client: OpenSearch) -> None:
+    def __init__(self, client: OpenSearch, cancel_after: float | None = None) -> None:
         self.client = client
+        self.cancel_after = cancel_after
 
     @classmethod
     def from_config(cls, config: Config, timeout: float | None = None) -> OpenSearchEngine:
-        return cls(make_client(config.opensearch_url, timeout or config.search_timeout))
+        timeout = timeout or config.search_timeout
+        return cls(make_client(config.opensearch_url, timeout), cancel_after=timeout)
+
+    def search_params(self) -> dict[str, Any]:
+        """Query-string parameters of every search.
+
+        ``cancel_after_time_interval``: the engine cancels a search once the app has stopped
+        waiting for it (its client timeout, answered 503). Without it an abandoned search ran
+        to the end: under overload the node spent its CPU on answers nobody read, and more
+        of the searches behind them timed out in turn.
+        """
+        params: dict[str, Any] = {"allow_partial_search_results": False}
+        if self.cancel_after:
+            params["cancel_after_time_interval"] = f"{round(self.cancel_after * 1000)}ms"
+        return params
 
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         # A shard that cannot answer (a node leaving or rejoining a cluster) fails the search
         # (a 503, retried on the next node) instead of quietly answering with part of the
         # catalogue and a total that is too small.
         response: dict[str, Any] = self.client.search(
-            index=index, body=body, allow_partial_search_results=False)
+            index=index, body=body, **self.search_params())
         return response
 
     def health(self) -> dict[str, Any]:

@@ -261,10 +261,14 @@ def create_requisition(
                          for r in decision.results]}))
     audit_entries.extend(rotation.assignment_events(picks, requisition, user))
     record_many(session, audit_entries)
-    # What was written around the requisition (competition, approvals, and orders unless
-    # placed above) loads when first read.
-    session.expire(requisition, ["approvals", "competition"]
-                   + ([] if decision.route == Route.direct else ["orders"]))
+    if decision.route == Route.direct:
+        # Bought directly: nothing asked for approval or opened a competition, so the answer
+        # reads neither back (two statements per purchase).
+        set_committed_value(requisition, "approvals", [])
+        set_committed_value(requisition, "competition", None)
+    else:
+        # What was written around the requisition loads when first read.
+        session.expire(requisition, ["approvals", "competition", "orders"])
     return requisition
 
 
