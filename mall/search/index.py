@@ -317,10 +317,6 @@ def index_body(replicas: int = 0, refresh_interval: str = "1s",
                 "number_of_replicas": replicas,
                 "refresh_interval": refresh_interval,
                 "max_ngram_diff": 30,
-                # Searches with aggregations (every results page: the facets) read the
-                # segments on several threads, so one broad search at a million offers uses
-                # both cores: p95 of the judged queries 422 -> 235 ms (bench/README.md).
-                "search": {"concurrent_segment_search": {"mode": "auto"}},
             },
             "analysis": ANALYSIS,
         },

@@ -1,4 +1,4 @@
-"""What the app asks of the engine on every search and every new index (real node)."""
+"""What the app asks of the engine on every search (real node)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from opensearchpy.exceptions import RequestError
 
 from mall.config import Config
 from mall.search.client import OpenSearchEngine
-from mall.search.index import index_body
 from tests.conftest import OPENSEARCH_URL
 
 
@@ -32,14 +31,3 @@ def test_the_node_takes_the_search_parameters(app: Flask, search_index: str,
     with pytest.raises(RequestError, match="unrecognized parameter"):
         opensearch.search(index=search_index, body={"size": 0},
                           params={"cancel_after_time_intervl": "1s"})
-
-
-def test_new_indexes_search_segments_concurrently(opensearch: OpenSearch) -> None:
-    name = "mall-test-engine-settings"
-    opensearch.indices.delete(index=name, ignore_unavailable=True)
-    opensearch.indices.create(index=name, body=index_body())
-    try:
-        settings = opensearch.indices.get_settings(index=name, flat_settings=True)
-        assert settings[name]["settings"]["index.search.concurrent_segment_search.mode"] == "auto"
-    finally:
-        opensearch.indices.delete(index=name)
