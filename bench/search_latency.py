@@ -33,12 +33,17 @@ import os
 import statistics
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import load_services_env, percentile, prepare_demo_database, print_figures
+from common import (
+    index_for_bench,
+    load_services_env,
+    percentile,
+    prepare_demo_database,
+    print_figures,
+)
 
 DEFAULT_DB = "postgresql+psycopg://mall:mall@127.0.0.1:54329/mall_bench_search"
 ALIAS = "bench-search"
@@ -75,23 +80,15 @@ def main() -> None:
     os_url = os.environ.get("MALL_OPENSEARCH_URL", "http://127.0.0.1:9200")
     seeded = prepare_demo_database(db_url, args.offers)
 
-    from sqlalchemy.orm import Session
 
-    from indexer.rebuild import rebuild
     from mall import create_app
     from mall.config import Config
-    from mall.db import make_engine
     from mall.search.client import make_client
     from tests.search.relevance_data import JUDGED
 
     rss_before_rebuild = _proc_status_mb("VmRSS")
     rebuild_started = time.perf_counter()
-    if args.reuse_index:
-        documents = int(make_client(os_url, timeout=120).count(index=ALIAS)["count"])
-    else:
-        with Session(make_engine(db_url)) as session:
-            documents = rebuild(make_client(os_url, timeout=120), session, ALIAS,
-                                date.today()).documents
+    documents = index_for_bench(db_url, os_url, ALIAS, args.reuse_index)
     rebuild_seconds = time.perf_counter() - rebuild_started
     # Peak RSS so far (VmHWM): the rebuild's, plus the seeding's when this process seeded.
     rebuild_rss_peak = _proc_status_mb("VmHWM")

@@ -24,12 +24,11 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, load_services_env, prepare_demo_database, print_figures
+from common import ROOT, index_for_bench, load_services_env, prepare_demo_database, print_figures
 
 DEFAULT_DB = "postgresql+psycopg://mall:mall@127.0.0.1:54329/mall_bench_search"
 ALIAS = "bench-load"
@@ -71,24 +70,15 @@ def main() -> None:
     os_url = os.environ.get("MALL_OPENSEARCH_URL", "http://127.0.0.1:9200")
     prepare_demo_database(db_url, args.offers)
 
-    from sqlalchemy.orm import Session
 
-    from indexer.rebuild import rebuild
     from mall import create_app
     from mall.config import Config
-    from mall.db import make_engine
-    from mall.search.client import make_client
     from mall.search.query import build_search_body
     from mall.search.schemas import parse_search_args
     from tests.search.relevance_data import JUDGED
 
     alias = args.reuse_alias or ALIAS
-    if args.reuse_alias:
-        documents = int(make_client(os_url, timeout=120).count(index=alias)["count"])
-    else:
-        with Session(make_engine(db_url)) as session:
-            documents = rebuild(make_client(os_url, timeout=120), session, alias,
-                                date.today()).documents
+    documents = index_for_bench(db_url, os_url, alias, bool(args.reuse_alias))
     queries = [j.q for j in JUDGED]
     app = create_app(Config.from_env().replace(database_url=db_url, search_alias=alias))
     with app.test_request_context():
