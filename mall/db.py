@@ -67,7 +67,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # LIFO: a request takes the connection the last one returned, whose statements psycopg
     # has prepared (on a statement's 5th run per connection). A FIFO pool rotates sequential
     # requests through every idle connection, so a statement ran 5 x 10 times before it was
-    # prepared anywhere, and the spare connections stay idle long enough to be closed.
+    # prepared anywhere (tests/orders/test_request_connection.py).
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
                          pool_use_lifo=True, **kwargs)
 
